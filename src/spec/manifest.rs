@@ -1,0 +1,69 @@
+//! Image manifests and image indexes (`index.json` is an index too).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{media_type, Descriptor};
+
+/// An image manifest: one config and an ordered list of layers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always 2.
+    #[serde(rename = "schemaVersion", default)]
+    pub schema_version: i64,
+    /// `application/vnd.oci.image.manifest.v1+json` when present.
+    #[serde(rename = "mediaType", default, skip_serializing_if = "String::is_empty")]
+    pub media_type: String,
+    /// Artifact type, for artifact manifests.
+    #[serde(rename = "artifactType", default, skip_serializing_if = "String::is_empty")]
+    pub artifact_type: String,
+    /// The image config blob.
+    pub config: Descriptor,
+    /// Layers, base first.
+    #[serde(default, deserialize_with = "super::null_as_default")]
+    pub layers: Vec<Descriptor>,
+    /// The manifest this one refers to (signatures, SBOMs, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Descriptor>,
+    /// Free-form annotations.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::null_as_default")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// An image index: a list of manifests (or nested indexes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    /// Always 2.
+    #[serde(rename = "schemaVersion", default)]
+    pub schema_version: i64,
+    /// `application/vnd.oci.image.index.v1+json` when present.
+    #[serde(rename = "mediaType", default, skip_serializing_if = "String::is_empty")]
+    pub media_type: String,
+    /// Artifact type.
+    #[serde(rename = "artifactType", default, skip_serializing_if = "String::is_empty")]
+    pub artifact_type: String,
+    /// The referenced manifests, in order.
+    #[serde(default, deserialize_with = "super::null_as_default")]
+    pub manifests: Vec<Descriptor>,
+    /// The manifest this one refers to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Descriptor>,
+    /// Free-form annotations.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::null_as_default")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl Default for Index {
+    /// An empty index as `umoci init` writes it.
+    fn default() -> Self {
+        Index {
+            schema_version: 2,
+            media_type: media_type::IMAGE_INDEX.to_owned(),
+            artifact_type: String::new(),
+            manifests: Vec::new(),
+            subject: None,
+            annotations: BTreeMap::new(),
+        }
+    }
+}
