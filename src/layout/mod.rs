@@ -1,1 +1,325 @@
-//! placeholder
+//! The OCI image layout on disk: `oci-layout`, `index.json` and
+//! `blobs/<alg>/<hex>`.
+//!
+//! A [`Layout`] is an open, validated layout. Every blob read through it is
+//! verified against its descriptor as it streams; every write goes to a
+//! private scratch file first and is renamed into place only when complete and
+//! durable; every `index.json` update happens under an exclusive lock and is
+//! atomic. A layout handle also holds the shared blob lock (see [`lock`]) for
+//! its whole life, so `gc` cannot remove what it is about to reference.
+
+pub mod blob_writer;
+pub mod error;
+pub mod gc;
+pub mod index;
+pub mod lock;
+pub mod temp_area;
+pub mod verified;
+pub mod walk;
+
+use std::cell::OnceCell;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use blob_writer::BlobWriter;
+pub use error::{LayoutError, Result};
+pub use index::DescriptorPath;
+pub use lock::LockMode;
+pub use verified::VerifiedReader;
+
+use crate::spec::{go_json, Descriptor, Digest, Index};
+use lock::DirLock;
+use temp_area::{fsync_dir, fsync_file, TempArea};
+
+/// Value of `imageLayoutVersion` this tool reads and writes.
+pub const IMAGE_LAYOUT_VERSION: &str = "1.0.0";
+/// Name of the layout marker file.
+pub const LAYOUT_FILE: &str = "oci-layout";
+/// Name of the top-level index.
+pub const INDEX_FILE: &str = "index.json";
+/// Name of the blob directory.
+pub const BLOBS_DIR: &str = "blobs";
+
+/// Largest JSON blob (manifest, index, config) or `index.json` we will read.
+/// Real ones are kilobytes; this bounds memory against hostile descriptors.
+pub const MAX_JSON_SIZE: i64 = 64 << 20;
+
+/// An open OCI image layout.
+#[derive(Debug)]
+pub struct Layout {
+    root: PathBuf,
+    blobs: PathBuf,
+    temp: OnceCell<TempArea>,
+    _blob_lock: DirLock,
+}
+
+#[derive(serde::Deserialize, Serialize)]
+struct OciLayoutFile {
+    #[serde(rename = "imageLayoutVersion")]
+    version: String,
+}
+
+impl Layout {
+    /// Creates a new, empty layout at `path` (and any missing parents). An
+    /// existing empty directory is accepted; anything else that exists is
+    /// refused.
+    pub fn create(path: &Path) -> Result<()> {
+        match std::fs::read_dir(path) {
+            Ok(mut entries) => {
+                if entries.next().is_some() {
+                    return Err(LayoutError::AlreadyExists(path.to_owned()));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(path).map_err(|e| LayoutError::io(path, e))?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+                return Err(LayoutError::AlreadyExists(path.to_owned()));
+            }
+            Err(e) => return Err(LayoutError::io(path, e)),
+        }
+        let sha256 = path.join(BLOBS_DIR).join("sha256");
+        std::fs::create_dir_all(&sha256).map_err(|e| LayoutError::io(&sha256, e))?;
+        // index.json before oci-layout: a crash in between leaves a directory
+        // that is visibly not a layout yet, rather than a layout with no index.
+        write_file_durably(&path.join(INDEX_FILE), &go_json::to_vec(&Index::default()).expect("index encodes"))?;
+        let marker = OciLayoutFile {
+            version: IMAGE_LAYOUT_VERSION.to_owned(),
+        };
+        write_file_durably(&path.join(LAYOUT_FILE), &go_json::to_vec(&marker).expect("marker encodes"))?;
+        fsync_dir(path)
+    }
+
+    /// Opens and validates the layout at `path`, holding the blob lock
+    /// shared.
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, LockMode::Shared)
+    }
+
+    /// Opens the layout holding the blob lock in `mode`; exclusive is for
+    /// garbage collection, which must not run beside writers.
+    pub fn open_with(path: &Path, mode: LockMode) -> Result<Self> {
+        validate(path)?;
+        let blobs = path.join(BLOBS_DIR);
+        let lock = DirLock::acquire(&blobs, mode)?;
+        Ok(Layout {
+            root: path.to_owned(),
+            blobs,
+            temp: OnceCell::new(),
+            _blob_lock: lock,
+        })
+    }
+
+    /// The layout directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where the blob with `digest` is stored.
+    pub fn blob_path(&self, digest: &Digest) -> PathBuf {
+        self.blobs.join(digest.algorithm().name()).join(digest.hex())
+    }
+
+    fn temp(&self) -> Result<&TempArea> {
+        if let Some(t) = self.temp.get() {
+            return Ok(t);
+        }
+        let area = TempArea::create(&self.root)?;
+        Ok(self.temp.get_or_init(|| area))
+    }
+
+    /// Opens a blob for streaming, verified against `desc` as it is read.
+    /// Fails up front if the blob is missing, is not a regular file, or its
+    /// size differs from the descriptor's.
+    pub fn open_blob(&self, desc: &Descriptor) -> Result<VerifiedReader<File>> {
+        if desc.size < 0 {
+            return Err(LayoutError::BadDescriptor {
+                digest: desc.digest.clone(),
+                reason: format!("negative size {}", desc.size),
+            });
+        }
+        let path = self.blob_path(&desc.digest);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(&path)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => LayoutError::BlobMissing(desc.digest.clone()),
+                _ => LayoutError::io(&path, e),
+            })?;
+        let meta = file.metadata().map_err(|e| LayoutError::io(&path, e))?;
+        if !meta.is_file() {
+            return Err(LayoutError::io(&path, std::io::Error::other("blob is not a regular file")));
+        }
+        if meta.len() != desc.size as u64 {
+            return Err(LayoutError::SizeMismatch {
+                digest: desc.digest.clone(),
+                expected: desc.size,
+                actual: meta.len(),
+            });
+        }
+        Ok(VerifiedReader::new(file, desc.digest.clone(), desc.size))
+    }
+
+    /// Reads a small (JSON) blob whole, verified.
+    pub fn read_blob_bytes(&self, desc: &Descriptor) -> Result<Vec<u8>> {
+        if desc.size > MAX_JSON_SIZE {
+            return Err(LayoutError::BadDescriptor {
+                digest: desc.digest.clone(),
+                reason: format!("size {} exceeds the {} byte limit for JSON blobs", desc.size, MAX_JSON_SIZE),
+            });
+        }
+        let mut reader = self.open_blob(desc)?;
+        let mut data = Vec::with_capacity(desc.size.max(0) as usize);
+        reader
+            .read_to_end(&mut data)
+            .map_err(|e| verified::into_layout_error(e, &desc.digest))?;
+        Ok(data)
+    }
+
+    /// Reads and parses a JSON blob, returning the value and its raw bytes.
+    pub fn read_json<T: DeserializeOwned>(&self, desc: &Descriptor) -> Result<(T, Vec<u8>)> {
+        let data = self.read_blob_bytes(desc)?;
+        let value = serde_json::from_slice(&data).map_err(|source| LayoutError::Json {
+            what: format!("blob {}", desc.digest),
+            source,
+        })?;
+        Ok((value, data))
+    }
+
+    /// Starts writing a new blob.
+    pub fn blob_writer(&self) -> Result<BlobWriter<'_>> {
+        let file = self.temp()?.file("blob-")?;
+        Ok(BlobWriter::new(file, &self.blobs))
+    }
+
+    /// Stores `bytes` as a blob and returns a descriptor of `media_type`.
+    pub fn put_blob_bytes(&self, media_type: &str, bytes: &[u8]) -> Result<Descriptor> {
+        let mut w = self.blob_writer()?;
+        w.write_all(bytes).map_err(|e| LayoutError::io(&self.blobs, e))?;
+        let (digest, size) = w.commit()?;
+        log::debug!("put blob {digest} ({size} bytes, {media_type})");
+        Ok(Descriptor::new(media_type, digest, size))
+    }
+
+    /// Encodes `value` as upstream does and stores it as a blob.
+    pub fn put_json<T: Serialize>(&self, media_type: &str, value: &T) -> Result<Descriptor> {
+        let bytes = go_json::to_vec(value).map_err(|source| LayoutError::Json {
+            what: format!("new {media_type} blob"),
+            source,
+        })?;
+        self.put_blob_bytes(media_type, &bytes)
+    }
+
+    /// Reads `index.json`.
+    pub fn read_index(&self) -> Result<Index> {
+        read_index_file(&self.root)
+    }
+
+    /// Runs `edit` on the current `index.json` under the exclusive index
+    /// lock, then writes the result atomically (scratch file, fsync, rename).
+    /// If `edit` fails, nothing is written. `edit` may write blobs.
+    pub fn update_index<R, E>(&self, edit: impl FnOnce(&mut Index) -> Result<R, E>) -> Result<R, E>
+    where
+        E: From<LayoutError>,
+    {
+        let _guard = DirLock::acquire(&self.root, LockMode::Exclusive)?;
+        let mut index = self.read_index()?;
+        let result = edit(&mut index)?;
+        index.schema_version = 2;
+        index.media_type = crate::spec::media_type::IMAGE_INDEX.to_owned();
+        self.write_index(&index)?;
+        Ok(result)
+    }
+
+    fn write_index(&self, index: &Index) -> Result<()> {
+        let bytes = go_json::to_vec(index).map_err(|source| LayoutError::Json {
+            what: INDEX_FILE.to_owned(),
+            source,
+        })?;
+        let mut file = self.temp()?.file("index-")?;
+        let temp_path = file.path().to_owned();
+        file.write_all(&bytes).map_err(|e| LayoutError::io(&temp_path, e))?;
+        fsync_file(file.as_file(), &temp_path)?;
+        let target = self.root.join(INDEX_FILE);
+        file.persist(&target).map_err(|e| LayoutError::io(&target, e.error))?;
+        fsync_dir(&self.root)
+    }
+}
+
+fn invalid(path: &Path, reason: impl Into<String>) -> LayoutError {
+    LayoutError::Invalid {
+        path: path.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// Checks that `path` holds a layout we understand, without changing it.
+fn validate(path: &Path) -> Result<()> {
+    let marker_path = path.join(LAYOUT_FILE);
+    let marker = match std::fs::read(&marker_path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let reason = if path.exists() { "no oci-layout file" } else { "no such directory" };
+            return Err(invalid(path, reason));
+        }
+        Err(e) => return Err(LayoutError::io(&marker_path, e)),
+    };
+    let marker: OciLayoutFile =
+        serde_json::from_slice(&marker).map_err(|e| invalid(path, format!("parse oci-layout: {e}")))?;
+    if marker.version != IMAGE_LAYOUT_VERSION {
+        return Err(invalid(
+            path,
+            format!("unsupported imageLayoutVersion {:?} (want {IMAGE_LAYOUT_VERSION})", marker.version),
+        ));
+    }
+    if !path.join(BLOBS_DIR).is_dir() {
+        return Err(invalid(path, "blobs is missing or not a directory"));
+    }
+    if !path.join(INDEX_FILE).is_file() {
+        return Err(invalid(path, "index.json is missing or not a file"));
+    }
+    Ok(())
+}
+
+fn read_index_file(root: &Path) -> Result<Index> {
+    let path = root.join(INDEX_FILE);
+    let file = File::open(&path).map_err(|e| LayoutError::io(&path, e))?;
+    let mut data = Vec::new();
+    file.take(MAX_JSON_SIZE as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| LayoutError::io(&path, e))?;
+    if data.len() as i64 > MAX_JSON_SIZE {
+        return Err(invalid(root, "index.json is larger than 64 MiB"));
+    }
+    let index: Index = serde_json::from_slice(&data).map_err(|source| LayoutError::Json {
+        what: path.display().to_string(),
+        source,
+    })?;
+    for desc in &index.manifests {
+        if desc.size < 0 {
+            return Err(LayoutError::BadDescriptor {
+                digest: desc.digest.clone(),
+                reason: format!("negative size {} in index.json", desc.size),
+            });
+        }
+    }
+    Ok(index)
+}
+
+/// Writes a small file and flushes it to disk (used only by `create`).
+fn write_file_durably(path: &Path, data: &[u8]) -> Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(path)
+        .map_err(|e| LayoutError::io(path, e))?;
+    f.write_all(data).map_err(|e| LayoutError::io(path, e))?;
+    fsync_file(&f, path)
+}

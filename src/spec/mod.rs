@@ -11,12 +11,14 @@ pub mod go_json;
 pub mod go_time;
 pub mod manifest;
 pub mod media_type;
+pub mod refname;
 
 pub use config::{Empty, History, Image, ImageConfig, RootFs};
 pub use descriptor::{Descriptor, Platform, ANNOTATION_REF_NAME};
 pub use digest::{Algorithm, Digest, DigestError, Hasher};
 pub use go_time::GoTime;
 pub use manifest::{Index, Manifest};
+pub use refname::is_valid_ref_name;
 
 use serde::{Deserialize, Deserializer};
 

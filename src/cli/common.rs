@@ -1,0 +1,115 @@
+//! Flag groups shared by several commands (`--image`, `--layout`, `--tag`,
+//! `--history.*`), flattened into each command's clap struct, and the
+//! positional-argument checks every command makes.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use umoci::image::reference::{parse_layout, validate_tag};
+use umoci::image::{HistoryOptions, ImageRef};
+use umoci::spec::GoTime;
+
+/// `--image PATH[:TAG]`.
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// OCI image URI of the form 'path[:tag]'
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+}
+
+impl ImageArgs {
+    /// The parsed reference; `--image` is mandatory.
+    pub fn get(&self) -> Result<ImageRef> {
+        let Some(image) = &self.image else {
+            bail!("missing mandatory argument: --image");
+        };
+        Ok(ImageRef::parse(image)?)
+    }
+}
+
+/// `--layout PATH`.
+#[derive(Debug, Args)]
+pub struct LayoutArgs {
+    /// path to an OCI image layout
+    #[arg(long, value_name = "LAYOUT")]
+    pub layout: Option<String>,
+}
+
+impl LayoutArgs {
+    /// The validated path; `--layout` is mandatory.
+    pub fn get(&self) -> Result<PathBuf> {
+        let Some(layout) = &self.layout else {
+            bail!("missing mandatory argument: --layout");
+        };
+        Ok(parse_layout(layout)?)
+    }
+}
+
+/// `--tag NEW`.
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// tag name
+    #[arg(long, value_name = "TAG", allow_hyphen_values = true)]
+    pub tag: Option<String>,
+}
+
+impl TagArgs {
+    /// The tag to write: `--tag` if given (validated), else `default`.
+    pub fn or(&self, default: &str) -> Result<String> {
+        match &self.tag {
+            Some(tag) => {
+                validate_tag("--tag", tag)?;
+                Ok(tag.clone())
+            }
+            None => Ok(default.to_owned()),
+        }
+    }
+}
+
+/// `--no-history` and `--history.*`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// do not create a history entry
+    #[arg(long = "no-history")]
+    pub no_history: bool,
+    /// author value for the history entry
+    #[arg(id = "history.author", long = "history.author", value_name = "AUTHOR", allow_hyphen_values = true)]
+    pub author: Option<String>,
+    /// comment for the history entry
+    #[arg(id = "history.comment", long = "history.comment", value_name = "COMMENT", allow_hyphen_values = true)]
+    pub comment: Option<String>,
+    /// created value for the history entry
+    #[arg(id = "history.created", long = "history.created", value_name = "DATE", allow_hyphen_values = true)]
+    pub created: Option<String>,
+    /// created_by value for the history entry
+    #[arg(id = "history.created_by", long = "history.created_by", value_name = "CREATED_BY", allow_hyphen_values = true)]
+    pub created_by: Option<String>,
+}
+
+impl HistoryArgs {
+    /// The library's options, with `--history.created` parsed.
+    pub fn options(&self) -> Result<HistoryOptions> {
+        let created = match &self.created {
+            Some(s) => Some(GoTime::parse(s).map_err(|e| anyhow::anyhow!("parsing --history.created: {e}"))?),
+            None => None,
+        };
+        Ok(HistoryOptions {
+            no_history: self.no_history,
+            author: self.author.clone(),
+            comment: self.comment.clone(),
+            created,
+            created_by: self.created_by.clone(),
+        })
+    }
+}
+
+/// Fails unless exactly `expected.len()` positional arguments were given;
+/// `expected` is how upstream names them in the message.
+pub fn positionals<'a>(args: &'a [String], expected: &[&str]) -> Result<&'a [String]> {
+    if args.len() != expected.len() {
+        let what = if expected.is_empty() { "none".to_owned() } else { expected.join(" ") };
+        bail!("invalid number of positional arguments: expected {what}");
+    }
+    Ok(args)
+}

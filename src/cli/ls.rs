@@ -1,0 +1,30 @@
+//! `umoci ls --layout DIR`: print every tag, one per line, in index order.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::Args;
+use umoci::layout::{index, Layout};
+
+use super::common::{positionals, LayoutArgs};
+
+/// lists the set of tags in an OCI layout
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    layout: LayoutArgs,
+    #[arg(hide = true)]
+    args: Vec<String>,
+}
+
+/// Runs `list`.
+pub fn run(args: ListArgs) -> Result<()> {
+    positionals(&args.args, &[])?;
+    let layout = Layout::open(&args.layout.get()?)?;
+    let index = layout.read_index()?;
+    let mut out = std::io::stdout().lock();
+    for name in index::list_refs(&index) {
+        writeln!(out, "{name}")?;
+    }
+    Ok(())
+}

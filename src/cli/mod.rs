@@ -1,0 +1,177 @@
+//! The command line: clap definitions matching upstream's flags and help
+//! layout, and dispatch to one module per command. Each command module only
+//! turns flags into a library call and prints the result.
+
+mod argv;
+mod common;
+mod config;
+mod gc;
+mod init;
+pub mod logger;
+mod ls;
+mod new;
+mod stat;
+mod tag;
+
+use std::ffi::OsString;
+
+use anyhow::{bail, Result};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+const ROOT_TEMPLATE: &str = "\
+NAME:
+   {name} - {about}
+
+USAGE:
+   {usage}
+
+COMMANDS:
+{subcommands}
+
+GLOBAL OPTIONS:
+{options}
+";
+
+/// Help layout of a command, as urfave/cli prints it: line 2 is
+/// `   umoci <cmd> - <usage>`, which scripts and tests look for.
+macro_rules! command_template {
+    ($name:literal) => {
+        concat!("NAME:\n   umoci ", $name, " - {about}\n\nUSAGE:\n   {usage}\n\nOPTIONS:\n{options}\n")
+    };
+}
+
+/// umoci modifies Open Container images
+#[derive(Debug, Parser)]
+#[command(
+    name = "umoci",
+    disable_version_flag = true,
+    help_template = ROOT_TEMPLATE,
+    subcommand_help_heading = "COMMANDS",
+    override_usage = "umoci [global options] command [command options] [arguments...]"
+)]
+pub struct Cli {
+    /// alias for --log=info
+    #[arg(long)]
+    verbose: bool,
+    /// set the log level (debug, info, [warn], error, fatal)
+    #[arg(long, value_name = "LEVEL")]
+    log: Option<String>,
+    /// print the version
+    #[arg(short = 'v', long)]
+    version: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// create a new OCI layout
+    #[command(help_template = command_template!("init"), override_usage = "umoci init [command options] --layout <image-path>")]
+    Init(init::InitArgs),
+    /// creates a blank tagged OCI image
+    #[command(help_template = command_template!("new"), override_usage = "umoci new [command options] --image <image-path>:<new-tag>")]
+    New(new::NewArgs),
+    /// lists the set of tags in an OCI layout
+    #[command(visible_alias = "ls", help_template = command_template!("list"), override_usage = "umoci list [command options] --layout <image-path>")]
+    List(ls::ListArgs),
+    /// creates a new tag in an OCI image
+    #[command(help_template = command_template!("tag"), override_usage = "umoci tag [command options] --image <image-path>[:<tag>] <new-tag>")]
+    Tag(tag::TagArgs),
+    /// removes a tag from an OCI image
+    #[command(visible_alias = "rm", help_template = command_template!("remove"), override_usage = "umoci remove [command options] --image <image-path>[:<tag>]")]
+    Remove(tag::RemoveArgs),
+    /// garbage-collects an OCI layout
+    #[command(help_template = command_template!("gc"), override_usage = "umoci gc [command options] --layout <image-path>")]
+    Gc(gc::GcArgs),
+    /// displays status information of an image manifest
+    #[command(help_template = command_template!("stat"), override_usage = "umoci stat [command options] --image <image-path>[:<tag>]")]
+    Stat(stat::StatArgs),
+    /// modifies the image configuration of an OCI image
+    #[command(help_template = command_template!("config"), override_usage = "umoci config [command options] --image <image-path>[:<tag>] [--tag <new-tag>]")]
+    Config(config::ConfigArgs),
+}
+
+fn version_text() -> String {
+    format!(
+        "umoci version {}\nimage spec: {}\nruntime spec: {}\nrust: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        "1.1.1",
+        "1.2.1",
+        env!("UMOCI_RUSTC_VERSION"),
+    )
+}
+
+/// Parses `args` (argv including argv[0]) and runs the command. Returns the
+/// process exit status.
+pub fn main(args: Vec<OsString>) -> i32 {
+    match run(args) {
+        Ok(()) => 0,
+        Err(err) if is_broken_pipe(&err) => 141, // as if killed by SIGPIPE, quietly
+        Err(err) => {
+            logger::fatal(&format!("{err:#}"));
+            1
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(args: Vec<OsString>) -> Result<()> {
+    let command = Cli::command();
+    let args = argv::normalise(&command, args);
+    let matches = match command.try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                e.print()?;
+                return Ok(());
+            }
+            bail!("{}", e.render().to_string().trim_start_matches("error: ").lines().next().unwrap_or("invalid arguments"));
+        }
+    };
+    let cli = Cli::from_arg_matches(&matches)?;
+
+    if cli.verbose && cli.log.is_some() {
+        bail!("--log=* and --verbose are mutually exclusive");
+    }
+    let level_name = if cli.verbose { "info" } else { cli.log.as_deref().unwrap_or("warn") };
+    let Some(level) = logger::parse_level(level_name) else {
+        bail!("parsing log level: not a valid log level: {level_name:?}");
+    };
+    logger::init(level);
+
+    if cli.version {
+        print!("{}", version_text());
+        return Ok(());
+    }
+    let Some(command) = cli.command else {
+        Cli::command().print_help()?;
+        return Ok(());
+    };
+    match command {
+        Command::Init(a) => init::run(a),
+        Command::New(a) => new::run(a),
+        Command::List(a) => ls::run(a),
+        Command::Tag(a) => tag::run_tag(a),
+        Command::Remove(a) => tag::run_remove(a),
+        Command::Gc(a) => gc::run(a),
+        Command::Stat(a) => stat::run(a),
+        Command::Config(a) => config::run(a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+}

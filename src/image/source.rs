@@ -1,0 +1,70 @@
+//! Finding a tagged image and reading its manifest and config.
+
+use super::error::{ImageError, Result};
+use crate::layout::{index, DescriptorPath, Layout, LayoutError};
+use crate::spec::media_type::{self, Kind};
+use crate::spec::{Image, Index, Manifest};
+
+/// A tagged image as stored: where the tag leads, the manifest and config,
+/// and their raw bytes (for `stat --json`).
+#[derive(Debug, Clone)]
+pub struct ImageSource {
+    /// From the `index.json` entry down to the manifest.
+    pub path: DescriptorPath,
+    /// The manifest.
+    pub manifest: Manifest,
+    /// The manifest's bytes as stored.
+    pub manifest_raw: Vec<u8>,
+    /// The config.
+    pub config: Image,
+    /// The config's bytes as stored.
+    pub config_raw: Vec<u8>,
+}
+
+/// Resolves `tag` in `index` to exactly one image manifest.
+pub fn resolve_manifest(layout: &Layout, index: &Index, tag: &str) -> Result<DescriptorPath> {
+    let mut paths = index::resolve(layout, index, tag)?;
+    match paths.len() {
+        0 => return Err(ImageError::TagNotFound(tag.to_owned())),
+        1 => {}
+        _ => return Err(ImageError::TagAmbiguous(tag.to_owned())),
+    }
+    let path = paths.remove(0);
+    if path.descriptor().media_type != media_type::IMAGE_MANIFEST {
+        return Err(ImageError::NotAManifest {
+            tag: tag.to_owned(),
+            media_type: path.descriptor().media_type.clone(),
+        });
+    }
+    Ok(path)
+}
+
+impl ImageSource {
+    /// Reads the image that `path` leads to, checking that its config is an
+    /// image config and that diff IDs and layers agree in number.
+    pub fn load(layout: &Layout, path: DescriptorPath) -> Result<Self> {
+        let (manifest, manifest_raw) = layout.read_json::<Manifest>(path.descriptor())?;
+        if media_type::kind(&manifest.config.media_type) != Kind::Config {
+            return Err(LayoutError::WrongMediaType {
+                digest: manifest.config.digest.clone(),
+                expected: media_type::IMAGE_CONFIG,
+                found: manifest.config.media_type.clone(),
+            }
+            .into());
+        }
+        let (config, config_raw) = layout.read_json::<Image>(&manifest.config)?;
+        Ok(ImageSource {
+            path,
+            manifest,
+            manifest_raw,
+            config,
+            config_raw,
+        })
+    }
+
+    /// Resolves `tag` and loads the image.
+    pub fn open(layout: &Layout, index: &Index, tag: &str) -> Result<Self> {
+        let path = resolve_manifest(layout, index, tag)?;
+        Self::load(layout, path)
+    }
+}

@@ -1,0 +1,195 @@
+//! The human-readable `stat` text of upstream umoci 0.6: `== MANIFEST ==`,
+//! `== CONFIG ==` and `== HISTORY ==` sections with tab-indented fields.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::go_fmt::{go_quote, human_size, quote, tabulate};
+use super::stat::ManifestStat;
+use crate::spec::{Descriptor, Empty, Image, ImageConfig, Manifest, Platform};
+
+struct Printer {
+    out: String,
+}
+
+impl Printer {
+    fn field(&mut self, prefix: &str, key: &str, values: &[&str]) {
+        if values.is_empty() {
+            let _ = writeln!(self.out, "{prefix}{key}:");
+            return;
+        }
+        let quoted: Vec<String> = values
+            .iter()
+            .map(|v| if v.contains(',') { go_quote(v) } else { quote(v, true) })
+            .collect();
+        let _ = writeln!(self.out, "{prefix}{key}: {}", quoted.join(", "));
+    }
+
+    fn slice(&mut self, prefix: &str, name: &str, data: &[String]) {
+        if data.is_empty() {
+            return self.field(prefix, name, &["(empty)"]);
+        }
+        self.field(prefix, name, &[]);
+        for line in data {
+            let _ = writeln!(self.out, "{prefix}\t{}", quote(line, true));
+        }
+    }
+
+    fn map(&mut self, prefix: &str, name: &str, data: &BTreeMap<String, String>) {
+        if data.is_empty() {
+            return self.field(prefix, name, &["(empty)"]);
+        }
+        self.field(prefix, name, &[]);
+        let inner = format!("{prefix}\t");
+        for (key, value) in data {
+            self.field(&inner, &quote(key, true), &[value]);
+        }
+    }
+
+    fn set(&mut self, prefix: &str, name: &str, data: &BTreeMap<String, Empty>) {
+        if data.is_empty() {
+            return self.field(prefix, name, &["(empty)"]);
+        }
+        let keys: Vec<&str> = data.keys().map(String::as_str).collect();
+        self.field(prefix, name, &keys);
+    }
+
+    fn platform(&mut self, prefix: &str, p: &Platform) {
+        self.field(prefix, "Platform", &[]);
+        let prefix = format!("{prefix}\t");
+        self.field(&prefix, "OS", &[&p.os]);
+        if !p.os_version.is_empty() {
+            self.field(&prefix, "OS Version", &[&p.os_version]);
+        }
+        if !p.os_features.is_empty() {
+            let features: Vec<&str> = p.os_features.iter().map(String::as_str).collect();
+            self.field(&prefix, "OS Features", &features);
+        }
+        let mut arch = quote(&p.architecture, true);
+        if !p.variant.is_empty() {
+            let _ = write!(arch, " ({})", quote(&p.variant, false));
+        }
+        let _ = writeln!(self.out, "{prefix}Architecture: {arch}");
+    }
+
+    fn descriptor(&mut self, prefix: &str, d: &Descriptor) {
+        self.field(prefix, "Descriptor", &[]);
+        let prefix = format!("{prefix}\t");
+        self.field(&prefix, "Media Type", &[&d.media_type]);
+        if !d.artifact_type.is_empty() {
+            self.field(&prefix, "Artifact Type", &[&d.artifact_type]);
+        }
+        self.field(&prefix, "Digest", &[&d.digest.to_string()]);
+        self.field(&prefix, "Size", &[&human_size(d.size)]);
+        if let Some(p) = &d.platform {
+            // Upstream prints a descriptor's platform without indentation.
+            self.platform("", p);
+        }
+        if !d.urls.is_empty() {
+            self.slice(&prefix, "URLs", &d.urls);
+        }
+        if !d.annotations.is_empty() {
+            self.map(&prefix, "Annotations", &d.annotations);
+        }
+    }
+
+    fn manifest(&mut self, m: &Manifest) {
+        self.field("", "Schema Version", &[&m.schema_version.to_string()]);
+        self.field("", "Media Type", &[&m.media_type]);
+        if !m.artifact_type.is_empty() {
+            self.field("", "Artifact Type", &[&m.artifact_type]);
+        }
+        self.field("", "Config", &[]);
+        self.descriptor("\t", &m.config);
+        if !m.layers.is_empty() {
+            self.field("", "Layers", &[]);
+            for layer in &m.layers {
+                self.descriptor("\t", layer);
+            }
+        }
+        if let Some(subject) = &m.subject {
+            self.field("", "Subject", &[]);
+            self.descriptor("\t", subject);
+        }
+        if !m.annotations.is_empty() {
+            self.map("", "Annotations", &m.annotations);
+        }
+    }
+
+    fn image_config(&mut self, c: &ImageConfig) {
+        self.field("", "Image Config", &[]);
+        let p = "\t";
+        self.field(p, "User", &[&c.user]);
+        let escaped = if c.args_escaped { " (escaped)" } else { "" };
+        if !c.entrypoint.is_empty() {
+            self.slice(p, &format!("Entrypoint{escaped}"), &c.entrypoint);
+        }
+        self.slice(p, &format!("Command{escaped}"), &c.cmd);
+        if !c.working_dir.is_empty() {
+            self.field(p, "Working Directory", &[&c.working_dir]);
+        }
+        if !c.env.is_empty() {
+            self.slice(p, "Environment", &c.env);
+        }
+        if !c.stop_signal.is_empty() {
+            self.field(p, "Stop Signal", &[&c.stop_signal]);
+        }
+        if !c.exposed_ports.is_empty() {
+            self.set(p, "Exposed Ports", &c.exposed_ports);
+        }
+        if !c.volumes.is_empty() {
+            self.set(p, "Volumes", &c.volumes);
+        }
+        if !c.labels.is_empty() {
+            self.map(p, "Labels", &c.labels);
+        }
+    }
+
+    fn image(&mut self, img: &Image) {
+        if let Some(created) = &img.created {
+            self.field("", "Created", &[&created.to_iso8601()]);
+        }
+        self.field("", "Author", &[&img.author]);
+        let platform = Platform {
+            architecture: img.architecture.clone(),
+            os: img.os.clone(),
+            os_version: img.os_version.clone(),
+            os_features: img.os_features.clone(),
+            variant: img.variant.clone(),
+        };
+        self.platform("", &platform);
+        self.image_config(&img.config);
+    }
+}
+
+impl ManifestStat {
+    /// The human-readable form. Upstream warns that it may change between
+    /// versions; scripts should use `--json`.
+    pub fn to_text(&self) -> String {
+        let mut p = Printer { out: String::new() };
+        p.out.push_str("== MANIFEST ==\n");
+        p.manifest(&self.source.manifest);
+        p.descriptor("", &self.manifest.descriptor);
+        p.out.push_str("\n== CONFIG ==\n");
+        p.image(&self.source.config);
+        p.descriptor("", &self.config.descriptor);
+        p.out.push_str("\n== HISTORY ==\n");
+        let mut rows = vec![["LAYER", "CREATED", "CREATED BY", "SIZE", "COMMENT"].map(String::from).to_vec()];
+        for h in &self.history {
+            let created = h.history.created.map(|t| t.to_iso8601()).unwrap_or_default();
+            let (layer, size) = match &h.layer {
+                Some(l) if !h.history.empty_layer => (l.digest.to_string(), human_size(l.size)),
+                _ => ("<none>".to_owned(), "<none>".to_owned()),
+            };
+            rows.push(vec![
+                layer,
+                quote(&created, false),
+                quote(&h.history.created_by, false),
+                size,
+                quote(&h.history.comment, false),
+            ]);
+        }
+        p.out.push_str(&tabulate(&rows));
+        p.out
+    }
+}

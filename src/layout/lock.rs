@@ -1,0 +1,70 @@
+//! Advisory locks that keep concurrent processes from corrupting a layout.
+//!
+//! Two locks, always taken in this order:
+//! - the *blob lock* on `blobs/`: every process that reads or writes blobs
+//!   holds it shared for its whole life; `gc` holds it exclusive, so it never
+//!   deletes a blob another process has just written but not yet tagged;
+//! - the *index lock* on the layout directory: held exclusive around every
+//!   read-modify-write of `index.json`, so no tag update is lost.
+//!
+//! Both are `flock(2)` locks on directory descriptors: no lock files to leave
+//! behind, and released by the kernel if the process dies.
+
+use std::fs::File;
+use std::path::Path;
+
+use rustix::fs::{flock, FlockOperation};
+
+use super::error::{LayoutError, Result};
+
+/// How a lock is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockMode {
+    /// Many holders at once.
+    Shared,
+    /// One holder, excluding all others.
+    Exclusive,
+}
+
+/// A held `flock` on a directory; released on drop.
+#[derive(Debug)]
+pub struct DirLock {
+    _file: File,
+}
+
+impl DirLock {
+    /// Blocks until `dir` is locked in `mode`.
+    pub fn acquire(dir: &Path, mode: LockMode) -> Result<Self> {
+        let file = File::open(dir).map_err(|e| LayoutError::io(dir, e))?;
+        let op = match mode {
+            LockMode::Shared => FlockOperation::LockShared,
+            LockMode::Exclusive => FlockOperation::LockExclusive,
+        };
+        flock(&file, op).map_err(|e| LayoutError::io(dir, e.into()))?;
+        Ok(DirLock { _file: file })
+    }
+
+    /// Locks `dir` exclusively if nobody holds it; `None` if somebody does.
+    pub fn try_exclusive(dir: &Path) -> Result<Option<Self>> {
+        let file = File::open(dir).map_err(|e| LayoutError::io(dir, e))?;
+        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => Ok(Some(DirLock { _file: file })),
+            Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
+            Err(e) => Err(LayoutError::io(dir, e.into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclusive_excludes_and_releases() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = DirLock::acquire(dir.path(), LockMode::Shared).unwrap();
+        assert!(DirLock::try_exclusive(dir.path()).unwrap().is_none());
+        drop(held);
+        assert!(DirLock::try_exclusive(dir.path()).unwrap().is_some());
+    }
+}
