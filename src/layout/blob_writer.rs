@@ -1,59 +1,59 @@
 //! Writing a blob: stream into a scratch file while hashing, then make it
-//! durable and rename it to `blobs/<alg>/<hex>` in one step, so a blob is
-//! either absent or complete and correct, never half-written.
+//! durable and stage it. Staged blobs are renamed to `blobs/<alg>/<hex>` only
+//! when the command commits its `index.json` update (see
+//! [`Layout::update_index`](super::Layout::update_index)), so a failed
+//! command leaves no trace in `blobs/`, and a blob there is always complete.
 
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
 
 use tempfile::NamedTempFile;
 
 use super::error::{LayoutError, Result};
-use super::temp_area::{fsync_dir, fsync_file};
+use super::temp_area::fsync_file;
+use super::Layout;
 use crate::spec::{Algorithm, Digest, Hasher};
 
-/// A blob being written. Nothing is visible in the layout until
-/// [`BlobWriter::commit`]; dropping it discards the data.
+/// A blob being written. Nothing is staged until [`BlobWriter::commit`];
+/// dropping it discards the data.
 pub struct BlobWriter<'a> {
     out: BufWriter<NamedTempFile>,
     hasher: Hasher,
     size: u64,
-    blobs_dir: &'a Path,
+    layout: &'a Layout,
 }
 
 impl<'a> BlobWriter<'a> {
-    pub(super) fn new(file: NamedTempFile, blobs_dir: &'a Path) -> Self {
+    pub(super) fn new(file: NamedTempFile, layout: &'a Layout) -> Self {
         BlobWriter {
             out: BufWriter::with_capacity(256 * 1024, file),
             hasher: Algorithm::Sha256.hasher(),
             size: 0,
-            blobs_dir,
+            layout,
         }
     }
 
-    /// Makes the blob durable and moves it into place, returning its digest
-    /// and size. An identical blob already present is left as it is.
+    /// Makes the blob durable and stages it for publication with the next
+    /// index update, returning its digest and size. An identical blob that
+    /// is already stored or staged is not stored twice.
     pub fn commit(self) -> Result<(Digest, i64)> {
         let digest = self.hasher.finish();
+        let size = self.size as i64;
         let file = self
             .out
             .into_inner()
-            .map_err(|e| LayoutError::io(self.blobs_dir, e.into_error()))?;
-        let temp_path = file.path().to_owned();
-        let alg_dir = self.blobs_dir.join(digest.algorithm().name());
-        let target = alg_dir.join(digest.hex());
-        if target.is_file() {
+            .map_err(|e| LayoutError::io(self.layout.root(), e.into_error()))?;
+        if self.layout.has_blob(&digest) {
             // Content-addressed: the same name means the same bytes.
-            return Ok((digest, self.size as i64));
+            return Ok((digest, size));
         }
+        let temp_path = file.path().to_owned();
         // Blobs are public content; match what other layout writers use.
         std::fs::set_permissions(&temp_path, std::os::unix::fs::PermissionsExt::from_mode(0o644))
             .map_err(|e| LayoutError::io(&temp_path, e))?;
         fsync_file(file.as_file(), &temp_path)?;
-        std::fs::create_dir_all(&alg_dir).map_err(|e| LayoutError::io(&alg_dir, e))?;
-        file.persist(&target)
-            .map_err(|e| LayoutError::io(&target, e.error))?;
-        fsync_dir(&alg_dir)?;
-        Ok((digest, self.size as i64))
+        let (_, staged) = file.keep().map_err(|e| LayoutError::io(&temp_path, e.error))?;
+        self.layout.stage(digest.clone(), staged);
+        Ok((digest, size))
     }
 }
 

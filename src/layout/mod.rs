@@ -2,10 +2,12 @@
 //! `blobs/<alg>/<hex>`.
 //!
 //! A [`Layout`] is an open, validated layout. Every blob read through it is
-//! verified against its descriptor as it streams; every write goes to a
-//! private scratch file first and is renamed into place only when complete and
-//! durable; every `index.json` update happens under an exclusive lock and is
-//! atomic. A layout handle also holds the shared blob lock (see [`lock`]) for
+//! verified against its descriptor as it streams. Writes are a transaction:
+//! new blobs are staged in a private scratch directory, and
+//! [`Layout::update_index`] publishes them (rename into `blobs/`) only after
+//! the index edit succeeded, immediately before it atomically replaces
+//! `index.json` under an exclusive lock. A command that fails leaves the
+//! layout exactly as it was. A layout handle also holds the shared blob lock (see [`lock`]) for
 //! its whole life, so `gc` cannot remove what it is about to reference.
 
 pub mod blob_writer;
@@ -17,7 +19,7 @@ pub mod temp_area;
 pub mod verified;
 pub mod walk;
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -55,6 +57,7 @@ pub struct Layout {
     root: PathBuf,
     blobs: PathBuf,
     temp: OnceCell<TempArea>,
+    staged: RefCell<Vec<(Digest, PathBuf)>>,
     _blob_lock: DirLock,
 }
 
@@ -111,6 +114,7 @@ impl Layout {
             root: path.to_owned(),
             blobs,
             temp: OnceCell::new(),
+            staged: RefCell::new(Vec::new()),
             _blob_lock: lock,
         })
     }
@@ -133,6 +137,36 @@ impl Layout {
         Ok(self.temp.get_or_init(|| area))
     }
 
+    /// Whether a blob is stored, or staged by this handle.
+    pub fn has_blob(&self, digest: &Digest) -> bool {
+        self.staged_path(digest).is_some() || self.blob_path(digest).is_file()
+    }
+
+    fn staged_path(&self, digest: &Digest) -> Option<PathBuf> {
+        let staged = self.staged.borrow();
+        staged.iter().find(|(d, _)| d == digest).map(|(_, p)| p.clone())
+    }
+
+    pub(crate) fn stage(&self, digest: Digest, path: PathBuf) {
+        self.staged.borrow_mut().push((digest, path));
+    }
+
+    /// Moves every staged blob into `blobs/` and makes the renames durable.
+    fn publish_staged(&self) -> Result<()> {
+        let staged = std::mem::take(&mut *self.staged.borrow_mut());
+        let mut dirs = Vec::new();
+        for (digest, path) in staged {
+            let dir = self.blobs.join(digest.algorithm().name());
+            if !dirs.contains(&dir) {
+                std::fs::create_dir_all(&dir).map_err(|e| LayoutError::io(&dir, e))?;
+                dirs.push(dir.clone());
+            }
+            let target = dir.join(digest.hex());
+            std::fs::rename(&path, &target).map_err(|e| LayoutError::io(&target, e))?;
+        }
+        dirs.iter().try_for_each(|d| fsync_dir(d))
+    }
+
     /// Opens a blob for streaming, verified against `desc` as it is read.
     /// Fails up front if the blob is missing, is not a regular file, or its
     /// size differs from the descriptor's.
@@ -143,7 +177,7 @@ impl Layout {
                 reason: format!("negative size {}", desc.size),
             });
         }
-        let path = self.blob_path(&desc.digest);
+        let path = self.staged_path(&desc.digest).unwrap_or_else(|| self.blob_path(&desc.digest));
         let file = std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
@@ -195,7 +229,7 @@ impl Layout {
     /// Starts writing a new blob.
     pub fn blob_writer(&self) -> Result<BlobWriter<'_>> {
         let file = self.temp()?.file("blob-")?;
-        Ok(BlobWriter::new(file, &self.blobs))
+        Ok(BlobWriter::new(file, self))
     }
 
     /// Stores `bytes` as a blob and returns a descriptor of `media_type`.
@@ -222,8 +256,10 @@ impl Layout {
     }
 
     /// Runs `edit` on the current `index.json` under the exclusive index
-    /// lock, then writes the result atomically (scratch file, fsync, rename).
-    /// If `edit` fails, nothing is written. `edit` may write blobs.
+    /// lock, then publishes the staged blobs and writes the new index
+    /// atomically (scratch file, fsync, rename). If `edit` fails, nothing is
+    /// written, and blobs staged so far are discarded with this handle.
+    /// `edit` may write blobs.
     pub fn update_index<R, E>(&self, edit: impl FnOnce(&mut Index) -> Result<R, E>) -> Result<R, E>
     where
         E: From<LayoutError>,
@@ -233,6 +269,7 @@ impl Layout {
         let result = edit(&mut index)?;
         index.schema_version = 2;
         index.media_type = crate::spec::media_type::IMAGE_INDEX.to_owned();
+        self.publish_staged()?;
         self.write_index(&index)?;
         Ok(result)
     }

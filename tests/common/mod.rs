@@ -1,0 +1,176 @@
+//! Helpers shared by the integration tests: running the built binary,
+//! scratch layouts, snapshots of a directory tree for "nothing changed"
+//! checks, and interop-tool discovery that fails in CI instead of skipping.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The binary under test.
+pub fn umoci_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_umoci")
+}
+
+/// Result of one run of a command.
+#[derive(Debug)]
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Self {
+        Run {
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub fn ok(self) -> String {
+        assert_eq!(self.status, 0, "expected success\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self.stdout
+    }
+
+    /// Asserts failure with exit status 1 and exactly one non-empty line on
+    /// stderr containing `needle`; returns that line.
+    #[track_caller]
+    pub fn fails_with(self, needle: &str) -> String {
+        assert_eq!(self.status, 1, "expected exit 1\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        let lines: Vec<&str> = self.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "expected one error line, got: {:?}", self.stderr);
+        assert!(lines[0].contains(needle), "error {:?} does not mention {needle:?}", lines[0]);
+        lines[0].to_owned()
+    }
+}
+
+/// Runs our binary with `args`.
+pub fn umoci(args: &[&str]) -> Run {
+    umoci_env(args, &[])
+}
+
+/// Runs our binary with `args` and extra environment variables.
+pub fn umoci_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(umoci_bin());
+    cmd.args(args).env_remove("SOURCE_DATE_EPOCH");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Run::from(cmd.output().expect("run umoci"))
+}
+
+/// Runs any program.
+pub fn run(program: &str, args: &[&str]) -> Run {
+    Run::from(
+        Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run {program}: {e}")),
+    )
+}
+
+/// Whether `tool` is on PATH. In CI (`CI=true`) a missing tool is a test
+/// failure; elsewhere the caller skips with a message.
+pub fn have_tool(tool: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|p| p.join(tool).is_file()))
+        .unwrap_or(false);
+    if !found {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("interop tool {tool} is not installed (CI=true requires it; see .ci/run)");
+        }
+        eprintln!("skipping: {tool} is not installed");
+    }
+    found
+}
+
+/// A temporary directory that lives as long as the value.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+/// The repository's bundled test image.
+pub fn hello_image() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("test-images/hello")
+}
+
+/// Copies the bundled test image into `dir/name` and returns its path.
+pub fn copy_hello(dir: &Path, name: &str) -> PathBuf {
+    let dst = dir.join(name);
+    copy_tree(&hello_image(), &dst);
+    dst
+}
+
+/// Recursively copies a directory of regular files.
+pub fn copy_tree(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let to = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+}
+
+/// Every entry under `dir` with the digest of its bytes (or `<dir>`), for
+/// byte-for-byte comparisons that print readably when they fail.
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let rel = path.strip_prefix(dir).unwrap().to_owned();
+            if entry.file_type().unwrap().is_dir() {
+                out.insert(rel, "<dir>".to_owned());
+                stack.push(path);
+            } else {
+                let data = std::fs::read(&path).unwrap_or_default();
+                out.insert(rel, umoci::spec::Digest::sha256_of(&data).to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Path as &str for argv.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// `LAYOUT:TAG` for `--image`.
+pub fn image_arg(layout: &Path, tag: &str) -> String {
+    format!("{}:{tag}", s(layout))
+}
+
+/// Parses a JSON file.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The `stat --json` of an image.
+pub fn stat_json(layout: &Path, tag: &str) -> serde_json::Value {
+    let out = umoci(&["stat", "--image", &image_arg(layout, tag), "--json"]).ok();
+    serde_json::from_str(&out).unwrap()
+}
+
+/// The decoded config blob of an image.
+pub fn config_of(layout: &Path, tag: &str) -> serde_json::Value {
+    stat_json(layout, tag)["config"]["blob"].clone()
+}
+
+/// A fresh empty layout at `dir/name`.
+pub fn init_layout(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    umoci(&["init", "--layout", s(&path)]).ok();
+    path
+}
