@@ -56,7 +56,11 @@ fn missing_and_corrupt_oci_layout_file() {
     assert_all_fail(&layout, "no oci-layout file", &[]);
     std::fs::write(layout.join("oci-layout"), b"{not json").unwrap();
     assert_all_fail(&layout, "parse oci-layout", &[]);
-    std::fs::write(layout.join("oci-layout"), br#"{"imageLayoutVersion":"2.0.0"}"#).unwrap();
+    std::fs::write(
+        layout.join("oci-layout"),
+        br#"{"imageLayoutVersion":"2.0.0"}"#,
+    )
+    .unwrap();
     assert_all_fail(&layout, "unsupported imageLayoutVersion", &[]);
 }
 
@@ -69,7 +73,11 @@ fn missing_and_corrupt_index() {
     assert_all_fail(&layout, "index.json is missing", &[]);
     std::fs::write(layout.join("index.json"), &good[..good.len() / 2]).unwrap();
     assert_all_fail(&layout, "index.json: invalid JSON", &[]);
-    std::fs::write(layout.join("index.json"), br#"{"schemaVersion":2,"manifests":{}}"#).unwrap();
+    std::fs::write(
+        layout.join("index.json"),
+        br#"{"schemaVersion":2,"manifests":{}}"#,
+    )
+    .unwrap();
     assert_all_fail(&layout, "index.json: invalid JSON", &[]);
 }
 
@@ -92,7 +100,9 @@ fn unknown_tag() {
 fn blob_of(layout: &Path, pointer: &str) -> std::path::PathBuf {
     let stat = stat_json(layout, "latest");
     let digest = stat.pointer(pointer).unwrap().as_str().unwrap().to_owned();
-    layout.join("blobs/sha256").join(digest.trim_start_matches("sha256:"))
+    layout
+        .join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"))
 }
 
 #[test]
@@ -109,8 +119,18 @@ fn tampered_manifest_and_config_blobs() {
         let name = blob.file_name().unwrap().to_str().unwrap().to_owned();
         let before = snapshot(&layout);
         for args in [
-            vec!["stat".to_owned(), "--image".into(), image_arg(&layout, "latest")],
-            vec!["config".into(), "--image".into(), image_arg(&layout, "latest"), "--config.env".into(), "A=1".into()],
+            vec![
+                "stat".to_owned(),
+                "--image".into(),
+                image_arg(&layout, "latest"),
+            ],
+            vec![
+                "config".into(),
+                "--image".into(),
+                image_arg(&layout, "latest"),
+                "--config.env".into(),
+                "A=1".into(),
+            ],
         ] {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let line = umoci(&args).fails_with(&name);
@@ -133,7 +153,8 @@ fn blob_with_wrong_size() {
     data.push(b'\n');
     std::fs::write(&blob, &data).unwrap();
     let before = snapshot(&layout);
-    umoci(&["stat", "--image", &image_arg(&layout, "latest")]).fails_with("but its descriptor says");
+    umoci(&["stat", "--image", &image_arg(&layout, "latest")])
+        .fails_with("but its descriptor says");
     assert_eq!(snapshot(&layout), before);
 }
 
@@ -147,28 +168,50 @@ fn missing_blob_is_named() {
     let before = snapshot(&layout);
     let line = umoci(&["stat", "--image", &image_arg(&layout, "latest")]).fails_with(&name);
     assert!(line.contains("missing"), "{line}");
-    umoci(&["config", "--image", &image_arg(&layout, "latest"), "--config.env", "A=1"]).fails_with(&name);
+    umoci(&[
+        "config",
+        "--image",
+        &image_arg(&layout, "latest"),
+        "--config.env",
+        "A=1",
+    ])
+    .fails_with(&name);
     assert_eq!(snapshot(&layout), before);
 }
 
 fn edit_index(layout: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
     let mut index = read_json(&layout.join("index.json"));
     edit(&mut index);
-    std::fs::write(layout.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    std::fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec(&index).unwrap(),
+    )
+    .unwrap();
 }
 
 #[test]
 fn descriptor_of_the_wrong_media_type() {
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
-    edit_index(&layout, |i| i["manifests"][0]["mediaType"] = "application/vnd.oci.image.config.v1+json".into());
+    edit_index(&layout, |i| {
+        i["manifests"][0]["mediaType"] = "application/vnd.oci.image.config.v1+json".into()
+    });
     let before = snapshot(&layout);
     umoci(&["stat", "--image", &image_arg(&layout, "latest")]).fails_with("tag not found");
     let layout2 = copy_hello(dir.path(), "img2");
-    edit_index(&layout2, |i| i["manifests"][0]["mediaType"] = "application/x-unknown".into());
-    umoci(&["stat", "--image", &image_arg(&layout2, "latest")]).fails_with("does not point to an image manifest");
-    umoci(&["config", "--image", &image_arg(&layout2, "latest"), "--config.env", "A=1"])
+    edit_index(&layout2, |i| {
+        i["manifests"][0]["mediaType"] = "application/x-unknown".into()
+    });
+    umoci(&["stat", "--image", &image_arg(&layout2, "latest")])
         .fails_with("does not point to an image manifest");
+    umoci(&[
+        "config",
+        "--image",
+        &image_arg(&layout2, "latest"),
+        "--config.env",
+        "A=1",
+    ])
+    .fails_with("does not point to an image manifest");
     assert_eq!(snapshot(&layout), before);
 }
 
@@ -190,7 +233,9 @@ fn negative_and_absurd_descriptor_sizes() {
 fn invalid_digest_in_index() {
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
-    edit_index(&layout, |i| i["manifests"][0]["digest"] = "sha256:../../../etc/passwd".into());
+    edit_index(&layout, |i| {
+        i["manifests"][0]["digest"] = "sha256:../../../etc/passwd".into()
+    });
     assert_all_fail(&layout, "invalid digest", &[]);
 }
 
@@ -200,8 +245,14 @@ fn bad_image_arguments() {
         ("", "invalid --image: path is empty"),
         (":tag", "invalid --image: path is empty"),
         ("dir:", "invalid --image: tag is empty"),
-        ("dir:.AZ94n18s", "invalid --image: tag contains invalid characters"),
-        ("dir:a b", "invalid --image: tag contains invalid characters"),
+        (
+            "dir:.AZ94n18s",
+            "invalid --image: tag contains invalid characters",
+        ),
+        (
+            "dir:a b",
+            "invalid --image: tag contains invalid characters",
+        ),
     ];
     for (arg, needle) in cases {
         umoci(&["stat", "--image", arg]).fails_with(needle);

@@ -10,28 +10,53 @@ use serde_json::json;
 fn new_writes_an_empty_host_image_honouring_source_date_epoch() {
     let dir = tempdir();
     let layout = init_layout(dir.path(), "img");
-    umoci_env(&["new", "--image", &image_arg(&layout, "t")], &[("SOURCE_DATE_EPOCH", "1000")]).ok();
+    umoci_env(
+        &["new", "--image", &image_arg(&layout, "t")],
+        &[("SOURCE_DATE_EPOCH", "1000")],
+    )
+    .ok();
     let stat = stat_json(&layout, "t");
     let config = &stat["config"]["blob"];
     assert_eq!(config["created"], "1970-01-01T00:16:40Z");
     assert_eq!(config["os"], "linux");
-    assert_eq!(config["architecture"], if cfg!(target_arch = "x86_64") { "amd64" } else { "arm64" });
+    assert_eq!(
+        config["architecture"],
+        if cfg!(target_arch = "x86_64") {
+            "amd64"
+        } else {
+            "arm64"
+        }
+    );
     assert_eq!(config["rootfs"], json!({"type": "layers", "diff_ids": []}));
     assert!(config.get("history").is_none());
     let manifest = &stat["manifest"]["blob"];
     assert_eq!(manifest["layers"], json!([]));
-    assert_eq!(manifest["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+    assert_eq!(
+        manifest["mediaType"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
     assert_eq!(stat["history"], json!([]));
     // Same epoch, same bytes: `new` is deterministic under SOURCE_DATE_EPOCH.
-    umoci_env(&["new", "--image", &image_arg(&layout, "u")], &[("SOURCE_DATE_EPOCH", "1000")]).ok();
-    assert_eq!(stat_json(&layout, "u")["manifest"]["descriptor"]["digest"], stat["manifest"]["descriptor"]["digest"]);
+    umoci_env(
+        &["new", "--image", &image_arg(&layout, "u")],
+        &[("SOURCE_DATE_EPOCH", "1000")],
+    )
+    .ok();
+    assert_eq!(
+        stat_json(&layout, "u")["manifest"]["descriptor"]["digest"],
+        stat["manifest"]["descriptor"]["digest"]
+    );
 }
 
 #[test]
 fn new_rejects_bad_source_date_epoch_and_defaults_tag_to_latest() {
     let dir = tempdir();
     let layout = init_layout(dir.path(), "img");
-    umoci_env(&["new", "--image", s(&layout)], &[("SOURCE_DATE_EPOCH", "soon")]).fails_with("SOURCE_DATE_EPOCH");
+    umoci_env(
+        &["new", "--image", s(&layout)],
+        &[("SOURCE_DATE_EPOCH", "soon")],
+    )
+    .fails_with("SOURCE_DATE_EPOCH");
     umoci(&["new", "--image", s(&layout)]).ok();
     assert_eq!(umoci(&["ls", "--layout", s(&layout)]).ok(), "latest\n");
 }
@@ -45,8 +70,14 @@ fn tag_points_a_new_name_at_the_same_manifest() {
     umoci(&["tag", "v2", "--image", &image_arg(&layout, "latest")]).ok();
     let a = stat_json(&layout, "latest");
     let b = stat_json(&layout, "v1.0");
-    assert_eq!(a["manifest"]["descriptor"]["digest"], b["manifest"]["descriptor"]["digest"]);
-    assert_eq!(umoci(&["ls", "--layout", s(&layout)]).ok(), "latest\nv1.0\nv2\n");
+    assert_eq!(
+        a["manifest"]["descriptor"]["digest"],
+        b["manifest"]["descriptor"]["digest"]
+    );
+    assert_eq!(
+        umoci(&["ls", "--layout", s(&layout)]).ok(),
+        "latest\nv1.0\nv2\n"
+    );
 }
 
 #[test]
@@ -54,7 +85,8 @@ fn tag_argument_errors() {
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
     let img = image_arg(&layout, "latest");
-    umoci(&["tag", "--image", &img]).fails_with("invalid number of positional arguments: expected <new-tag>");
+    umoci(&["tag", "--image", &img])
+        .fails_with("invalid number of positional arguments: expected <new-tag>");
     umoci(&["tag", "--image", &img, "a", "b"]).fails_with("invalid number of positional arguments");
     umoci(&["tag", "--image", &img, ""]).fails_with("new tag cannot be empty");
     umoci(&["tag", "--image", &img, ".AZ94n18s"]).fails_with("new tag is an invalid reference");
@@ -95,12 +127,18 @@ fn stat_json_joins_history_with_layers() {
     let history = stat["history"].as_array().unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0]["layer"], stat["manifest"]["blob"]["layers"][0]);
-    assert_eq!(history[0]["diff_id"], stat["config"]["blob"]["rootfs"]["diff_ids"][0]);
+    assert_eq!(
+        history[0]["diff_id"],
+        stat["config"]["blob"]["rootfs"]["diff_ids"][0]
+    );
     assert_eq!(history[0]["created_by"], "test-images/make-hello.sh");
     assert_eq!(history[1]["layer"], serde_json::Value::Null);
     assert_eq!(history[1]["diff_id"], "");
     assert_eq!(history[1]["empty_layer"], true);
-    assert!(stat["manifest"]["descriptor"]["digest"].as_str().unwrap().starts_with("sha256:"));
+    assert!(stat["manifest"]["descriptor"]["digest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
 }
 
 #[test]
@@ -108,39 +146,90 @@ fn config_applies_every_flag() {
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
     umoci(&[
-        "config", "--image", &image_arg(&layout, "latest"),
-        "--config.user", "1000:100",
-        "--config.exposedports", "80/tcp", "--config.exposedports", "53/udp",
-        "--config.env", "PATH=/sbin", "--config.env", "NEW=1",
-        "--config.entrypoint", "/bin/sh", "--config.entrypoint", "-c",
-        "--config.cmd", "-x",
-        "--config.volume", "/data", "--config.volume", "/cache",
-        "--config.label", "a=1", "--config.label", "b=x=y",
-        "--config.workingdir", "/srv",
-        "--config.stopsignal", "SIGQUIT",
-        "--created", "2024-02-03T04:05:06+02:00",
-        "--author", "Jane <j@example.com>",
-        "--platform.os", "freebsd", "--platform.arch", "arm64", "--platform.variant", "v8",
-        "--manifest.annotation", "org.example.k=v",
-        "--history.author", "hist", "--history.comment", "c", "--history.created", "2024-01-01T00:00:00Z",
-        "--history.created_by", "me",
+        "config",
+        "--image",
+        &image_arg(&layout, "latest"),
+        "--config.user",
+        "1000:100",
+        "--config.exposedports",
+        "80/tcp",
+        "--config.exposedports",
+        "53/udp",
+        "--config.env",
+        "PATH=/sbin",
+        "--config.env",
+        "NEW=1",
+        "--config.entrypoint",
+        "/bin/sh",
+        "--config.entrypoint",
+        "-c",
+        "--config.cmd",
+        "-x",
+        "--config.volume",
+        "/data",
+        "--config.volume",
+        "/cache",
+        "--config.label",
+        "a=1",
+        "--config.label",
+        "b=x=y",
+        "--config.workingdir",
+        "/srv",
+        "--config.stopsignal",
+        "SIGQUIT",
+        "--created",
+        "2024-02-03T04:05:06+02:00",
+        "--author",
+        "Jane <j@example.com>",
+        "--platform.os",
+        "freebsd",
+        "--platform.arch",
+        "arm64",
+        "--platform.variant",
+        "v8",
+        "--manifest.annotation",
+        "org.example.k=v",
+        "--history.author",
+        "hist",
+        "--history.comment",
+        "c",
+        "--history.created",
+        "2024-01-01T00:00:00Z",
+        "--history.created_by",
+        "me",
     ])
     .ok();
     let stat = stat_json(&layout, "latest");
     let c = &stat["config"]["blob"];
     assert_eq!(c["config"]["User"], "1000:100");
-    assert_eq!(c["config"]["ExposedPorts"], json!({"53/udp": {}, "80/tcp": {}}));
+    assert_eq!(
+        c["config"]["ExposedPorts"],
+        json!({"53/udp": {}, "80/tcp": {}})
+    );
     assert_eq!(c["config"]["Env"], json!(["PATH=/sbin", "NEW=1"]));
     assert_eq!(c["config"]["Entrypoint"], json!(["/bin/sh", "-c"]));
     assert_eq!(c["config"]["Cmd"], json!(["-x"]));
     assert_eq!(c["config"]["Volumes"], json!({"/cache": {}, "/data": {}}));
-    assert_eq!(c["config"]["Labels"], json!({"a": "1", "b": "x=y", "org.opencontainers.image.title": "hello"}));
+    assert_eq!(
+        c["config"]["Labels"],
+        json!({"a": "1", "b": "x=y", "org.opencontainers.image.title": "hello"})
+    );
     assert_eq!(c["config"]["WorkingDir"], "/srv");
     assert_eq!(c["config"]["StopSignal"], "SIGQUIT");
     assert_eq!(c["created"], "2024-02-03T04:05:06+02:00");
     assert_eq!(c["author"], "Jane <j@example.com>");
-    assert_eq!((c["os"].as_str(), c["architecture"].as_str(), c["variant"].as_str()), (Some("freebsd"), Some("arm64"), Some("v8")));
-    assert_eq!(stat["manifest"]["blob"]["annotations"], json!({"org.example.k": "v"}));
+    assert_eq!(
+        (
+            c["os"].as_str(),
+            c["architecture"].as_str(),
+            c["variant"].as_str()
+        ),
+        (Some("freebsd"), Some("arm64"), Some("v8"))
+    );
+    assert_eq!(
+        stat["manifest"]["blob"]["annotations"],
+        json!({"org.example.k": "v"})
+    );
     let last = stat["history"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["author"], "hist");
     assert_eq!(last["comment"], "c");
@@ -148,7 +237,10 @@ fn config_applies_every_flag() {
     assert_eq!(last["created_by"], "me");
     assert_eq!(last["empty_layer"], true);
     // The layer and diff IDs are untouched.
-    assert_eq!(c["rootfs"], stat_json(&hello_image(), "latest")["config"]["blob"]["rootfs"]);
+    assert_eq!(
+        c["rootfs"],
+        stat_json(&hello_image(), "latest")["config"]["blob"]["rootfs"]
+    );
 }
 
 #[test]
@@ -156,22 +248,58 @@ fn config_aliases_clear_and_defaults() {
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
     let img = image_arg(&layout, "latest");
-    umoci(&["config", "--image", &img, "--os", "plan9", "--architecture", "mips", "--author", "A"]).ok();
+    umoci(&[
+        "config",
+        "--image",
+        &img,
+        "--os",
+        "plan9",
+        "--architecture",
+        "mips",
+        "--author",
+        "A",
+    ])
+    .ok();
     let stat = stat_json(&layout, "latest");
     let c = &stat["config"]["blob"];
-    assert_eq!((c["os"].as_str(), c["architecture"].as_str()), (Some("plan9"), Some("mips")));
+    assert_eq!(
+        (c["os"].as_str(), c["architecture"].as_str()),
+        (Some("plan9"), Some("mips"))
+    );
     let last = stat["history"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["created_by"], "umoci config");
-    assert_eq!(last["author"], "A", "history author defaults to the image author");
-    for key in ["config.labels", "config.env", "config.cmd", "config.entrypoint", "config.volume", "config.exposedports", "manifest.annotations"] {
+    assert_eq!(
+        last["author"], "A",
+        "history author defaults to the image author"
+    );
+    for key in [
+        "config.labels",
+        "config.env",
+        "config.cmd",
+        "config.entrypoint",
+        "config.volume",
+        "config.exposedports",
+        "manifest.annotations",
+    ] {
         umoci(&["config", "--image", &img, "--clear", key, "--no-history"]).ok();
     }
     let stat = stat_json(&layout, "latest");
     let cfg = &stat["config"]["blob"]["config"];
-    for field in ["Labels", "Env", "Cmd", "Entrypoint", "Volumes", "ExposedPorts"] {
+    for field in [
+        "Labels",
+        "Env",
+        "Cmd",
+        "Entrypoint",
+        "Volumes",
+        "ExposedPorts",
+    ] {
         assert!(cfg.get(field).is_none(), "{field} not cleared: {cfg}");
     }
-    assert_eq!(stat["history"].as_array().unwrap().len(), 3, "--no-history added entries");
+    assert_eq!(
+        stat["history"].as_array().unwrap().len(),
+        3,
+        "--no-history added entries"
+    );
 }
 
 #[test]
@@ -179,10 +307,29 @@ fn config_with_tag_leaves_the_source_tag_alone() {
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
     let before = stat_json(&layout, "latest");
-    umoci(&["config", "--image", &image_arg(&layout, "latest"), "--config.cmd", "ls", "--tag", "ls"]).ok();
+    umoci(&[
+        "config",
+        "--image",
+        &image_arg(&layout, "latest"),
+        "--config.cmd",
+        "ls",
+        "--tag",
+        "ls",
+    ])
+    .ok();
     assert_eq!(stat_json(&layout, "latest")["manifest"], before["manifest"]);
-    assert_eq!(stat_json(&layout, "ls")["config"]["blob"]["config"]["Cmd"], json!(["ls"]));
-    umoci(&["config", "--image", &image_arg(&layout, "latest"), "--tag", "bad tag"]).fails_with("invalid --tag");
+    assert_eq!(
+        stat_json(&layout, "ls")["config"]["blob"]["config"]["Cmd"],
+        json!(["ls"])
+    );
+    umoci(&[
+        "config",
+        "--image",
+        &image_arg(&layout, "latest"),
+        "--tag",
+        "bad tag",
+    ])
+    .fails_with("invalid --tag");
 }
 
 #[test]
@@ -190,13 +337,25 @@ fn config_source_date_epoch_sets_created_and_history_time() {
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
     let img = image_arg(&layout, "latest");
-    umoci_env(&["config", "--image", &img, "--config.env", "A=1"], &[("SOURCE_DATE_EPOCH", "1700000000")]).ok();
+    umoci_env(
+        &["config", "--image", &img, "--config.env", "A=1"],
+        &[("SOURCE_DATE_EPOCH", "1700000000")],
+    )
+    .ok();
     let stat = stat_json(&layout, "latest");
     assert_eq!(stat["config"]["blob"]["created"], "2023-11-14T22:13:20Z");
     assert_eq!(stat["history"][2]["created"], "2023-11-14T22:13:20Z");
     // Explicit flags win over the environment.
     umoci_env(
-        &["config", "--image", &img, "--created", "2001-01-01T00:00:00Z", "--history.created", "2002-01-01T00:00:00Z"],
+        &[
+            "config",
+            "--image",
+            &img,
+            "--created",
+            "2001-01-01T00:00:00Z",
+            "--history.created",
+            "2002-01-01T00:00:00Z",
+        ],
         &[("SOURCE_DATE_EPOCH", "1700000000")],
     )
     .ok();
@@ -209,8 +368,22 @@ fn config_source_date_epoch_sets_created_and_history_time() {
 fn config_takes_dash_values_as_values() {
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
-    umoci(&["config", "--image", &image_arg(&layout, "latest"), "--config.cmd", "-c", "--config.cmd", "--help", "--config.cmd", "-image"]).ok();
-    assert_eq!(config_of(&layout, "latest")["config"]["Cmd"], json!(["-c", "--help", "-image"]));
+    umoci(&[
+        "config",
+        "--image",
+        &image_arg(&layout, "latest"),
+        "--config.cmd",
+        "-c",
+        "--config.cmd",
+        "--help",
+        "--config.cmd",
+        "-image",
+    ])
+    .ok();
+    assert_eq!(
+        config_of(&layout, "latest")["config"]["Cmd"],
+        json!(["-c", "--help", "-image"])
+    );
 }
 
 #[test]
@@ -220,14 +393,35 @@ fn config_errors_leave_the_layout_unchanged() {
     let img = image_arg(&layout, "latest");
     let before = snapshot(&layout);
     let cases: &[(&[&str], &str)] = &[
-        (&["--clear", "rootfs.diffids"], "--clear=rootfs.diffids is not safe"),
-        (&["--clear", "config.bogus"], "unknown key to --clear: config.bogus"),
-        (&["--config.env", "NOEQUALS"], "config.env: must contain '='"),
-        (&["--config.label", "=v"], "config.label: must have non-empty name"),
-        (&["--manifest.annotation", "novalue"], "manifest.annotation: must contain '='"),
+        (
+            &["--clear", "rootfs.diffids"],
+            "--clear=rootfs.diffids is not safe",
+        ),
+        (
+            &["--clear", "config.bogus"],
+            "unknown key to --clear: config.bogus",
+        ),
+        (
+            &["--config.env", "NOEQUALS"],
+            "config.env: must contain '='",
+        ),
+        (
+            &["--config.label", "=v"],
+            "config.label: must have non-empty name",
+        ),
+        (
+            &["--manifest.annotation", "novalue"],
+            "manifest.annotation: must contain '='",
+        ),
         (&["--created", "yesterday"], "parse --created"),
-        (&["--history.created", "2024-13-45"], "parsing --history.created"),
-        (&["extra-positional"], "invalid number of positional arguments: expected none"),
+        (
+            &["--history.created", "2024-13-45"],
+            "parsing --history.created",
+        ),
+        (
+            &["extra-positional"],
+            "invalid number of positional arguments: expected none",
+        ),
     ];
     for (extra, needle) in cases {
         let mut args = vec!["config", "--image", img.as_str()];

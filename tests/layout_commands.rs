@@ -8,10 +8,16 @@ use common::*;
 fn init_creates_a_valid_empty_layout() {
     let dir = tempdir();
     let layout = init_layout(dir.path(), "img");
-    assert_eq!(read_json(&layout.join("oci-layout")), serde_json::json!({"imageLayoutVersion": "1.0.0"}));
+    assert_eq!(
+        read_json(&layout.join("oci-layout")),
+        serde_json::json!({"imageLayoutVersion": "1.0.0"})
+    );
     let index = read_json(&layout.join("index.json"));
     assert_eq!(index["schemaVersion"], 2);
-    assert_eq!(index["mediaType"], "application/vnd.oci.image.index.v1+json");
+    assert_eq!(
+        index["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
     assert_eq!(index["manifests"], serde_json::json!([]));
     assert!(layout.join("blobs/sha256").is_dir());
     assert_eq!(umoci(&["ls", "--layout", s(&layout)]).ok(), "");
@@ -59,31 +65,59 @@ fn ls_lists_tags_in_index_order_and_alias_list_works() {
     for tag in ["zeta", "alpha", "mid"] {
         umoci(&["new", "--image", &image_arg(&layout, tag)]).ok();
     }
-    assert_eq!(umoci(&["ls", "--layout", s(&layout)]).ok(), "zeta\nalpha\nmid\n");
+    assert_eq!(
+        umoci(&["ls", "--layout", s(&layout)]).ok(),
+        "zeta\nalpha\nmid\n"
+    );
     // Re-creating a tag moves it to the end, as upstream's UpdateReference does.
     umoci(&["new", "--image", &image_arg(&layout, "zeta")]).ok();
-    assert_eq!(umoci(&["list", "--layout", s(&layout)]).ok(), "alpha\nmid\nzeta\n");
+    assert_eq!(
+        umoci(&["list", "--layout", s(&layout)]).ok(),
+        "alpha\nmid\nzeta\n"
+    );
 }
 
 #[test]
 fn gc_removes_only_unreachable_blobs() {
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
-    let blobs_before: Vec<_> = std::fs::read_dir(layout.join("blobs/sha256")).unwrap().collect();
-    umoci(&["config", "--image", &image_arg(&layout, "latest"), "--config.env", "X=1", "--tag", "edited"]).ok();
+    let blobs_before: Vec<_> = std::fs::read_dir(layout.join("blobs/sha256"))
+        .unwrap()
+        .collect();
+    umoci(&[
+        "config",
+        "--image",
+        &image_arg(&layout, "latest"),
+        "--config.env",
+        "X=1",
+        "--tag",
+        "edited",
+    ])
+    .ok();
     umoci(&["rm", "--image", &image_arg(&layout, "latest")]).ok();
     // Old manifest and config are now unreachable; the layer is shared.
     let run = umoci(&["--log=info", "gc", "--layout", s(&layout)]);
     assert_eq!(run.status, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("garbage collected 2 blobs"), "{}", run.stderr);
-    let after: Vec<_> = std::fs::read_dir(layout.join("blobs/sha256")).unwrap().collect();
+    assert!(
+        run.stderr.contains("garbage collected 2 blobs"),
+        "{}",
+        run.stderr
+    );
+    let after: Vec<_> = std::fs::read_dir(layout.join("blobs/sha256"))
+        .unwrap()
+        .collect();
     assert_eq!(after.len(), blobs_before.len());
     let stat = stat_json(&layout, "edited");
     assert_eq!(stat["config"]["blob"]["config"]["Env"][1], "X=1");
     // Removing the last tag makes everything garbage.
     umoci(&["rm", "--image", &image_arg(&layout, "edited")]).ok();
     umoci(&["gc", "--layout", s(&layout)]).ok();
-    assert_eq!(std::fs::read_dir(layout.join("blobs/sha256")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(layout.join("blobs/sha256"))
+            .unwrap()
+            .count(),
+        0
+    );
 }
 
 #[test]
@@ -92,7 +126,10 @@ fn gc_does_not_read_layers_and_keeps_unknown_referenced_blobs() {
     let layout = copy_hello(dir.path(), "img");
     let stat = stat_json(&layout, "latest");
     // Corrupt the layer: gc must not hash it, so it still succeeds and keeps it.
-    let layer = stat["manifest"]["blob"]["layers"][0]["digest"].as_str().unwrap().replace("sha256:", "");
+    let layer = stat["manifest"]["blob"]["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .replace("sha256:", "");
     let layer_path = layout.join("blobs/sha256").join(&layer);
     std::fs::write(&layer_path, b"not the layer any more").unwrap();
     // A manifest referencing a blob of an unknown media type, tagged.
@@ -108,15 +145,26 @@ fn gc_does_not_read_layers_and_keeps_unknown_referenced_blobs() {
     });
     let manifest_bytes = serde_json::to_vec(&manifest).unwrap();
     let manifest_digest = sha256_hex(&manifest_bytes);
-    std::fs::write(layout.join("blobs/sha256").join(&manifest_digest), &manifest_bytes).unwrap();
+    std::fs::write(
+        layout.join("blobs/sha256").join(&manifest_digest),
+        &manifest_bytes,
+    )
+    .unwrap();
     let mut index = read_json(&layout.join("index.json"));
-    index["manifests"].as_array_mut().unwrap().push(serde_json::json!({
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "digest": format!("sha256:{manifest_digest}"),
-        "size": manifest_bytes.len(),
-        "annotations": {"org.opencontainers.image.ref.name": "custom"}
-    }));
-    std::fs::write(layout.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    index["manifests"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": format!("sha256:{manifest_digest}"),
+            "size": manifest_bytes.len(),
+            "annotations": {"org.opencontainers.image.ref.name": "custom"}
+        }));
+    std::fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec(&index).unwrap(),
+    )
+    .unwrap();
     // An orphan that must go.
     let orphan = sha256_hex(b"orphan");
     std::fs::write(layout.join("blobs/sha256").join(&orphan), b"orphan").unwrap();
@@ -155,7 +203,11 @@ fn gc_refuses_to_sweep_when_a_manifest_is_unreadable() {
     std::fs::write(layout.join("blobs/sha256").join(&manifest), b"{}").unwrap();
     let before = snapshot(&layout);
     umoci(&["gc", "--layout", s(&layout)]).fails_with(&manifest);
-    assert_eq!(snapshot(&layout), before, "gc deleted blobs despite failing to mark");
+    assert_eq!(
+        snapshot(&layout),
+        before,
+        "gc deleted blobs despite failing to mark"
+    );
 }
 
 fn sha256_hex(data: &[u8]) -> String {

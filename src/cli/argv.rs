@@ -16,12 +16,19 @@ fn find_long<'a>(cmd: &'a Command, name: &str) -> Option<&'a clap::Arg> {
     })
 }
 
-fn find_short<'a>(cmd: &'a Command, c: char) -> Option<&'a clap::Arg> {
+fn find_short(cmd: &Command, c: char) -> Option<&clap::Arg> {
     cmd.get_arguments().find(|a| a.get_short() == Some(c))
 }
 
 fn takes_value(arg: &clap::Arg) -> bool {
-    !matches!(arg.get_action(), ArgAction::SetTrue | ArgAction::SetFalse | ArgAction::Help | ArgAction::Version | ArgAction::Count)
+    !matches!(
+        arg.get_action(),
+        ArgAction::SetTrue
+            | ArgAction::SetFalse
+            | ArgAction::Help
+            | ArgAction::Version
+            | ArgAction::Count
+    )
 }
 
 fn parse_bool(value: &str) -> Option<bool> {
@@ -83,7 +90,11 @@ pub fn normalise(root: &Command, args: Vec<OsString>) -> Vec<OsString> {
             }
             continue;
         }
-        if let Some(c) = s.strip_prefix('-').and_then(|r| r.chars().next()).filter(|_| s.len() == 2) {
+        if let Some(c) = s
+            .strip_prefix('-')
+            .and_then(|r| r.chars().next())
+            .filter(|_| s.len() == 2)
+        {
             expecting_value = find_short(cmd, c).is_some_and(takes_value);
             out.push(arg);
             continue;
@@ -125,7 +136,11 @@ mod tests {
 
     fn tree() -> Command {
         Command::new("umoci")
-            .arg(Arg::new("verbose").long("verbose").action(ArgAction::SetTrue))
+            .arg(
+                Arg::new("verbose")
+                    .long("verbose")
+                    .action(ArgAction::SetTrue),
+            )
             .subcommand(
                 Command::new("config")
                     .arg(Arg::new("image").long("image"))
@@ -146,11 +161,34 @@ mod tests {
     #[test]
     fn rewrites_table() {
         let cases: &[(&[&str], &[&str])] = &[
-            (&["u", "-verbose", "config", "-image", "x"], &["u", "--verbose", "config", "--image", "x"]),
+            (
+                &["u", "-verbose", "config", "-image", "x"],
+                &["u", "--verbose", "config", "--image", "x"],
+            ),
             (&["u", "config", "-image=x"], &["u", "config", "--image=x"]),
             (&["u", "config", "--no-history=false"], &["u", "config"]),
-            (&["u", "config", "--no-history=true"], &["u", "config", "--no-history"]),
-            (&["u", "config", "--config.cmd", "-c", "--config.cmd", "-image"], &["u", "config", "--config.cmd", "-c", "--config.cmd", "-image"]),
+            (
+                &["u", "config", "--no-history=true"],
+                &["u", "config", "--no-history"],
+            ),
+            (
+                &[
+                    "u",
+                    "config",
+                    "--config.cmd",
+                    "-c",
+                    "--config.cmd",
+                    "-image",
+                ],
+                &[
+                    "u",
+                    "config",
+                    "--config.cmd",
+                    "-c",
+                    "--config.cmd",
+                    "-image",
+                ],
+            ),
             (&["u", "h"], &["u", "help"]),
             (&["u", "ls"], &["u", "ls"]),
             (&["u", "config", "-x"], &["u", "config", "-x"]),

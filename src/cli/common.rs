@@ -74,16 +74,36 @@ pub struct HistoryArgs {
     #[arg(long = "no-history")]
     pub no_history: bool,
     /// author value for the history entry
-    #[arg(id = "history.author", long = "history.author", value_name = "AUTHOR", allow_hyphen_values = true)]
+    #[arg(
+        id = "history.author",
+        long = "history.author",
+        value_name = "AUTHOR",
+        allow_hyphen_values = true
+    )]
     pub author: Option<String>,
     /// comment for the history entry
-    #[arg(id = "history.comment", long = "history.comment", value_name = "COMMENT", allow_hyphen_values = true)]
+    #[arg(
+        id = "history.comment",
+        long = "history.comment",
+        value_name = "COMMENT",
+        allow_hyphen_values = true
+    )]
     pub comment: Option<String>,
     /// created value for the history entry
-    #[arg(id = "history.created", long = "history.created", value_name = "DATE", allow_hyphen_values = true)]
+    #[arg(
+        id = "history.created",
+        long = "history.created",
+        value_name = "DATE",
+        allow_hyphen_values = true
+    )]
     pub created: Option<String>,
     /// created_by value for the history entry
-    #[arg(id = "history.created_by", long = "history.created_by", value_name = "CREATED_BY", allow_hyphen_values = true)]
+    #[arg(
+        id = "history.created_by",
+        long = "history.created_by",
+        value_name = "CREATED_BY",
+        allow_hyphen_values = true
+    )]
     pub created_by: Option<String>,
 }
 
@@ -91,7 +111,9 @@ impl HistoryArgs {
     /// The library's options, with `--history.created` parsed.
     pub fn options(&self) -> Result<HistoryOptions> {
         let created = match &self.created {
-            Some(s) => Some(GoTime::parse(s).map_err(|e| anyhow::anyhow!("parsing --history.created: {e}"))?),
+            Some(s) => Some(
+                GoTime::parse(s).map_err(|e| anyhow::anyhow!("parsing --history.created: {e}"))?,
+            ),
             None => None,
         };
         Ok(HistoryOptions {
@@ -108,7 +130,11 @@ impl HistoryArgs {
 /// `expected` is how upstream names them in the message.
 pub fn positionals<'a>(args: &'a [String], expected: &[&str]) -> Result<&'a [String]> {
     if args.len() != expected.len() {
-        let what = if expected.is_empty() { "none".to_owned() } else { expected.join(" ") };
+        let what = if expected.is_empty() {
+            "none".to_owned()
+        } else {
+            expected.join(" ")
+        };
         bail!("invalid number of positional arguments: expected {what}");
     }
     Ok(args)

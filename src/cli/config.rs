@@ -22,31 +22,63 @@ pub struct ConfigArgs {
     #[command(flatten)]
     history: HistoryArgs,
     /// set the user (user[:group]) the container runs as
-    #[arg(long = "config.user", value_name = "USER[:GROUP]", allow_hyphen_values = true)]
+    #[arg(
+        long = "config.user",
+        value_name = "USER[:GROUP]",
+        allow_hyphen_values = true
+    )]
     user: Option<String>,
     /// add an exposed port (port/proto)
-    #[arg(long = "config.exposedports", value_name = "PORT", allow_hyphen_values = true)]
+    #[arg(
+        long = "config.exposedports",
+        value_name = "PORT",
+        allow_hyphen_values = true
+    )]
     exposed_ports: Vec<String>,
     /// set an environment variable (NAME=value)
-    #[arg(long = "config.env", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+    #[arg(
+        long = "config.env",
+        value_name = "NAME=VALUE",
+        allow_hyphen_values = true
+    )]
     env: Vec<String>,
     /// set the entrypoint (one argument per use)
-    #[arg(long = "config.entrypoint", value_name = "ARG", allow_hyphen_values = true)]
+    #[arg(
+        long = "config.entrypoint",
+        value_name = "ARG",
+        allow_hyphen_values = true
+    )]
     entrypoint: Option<Vec<String>>,
     /// set the default command (one argument per use)
     #[arg(long = "config.cmd", value_name = "ARG", allow_hyphen_values = true)]
     cmd: Option<Vec<String>>,
     /// add a volume
-    #[arg(long = "config.volume", value_name = "PATH", allow_hyphen_values = true)]
+    #[arg(
+        long = "config.volume",
+        value_name = "PATH",
+        allow_hyphen_values = true
+    )]
     volumes: Vec<String>,
     /// set a label (name=value)
-    #[arg(long = "config.label", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+    #[arg(
+        long = "config.label",
+        value_name = "NAME=VALUE",
+        allow_hyphen_values = true
+    )]
     labels: Vec<String>,
     /// set the working directory
-    #[arg(long = "config.workingdir", value_name = "DIR", allow_hyphen_values = true)]
+    #[arg(
+        long = "config.workingdir",
+        value_name = "DIR",
+        allow_hyphen_values = true
+    )]
     working_dir: Option<String>,
     /// set the stop signal
-    #[arg(long = "config.stopsignal", value_name = "SIGNAL", allow_hyphen_values = true)]
+    #[arg(
+        long = "config.stopsignal",
+        value_name = "SIGNAL",
+        allow_hyphen_values = true
+    )]
     stop_signal: Option<String>,
     /// set the creation time (RFC 3339)
     #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
@@ -55,16 +87,34 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "AUTHOR", allow_hyphen_values = true)]
     author: Option<String>,
     /// set the platform operating system
-    #[arg(long = "platform.os", visible_alias = "os", value_name = "OS", allow_hyphen_values = true)]
+    #[arg(
+        long = "platform.os",
+        visible_alias = "os",
+        value_name = "OS",
+        allow_hyphen_values = true
+    )]
     os: Option<String>,
     /// set the platform architecture
-    #[arg(long = "platform.arch", visible_alias = "architecture", value_name = "ARCH", allow_hyphen_values = true)]
+    #[arg(
+        long = "platform.arch",
+        visible_alias = "architecture",
+        value_name = "ARCH",
+        allow_hyphen_values = true
+    )]
     architecture: Option<String>,
     /// set the platform variant
-    #[arg(long = "platform.variant", value_name = "VARIANT", allow_hyphen_values = true)]
+    #[arg(
+        long = "platform.variant",
+        value_name = "VARIANT",
+        allow_hyphen_values = true
+    )]
     variant: Option<String>,
     /// set a manifest annotation (name=value)
-    #[arg(long = "manifest.annotation", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+    #[arg(
+        long = "manifest.annotation",
+        value_name = "NAME=VALUE",
+        allow_hyphen_values = true
+    )]
     annotations: Vec<String>,
     /// clear a list or map before setting values (config.labels, manifest.annotations, config.exposedports, config.env, config.volume, config.cmd, config.entrypoint)
     #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
@@ -117,7 +167,11 @@ pub fn run(args: ConfigArgs) -> Result<()> {
             source.config.history.push(entry);
         }
         let new_root = mutate::commit(&layout, &source)?;
-        log::info!("new image manifest created: {}->{}", new_root.digest, source.path.descriptor().digest);
+        log::info!(
+            "new image manifest created: {}->{}",
+            new_root.digest,
+            source.path.descriptor().digest
+        );
         index::set_ref(idx, &target_tag, new_root.clone())?;
         Ok(new_root)
     })?;

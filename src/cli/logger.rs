@@ -60,5 +60,9 @@ pub fn init(level: LevelFilter) {
 
 /// Prints the error that ends the program, whatever the level.
 pub fn fatal(message: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{}", format_line(Level::Error, message));
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{}",
+        format_line(Level::Error, message)
+    );
 }

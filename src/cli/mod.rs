@@ -36,7 +36,11 @@ GLOBAL OPTIONS:
 /// `   umoci <cmd> - <usage>`, which scripts and tests look for.
 macro_rules! command_template {
     ($name:literal) => {
-        concat!("NAME:\n   umoci ", $name, " - {about}\n\nUSAGE:\n   {usage}\n\nOPTIONS:\n{options}\n")
+        concat!(
+            "NAME:\n   umoci ",
+            $name,
+            " - {about}\n\nUSAGE:\n   {usage}\n\nOPTIONS:\n{options}\n"
+        )
     };
 }
 
@@ -63,6 +67,8 @@ pub struct Cli {
     command: Option<Command>,
 }
 
+// Parsed once per process; boxing the big variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// create a new OCI layout
@@ -132,7 +138,15 @@ fn run(args: Vec<OsString>) -> Result<()> {
                 e.print()?;
                 return Ok(());
             }
-            bail!("{}", e.render().to_string().trim_start_matches("error: ").lines().next().unwrap_or("invalid arguments"));
+            bail!(
+                "{}",
+                e.render()
+                    .to_string()
+                    .trim_start_matches("error: ")
+                    .lines()
+                    .next()
+                    .unwrap_or("invalid arguments")
+            );
         }
     };
     let cli = Cli::from_arg_matches(&matches)?;
@@ -140,7 +154,11 @@ fn run(args: Vec<OsString>) -> Result<()> {
     if cli.verbose && cli.log.is_some() {
         bail!("--log=* and --verbose are mutually exclusive");
     }
-    let level_name = if cli.verbose { "info" } else { cli.log.as_deref().unwrap_or("warn") };
+    let level_name = if cli.verbose {
+        "info"
+    } else {
+        cli.log.as_deref().unwrap_or("warn")
+    };
     let Some(level) = logger::parse_level(level_name) else {
         bail!("parsing log level: not a valid log level: {level_name:?}");
     };

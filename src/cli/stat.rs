@@ -28,7 +28,11 @@ pub fn run(args: StatArgs) -> Result<()> {
     let layout = Layout::open(&image.layout)?;
     let index = layout.read_index()?;
     let stat = ManifestStat::new(ImageSource::open(&layout, &index, &image.tag)?)?;
-    let out = if args.json { stat.to_json() } else { stat.to_text().into_bytes() };
+    let out = if args.json {
+        stat.to_json()
+    } else {
+        stat.to_text().into_bytes()
+    };
     std::io::stdout().lock().write_all(&out)?;
     Ok(())
 }

@@ -46,11 +46,13 @@ pub struct ConfigEdits {
 
 /// Splits `name=value`; the name must be non-empty.
 pub fn parse_kv(flag: &'static str, input: &str) -> Result<(String, String)> {
-    let (name, value) = input.split_once('=').ok_or_else(|| ImageError::BadKeyValue {
-        flag,
-        reason: "must contain '='",
-        input: input.to_owned(),
-    })?;
+    let (name, value) = input
+        .split_once('=')
+        .ok_or_else(|| ImageError::BadKeyValue {
+            flag,
+            reason: "must contain '='",
+            input: input.to_owned(),
+        })?;
     if name.is_empty() {
         return Err(ImageError::BadKeyValue {
             flag,
@@ -65,7 +67,11 @@ impl ConfigEdits {
     /// Applies the edits to `image` and the manifest's `annotations`. Fails
     /// without partial effect on the caller's stored image: callers write
     /// only after this returns `Ok`.
-    pub fn apply(&self, image: &mut Image, annotations: &mut BTreeMap<String, String>) -> Result<()> {
+    pub fn apply(
+        &self,
+        image: &mut Image,
+        annotations: &mut BTreeMap<String, String>,
+    ) -> Result<()> {
         let config = &mut image.config;
         for key in &self.clear {
             match key.as_str() {
@@ -158,13 +164,20 @@ mod tests {
         let mut img = image();
         let mut ann = BTreeMap::from([("k".to_string(), "v".to_string())]);
         let edits = ConfigEdits {
-            clear: vec!["config.labels".into(), "manifest.annotations".into(), "config.cmd".into()],
+            clear: vec![
+                "config.labels".into(),
+                "manifest.annotations".into(),
+                "config.cmd".into(),
+            ],
             labels: vec!["new=y".into()],
             annotations: vec!["a=b".into()],
             ..Default::default()
         };
         edits.apply(&mut img, &mut ann).unwrap();
-        assert_eq!(img.config.labels, BTreeMap::from([("new".into(), "y".into())]));
+        assert_eq!(
+            img.config.labels,
+            BTreeMap::from([("new".into(), "y".into())])
+        );
         assert_eq!(ann, BTreeMap::from([("a".into(), "b".into())]));
         assert!(img.config.cmd.is_empty());
     }
@@ -172,14 +185,47 @@ mod tests {
     #[test]
     fn errors_table() {
         let cases: Vec<(ConfigEdits, &str)> = vec![
-            (ConfigEdits { clear: vec!["rootfs.diffids".into()], ..Default::default() }, "not safe"),
-            (ConfigEdits { clear: vec!["bogus".into()], ..Default::default() }, "unknown key to --clear: bogus"),
-            (ConfigEdits { env: vec!["NOEQUALS".into()], ..Default::default() }, "config.env: must contain '='"),
-            (ConfigEdits { labels: vec!["=v".into()], ..Default::default() }, "config.label: must have non-empty name"),
-            (ConfigEdits { annotations: vec!["x".into()], ..Default::default() }, "manifest.annotation: must contain '='"),
+            (
+                ConfigEdits {
+                    clear: vec!["rootfs.diffids".into()],
+                    ..Default::default()
+                },
+                "not safe",
+            ),
+            (
+                ConfigEdits {
+                    clear: vec!["bogus".into()],
+                    ..Default::default()
+                },
+                "unknown key to --clear: bogus",
+            ),
+            (
+                ConfigEdits {
+                    env: vec!["NOEQUALS".into()],
+                    ..Default::default()
+                },
+                "config.env: must contain '='",
+            ),
+            (
+                ConfigEdits {
+                    labels: vec!["=v".into()],
+                    ..Default::default()
+                },
+                "config.label: must have non-empty name",
+            ),
+            (
+                ConfigEdits {
+                    annotations: vec!["x".into()],
+                    ..Default::default()
+                },
+                "manifest.annotation: must contain '='",
+            ),
         ];
         for (edits, want) in cases {
-            let err = edits.apply(&mut image(), &mut BTreeMap::new()).unwrap_err().to_string();
+            let err = edits
+                .apply(&mut image(), &mut BTreeMap::new())
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(want), "{err} !~ {want}");
         }
     }

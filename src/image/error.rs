@@ -16,7 +16,9 @@ pub enum ImageError {
     #[error("tag is ambiguous: {0}")]
     TagAmbiguous(String),
     /// The tag leads to something that is not an image manifest.
-    #[error("tag {tag} does not point to an image manifest: media type {media_type:?} is not supported")]
+    #[error(
+        "tag {tag} does not point to an image manifest: media type {media_type:?} is not supported"
+    )]
     NotAManifest {
         /// The tag.
         tag: String,

@@ -34,7 +34,9 @@ pub fn go_quote(s: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push_str(&format!("\\U{:08x}", c as u32)),
         }
@@ -65,7 +67,7 @@ fn format_g4(v: f64) -> String {
     let sci = format!("{:.*e}", (PRECISION - 1) as usize, v);
     let (mantissa, exp) = sci.split_once('e').expect("exponent form");
     let exp: i32 = exp.parse().expect("integer exponent");
-    if exp < -4 || exp >= PRECISION {
+    if !(-4..PRECISION).contains(&exp) {
         let mantissa = trim_fraction(mantissa);
         let sign = if exp < 0 { '-' } else { '+' };
         return format!("{mantissa}e{sign}{:02}", exp.abs());
@@ -165,11 +167,18 @@ mod tests {
 
     #[test]
     fn tabulates_like_go() {
-        let rows = vec![
-            vec!["LAYER".into(), "CREATED".into(), "CREATED BY".into(), "SIZE".into(), "COMMENT".into()],
-        ];
+        let rows = vec![vec![
+            "LAYER".into(),
+            "CREATED".into(),
+            "CREATED BY".into(),
+            "SIZE".into(),
+            "COMMENT".into(),
+        ]];
         assert_eq!(tabulate(&rows), "LAYER CREATED CREATED BY SIZE COMMENT\n");
-        let rows = vec![vec!["a".into(), "bb".into(), "c".into()], vec!["long cell".into(), "x".into(), "".into()]];
+        let rows = vec![
+            vec!["a".into(), "bb".into(), "c".into()],
+            vec!["long cell".into(), "x".into(), "".into()],
+        ];
         assert_eq!(tabulate(&rows), "a         bb  c\nlong cell x   \n");
     }
 }

@@ -24,7 +24,12 @@ impl HistoryOptions {
     /// The entry to append, or `None` with `--no-history`. Unset fields take
     /// the command's defaults; the time defaults to `SOURCE_DATE_EPOCH`, then
     /// to now.
-    pub fn entry(&self, default_created_by: &str, default_author: &str, empty_layer: bool) -> Result<Option<History>> {
+    pub fn entry(
+        &self,
+        default_created_by: &str,
+        default_author: &str,
+        empty_layer: bool,
+    ) -> Result<Option<History>> {
         if self.no_history {
             return Ok(None);
         }
@@ -34,8 +39,14 @@ impl HistoryOptions {
         };
         Ok(Some(History {
             created: Some(created),
-            created_by: self.created_by.clone().unwrap_or_else(|| default_created_by.to_owned()),
-            author: self.author.clone().unwrap_or_else(|| default_author.to_owned()),
+            created_by: self
+                .created_by
+                .clone()
+                .unwrap_or_else(|| default_created_by.to_owned()),
+            author: self
+                .author
+                .clone()
+                .unwrap_or_else(|| default_author.to_owned()),
             comment: self.comment.clone().unwrap_or_default(),
             empty_layer,
         }))

@@ -17,7 +17,11 @@ pub fn commit(layout: &Layout, source: &ImageSource) -> Result<Descriptor> {
     manifest.config.digest = config_desc.digest;
     manifest.config.size = config_desc.size;
     let manifest_desc = layout.put_json(media_type::IMAGE_MANIFEST, &manifest)?;
-    log::debug!("wrote manifest {} (config {})", manifest_desc.digest, manifest.config.digest);
+    log::debug!(
+        "wrote manifest {} (config {})",
+        manifest_desc.digest,
+        manifest.config.digest
+    );
 
     // Walk back up the path, rewriting each parent index to point at the new
     // child in place of the old one.
@@ -35,7 +39,11 @@ pub fn commit(layout: &Layout, source: &ImageSource) -> Result<Descriptor> {
             .into());
         }
         let (mut index, _) = layout.read_json::<Index>(parent)?;
-        for entry in index.manifests.iter_mut().filter(|d| d.digest == old_child.digest) {
+        for entry in index
+            .manifests
+            .iter_mut()
+            .filter(|d| d.digest == old_child.digest)
+        {
             *entry = replace_blob(entry, &new_child);
         }
         let written = layout.put_json(&parent.media_type, &index)?;

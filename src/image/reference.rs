@@ -43,7 +43,10 @@ pub fn validate_tag(flag: &'static str, tag: &str) -> Result<()> {
         return Err(bad(flag, "tag is empty".into()));
     }
     if !is_valid_ref_name(tag) {
-        return Err(bad(flag, format!("tag contains invalid characters: '{tag}'")));
+        return Err(bad(
+            flag,
+            format!("tag contains invalid characters: '{tag}'"),
+        ));
     }
     Ok(())
 }
@@ -51,7 +54,10 @@ pub fn validate_tag(flag: &'static str, tag: &str) -> Result<()> {
 /// Validates a `--layout PATH` argument.
 pub fn parse_layout(arg: &str) -> Result<PathBuf> {
     if arg.contains(':') {
-        return Err(bad("--layout", format!("path contains ':' character: '{arg}'")));
+        return Err(bad(
+            "--layout",
+            format!("path contains ':' character: '{arg}'"),
+        ));
     }
     if arg.is_empty() {
         return Err(bad("--layout", "path is empty".into()));
@@ -73,7 +79,11 @@ mod tests {
         ];
         for (arg, path, tag) in ok {
             let r = ImageRef::parse(arg).unwrap();
-            assert_eq!((r.layout.to_str().unwrap(), r.tag.as_str()), (*path, *tag), "{arg}");
+            assert_eq!(
+                (r.layout.to_str().unwrap(), r.tag.as_str()),
+                (*path, *tag),
+                "{arg}"
+            );
         }
         for bad in ["", ":tag", "img:", "img:.AZ94n18s", "img:a b"] {
             assert!(ImageRef::parse(bad).is_err(), "{bad}");

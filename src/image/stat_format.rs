@@ -20,7 +20,13 @@ impl Printer {
         }
         let quoted: Vec<String> = values
             .iter()
-            .map(|v| if v.contains(',') { go_quote(v) } else { quote(v, true) })
+            .map(|v| {
+                if v.contains(',') {
+                    go_quote(v)
+                } else {
+                    quote(v, true)
+                }
+            })
             .collect();
         let _ = writeln!(self.out, "{prefix}{key}: {}", quoted.join(", "));
     }
@@ -174,9 +180,15 @@ impl ManifestStat {
         p.image(&self.source.config);
         p.descriptor("", &self.config.descriptor);
         p.out.push_str("\n== HISTORY ==\n");
-        let mut rows = vec![["LAYER", "CREATED", "CREATED BY", "SIZE", "COMMENT"].map(String::from).to_vec()];
+        let mut rows = vec![["LAYER", "CREATED", "CREATED BY", "SIZE", "COMMENT"]
+            .map(String::from)
+            .to_vec()];
         for h in &self.history {
-            let created = h.history.created.map(|t| t.to_iso8601()).unwrap_or_default();
+            let created = h
+                .history
+                .created
+                .map(|t| t.to_iso8601())
+                .unwrap_or_default();
             let (layer, size) = match &h.layer {
                 Some(l) if !h.history.empty_layer => (l.digest.to_string(), human_size(l.size)),
                 _ => ("<none>".to_owned(), "<none>".to_owned()),

@@ -48,10 +48,15 @@ impl<'a> BlobWriter<'a> {
         }
         let temp_path = file.path().to_owned();
         // Blobs are public content; match what other layout writers use.
-        std::fs::set_permissions(&temp_path, std::os::unix::fs::PermissionsExt::from_mode(0o644))
-            .map_err(|e| LayoutError::io(&temp_path, e))?;
+        std::fs::set_permissions(
+            &temp_path,
+            std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        )
+        .map_err(|e| LayoutError::io(&temp_path, e))?;
         fsync_file(file.as_file(), &temp_path)?;
-        let (_, staged) = file.keep().map_err(|e| LayoutError::io(&temp_path, e.error))?;
+        let (_, staged) = file
+            .keep()
+            .map_err(|e| LayoutError::io(&temp_path, e.error))?;
         self.layout.stage(digest.clone(), staged);
         Ok((digest, size))
     }

@@ -44,7 +44,10 @@ pub fn collect(layout: &Layout) -> Result<GcReport> {
         for entry in entries {
             let entry = entry.map_err(|e| LayoutError::io(&dir, e))?;
             let name = entry.file_name();
-            let Some(digest) = name.to_str().and_then(|hex| Digest::from_parts(algorithm, hex).ok()) else {
+            let Some(digest) = name
+                .to_str()
+                .and_then(|hex| Digest::from_parts(algorithm, hex).ok())
+            else {
                 log::warn!("gc: ignoring {}: not a blob name", entry.path().display());
                 continue;
             };

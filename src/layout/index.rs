@@ -83,7 +83,11 @@ fn remove_named(index: &mut Index, name: &str) -> usize {
 pub fn resolve(layout: &Layout, index: &Index, name: &str) -> Result<Vec<DescriptorPath>> {
     check_name(name)?;
     let mut found = Vec::new();
-    for root in index.manifests.iter().filter(|d| d.ref_name() == Some(name)) {
+    for root in index
+        .manifests
+        .iter()
+        .filter(|d| d.ref_name() == Some(name))
+    {
         descend(layout, vec![root.clone()], &mut found)?;
     }
     log::debug!("resolved {name:?} to {} descriptor(s)", found.len());
@@ -98,7 +102,10 @@ fn descend(layout: &Layout, walk: Vec<Descriptor>, found: &mut Vec<DescriptorPat
             if walk.len() > MAX_DEPTH {
                 return Err(LayoutError::TooDeep(desc.digest.clone()));
             }
-            if walk[..walk.len() - 1].iter().any(|d| d.digest == desc.digest) {
+            if walk[..walk.len() - 1]
+                .iter()
+                .any(|d| d.digest == desc.digest)
+            {
                 return Err(LayoutError::TooDeep(desc.digest.clone()));
             }
             for child in children(layout, desc)? {
@@ -118,7 +125,11 @@ mod tests {
     use crate::spec::Digest;
 
     fn desc(data: &[u8]) -> Descriptor {
-        Descriptor::new(media_type::IMAGE_MANIFEST, Digest::sha256_of(data), data.len() as i64)
+        Descriptor::new(
+            media_type::IMAGE_MANIFEST,
+            Digest::sha256_of(data),
+            data.len() as i64,
+        )
     }
 
     #[test]

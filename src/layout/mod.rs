@@ -90,11 +90,17 @@ impl Layout {
         std::fs::create_dir_all(&sha256).map_err(|e| LayoutError::io(&sha256, e))?;
         // index.json before oci-layout: a crash in between leaves a directory
         // that is visibly not a layout yet, rather than a layout with no index.
-        write_file_durably(&path.join(INDEX_FILE), &go_json::to_vec(&Index::default()).expect("index encodes"))?;
+        write_file_durably(
+            &path.join(INDEX_FILE),
+            &go_json::to_vec(&Index::default()).expect("index encodes"),
+        )?;
         let marker = OciLayoutFile {
             version: IMAGE_LAYOUT_VERSION.to_owned(),
         };
-        write_file_durably(&path.join(LAYOUT_FILE), &go_json::to_vec(&marker).expect("marker encodes"))?;
+        write_file_durably(
+            &path.join(LAYOUT_FILE),
+            &go_json::to_vec(&marker).expect("marker encodes"),
+        )?;
         fsync_dir(path)
     }
 
@@ -126,7 +132,9 @@ impl Layout {
 
     /// Where the blob with `digest` is stored.
     pub fn blob_path(&self, digest: &Digest) -> PathBuf {
-        self.blobs.join(digest.algorithm().name()).join(digest.hex())
+        self.blobs
+            .join(digest.algorithm().name())
+            .join(digest.hex())
     }
 
     fn temp(&self) -> Result<&TempArea> {
@@ -144,7 +152,10 @@ impl Layout {
 
     fn staged_path(&self, digest: &Digest) -> Option<PathBuf> {
         let staged = self.staged.borrow();
-        staged.iter().find(|(d, _)| d == digest).map(|(_, p)| p.clone())
+        staged
+            .iter()
+            .find(|(d, _)| d == digest)
+            .map(|(_, p)| p.clone())
     }
 
     pub(crate) fn stage(&self, digest: Digest, path: PathBuf) {
@@ -177,7 +188,9 @@ impl Layout {
                 reason: format!("negative size {}", desc.size),
             });
         }
-        let path = self.staged_path(&desc.digest).unwrap_or_else(|| self.blob_path(&desc.digest));
+        let path = self
+            .staged_path(&desc.digest)
+            .unwrap_or_else(|| self.blob_path(&desc.digest));
         let file = std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
@@ -188,7 +201,10 @@ impl Layout {
             })?;
         let meta = file.metadata().map_err(|e| LayoutError::io(&path, e))?;
         if !meta.is_file() {
-            return Err(LayoutError::io(&path, std::io::Error::other("blob is not a regular file")));
+            return Err(LayoutError::io(
+                &path,
+                std::io::Error::other("blob is not a regular file"),
+            ));
         }
         if meta.len() != desc.size as u64 {
             return Err(LayoutError::SizeMismatch {
@@ -205,7 +221,10 @@ impl Layout {
         if desc.size > MAX_JSON_SIZE {
             return Err(LayoutError::BadDescriptor {
                 digest: desc.digest.clone(),
-                reason: format!("size {} exceeds the {} byte limit for JSON blobs", desc.size, MAX_JSON_SIZE),
+                reason: format!(
+                    "size {} exceeds the {} byte limit for JSON blobs",
+                    desc.size, MAX_JSON_SIZE
+                ),
             });
         }
         let mut reader = self.open_blob(desc)?;
@@ -235,7 +254,8 @@ impl Layout {
     /// Stores `bytes` as a blob and returns a descriptor of `media_type`.
     pub fn put_blob_bytes(&self, media_type: &str, bytes: &[u8]) -> Result<Descriptor> {
         let mut w = self.blob_writer()?;
-        w.write_all(bytes).map_err(|e| LayoutError::io(&self.blobs, e))?;
+        w.write_all(bytes)
+            .map_err(|e| LayoutError::io(&self.blobs, e))?;
         let (digest, size) = w.commit()?;
         log::debug!("put blob {digest} ({size} bytes, {media_type})");
         Ok(Descriptor::new(media_type, digest, size))
@@ -281,10 +301,12 @@ impl Layout {
         })?;
         let mut file = self.temp()?.file("index-")?;
         let temp_path = file.path().to_owned();
-        file.write_all(&bytes).map_err(|e| LayoutError::io(&temp_path, e))?;
+        file.write_all(&bytes)
+            .map_err(|e| LayoutError::io(&temp_path, e))?;
         fsync_file(file.as_file(), &temp_path)?;
         let target = self.root.join(INDEX_FILE);
-        file.persist(&target).map_err(|e| LayoutError::io(&target, e.error))?;
+        file.persist(&target)
+            .map_err(|e| LayoutError::io(&target, e.error))?;
         fsync_dir(&self.root)
     }
 }
@@ -302,17 +324,24 @@ fn validate(path: &Path) -> Result<()> {
     let marker = match std::fs::read(&marker_path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let reason = if path.exists() { "no oci-layout file" } else { "no such directory" };
+            let reason = if path.exists() {
+                "no oci-layout file"
+            } else {
+                "no such directory"
+            };
             return Err(invalid(path, reason));
         }
         Err(e) => return Err(LayoutError::io(&marker_path, e)),
     };
-    let marker: OciLayoutFile =
-        serde_json::from_slice(&marker).map_err(|e| invalid(path, format!("parse oci-layout: {e}")))?;
+    let marker: OciLayoutFile = serde_json::from_slice(&marker)
+        .map_err(|e| invalid(path, format!("parse oci-layout: {e}")))?;
     if marker.version != IMAGE_LAYOUT_VERSION {
         return Err(invalid(
             path,
-            format!("unsupported imageLayoutVersion {:?} (want {IMAGE_LAYOUT_VERSION})", marker.version),
+            format!(
+                "unsupported imageLayoutVersion {:?} (want {IMAGE_LAYOUT_VERSION})",
+                marker.version
+            ),
         ));
     }
     if !path.join(BLOBS_DIR).is_dir() {

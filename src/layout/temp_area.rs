@@ -33,7 +33,10 @@ impl TempArea {
             .tempdir_in(layout_root)
             .map_err(|e| LayoutError::io(layout_root, e))?;
         let lock = DirLock::try_exclusive(dir.path())?.ok_or_else(|| {
-            LayoutError::io(dir.path(), std::io::Error::other("scratch directory is locked by another process"))
+            LayoutError::io(
+                dir.path(),
+                std::io::Error::other("scratch directory is locked by another process"),
+            )
         })?;
         Ok(TempArea { dir, _lock: lock })
     }

@@ -53,7 +53,9 @@ impl<R: Read> Read for VerifiedReader<R> {
         // Never hand out more than the descriptor promised, but ask for one
         // byte more than that so an over-long blob is noticed.
         let remaining = (self.expected_size as u64).saturating_sub(self.seen);
-        let want = buf.len().min(remaining.saturating_add(1).min(usize::MAX as u64) as usize);
+        let want = buf
+            .len()
+            .min(remaining.saturating_add(1).min(usize::MAX as u64) as usize);
         let n = self.inner.read(&mut buf[..want])?;
         if n == 0 {
             let hasher = self.hasher.take().expect("checked above");
@@ -110,9 +112,21 @@ mod tests {
     #[test]
     fn rejects_tampering_size_and_overlong() {
         let d = Digest::sha256_of(b"hello");
-        assert!(matches!(read_all(b"hellO", &d, 5), Err(LayoutError::DigestMismatch { .. })));
-        assert!(matches!(read_all(b"hell", &d, 5), Err(LayoutError::SizeMismatch { .. })));
-        assert!(matches!(read_all(b"hello!", &d, 5), Err(LayoutError::SizeMismatch { .. })));
-        assert!(matches!(read_all(b"hello", &d, 4), Err(LayoutError::SizeMismatch { .. })));
+        assert!(matches!(
+            read_all(b"hellO", &d, 5),
+            Err(LayoutError::DigestMismatch { .. })
+        ));
+        assert!(matches!(
+            read_all(b"hell", &d, 5),
+            Err(LayoutError::SizeMismatch { .. })
+        ));
+        assert!(matches!(
+            read_all(b"hello!", &d, 5),
+            Err(LayoutError::SizeMismatch { .. })
+        ));
+        assert!(matches!(
+            read_all(b"hello", &d, 4),
+            Err(LayoutError::SizeMismatch { .. })
+        ));
     }
 }

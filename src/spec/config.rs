@@ -32,31 +32,73 @@ pub struct ImageConfig {
     #[serde(rename = "User", default, skip_serializing_if = "String::is_empty")]
     pub user: String,
     /// Ports to expose, `port/proto`.
-    #[serde(rename = "ExposedPorts", default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::null_as_default")]
+    #[serde(
+        rename = "ExposedPorts",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "super::null_as_default"
+    )]
     pub exposed_ports: BTreeMap<String, Empty>,
     /// Environment, `NAME=value`.
-    #[serde(rename = "Env", default, skip_serializing_if = "Vec::is_empty", deserialize_with = "super::null_as_default")]
+    #[serde(
+        rename = "Env",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::null_as_default"
+    )]
     pub env: Vec<String>,
     /// Entrypoint argv.
-    #[serde(rename = "Entrypoint", default, skip_serializing_if = "Vec::is_empty", deserialize_with = "super::null_as_default")]
+    #[serde(
+        rename = "Entrypoint",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::null_as_default"
+    )]
     pub entrypoint: Vec<String>,
     /// Default arguments.
-    #[serde(rename = "Cmd", default, skip_serializing_if = "Vec::is_empty", deserialize_with = "super::null_as_default")]
+    #[serde(
+        rename = "Cmd",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::null_as_default"
+    )]
     pub cmd: Vec<String>,
     /// Volume mount points.
-    #[serde(rename = "Volumes", default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::null_as_default")]
+    #[serde(
+        rename = "Volumes",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "super::null_as_default"
+    )]
     pub volumes: BTreeMap<String, Empty>,
     /// Working directory.
-    #[serde(rename = "WorkingDir", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "WorkingDir",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub working_dir: String,
     /// Labels.
-    #[serde(rename = "Labels", default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::null_as_default")]
+    #[serde(
+        rename = "Labels",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "super::null_as_default"
+    )]
     pub labels: BTreeMap<String, String>,
     /// Signal that stops the container.
-    #[serde(rename = "StopSignal", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "StopSignal",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub stop_signal: String,
     /// Deprecated Windows-only flag, kept so it survives a round trip.
-    #[serde(rename = "ArgsEscaped", default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        rename = "ArgsEscaped",
+        default,
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pub args_escaped: bool,
 }
 
@@ -110,10 +152,19 @@ pub struct Image {
     #[serde(default)]
     pub os: String,
     /// Operating-system version.
-    #[serde(rename = "os.version", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "os.version",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub os_version: String,
     /// Operating-system features.
-    #[serde(rename = "os.features", default, skip_serializing_if = "Vec::is_empty", deserialize_with = "super::null_as_default")]
+    #[serde(
+        rename = "os.features",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::null_as_default"
+    )]
     pub os_features: Vec<String>,
     /// CPU variant.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -125,6 +176,10 @@ pub struct Image {
     #[serde(default)]
     pub rootfs: RootFs,
     /// History, oldest first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "super::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::null_as_default"
+    )]
     pub history: Vec<History>,
 }

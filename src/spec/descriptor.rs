@@ -20,7 +20,11 @@ pub struct Platform {
     #[serde(default)]
     pub os: String,
     /// Operating-system version.
-    #[serde(rename = "os.version", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "os.version",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub os_version: String,
     /// Required operating-system features.
     #[serde(rename = "os.features", default, skip_serializing_if = "Vec::is_empty")]
@@ -56,7 +60,11 @@ pub struct Descriptor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<Platform>,
     /// Artifact type of the referenced manifest.
-    #[serde(rename = "artifactType", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "artifactType",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub artifact_type: String,
 }
 
@@ -77,6 +85,8 @@ impl Descriptor {
 
     /// The tag this descriptor carries in `index.json`, if any.
     pub fn ref_name(&self) -> Option<&str> {
-        self.annotations.get(ANNOTATION_REF_NAME).map(String::as_str)
+        self.annotations
+            .get(ANNOTATION_REF_NAME)
+            .map(String::as_str)
     }
 }

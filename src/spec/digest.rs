@@ -88,7 +88,9 @@ impl Digest {
     /// Builds a digest from an algorithm and its hex encoding, validating it.
     pub fn from_parts(algorithm: Algorithm, hex: &str) -> Result<Self, DigestError> {
         let valid = hex.len() == algorithm.hex_len()
-            && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if !valid {
             return Err(DigestError::BadEncoding(
                 format!("{}:{}", algorithm.name(), hex),
@@ -116,8 +118,8 @@ impl FromStr for Digest {
         let (alg, hex) = s
             .split_once(':')
             .ok_or_else(|| DigestError::MissingSeparator(s.to_owned()))?;
-        let algorithm =
-            Algorithm::from_name(alg).ok_or_else(|| DigestError::UnsupportedAlgorithm(s.to_owned()))?;
+        let algorithm = Algorithm::from_name(alg)
+            .ok_or_else(|| DigestError::UnsupportedAlgorithm(s.to_owned()))?;
         Digest::from_parts(algorithm, hex)
     }
 }
@@ -188,11 +190,17 @@ mod tests {
     fn parse_table() {
         let cases: &[(&str, bool)] = &[
             (EMPTY_SHA256, true),
-            ("sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", false),
+            (
+                "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
+                false,
+            ),
             ("sha256:e3b0", false),
             ("sha256", false),
             ("md5:d41d8cd98f00b204e9800998ecf8427e", false),
-            ("sha256:../../../../etc/passwd/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+            (
+                "sha256:../../../../etc/passwd/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                false,
+            ),
             ("", false),
         ];
         for (input, ok) in cases {
@@ -203,7 +211,10 @@ mod tests {
     #[test]
     fn serde_round_trip() {
         let d: Digest = serde_json::from_str(&format!("\"{EMPTY_SHA256}\"")).unwrap();
-        assert_eq!(serde_json::to_string(&d).unwrap(), format!("\"{EMPTY_SHA256}\""));
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            format!("\"{EMPTY_SHA256}\"")
+        );
         assert!(serde_json::from_str::<Digest>("\"sha256:zz\"").is_err());
     }
 }

@@ -17,7 +17,11 @@ use serde_json::ser::Formatter;
 pub struct GoFormatter;
 
 impl Formatter for GoFormatter {
-    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         let mut start = 0;
         for (idx, ch) in fragment.char_indices() {
             let escape = match ch {
@@ -56,6 +60,9 @@ mod tests {
         m.insert("b", "<a&b>\u{2028}\n\t\"é");
         m.insert("a", "x");
         let out = String::from_utf8(super::to_vec(&m).unwrap()).unwrap();
-        assert_eq!(out, "{\"a\":\"x\",\"b\":\"\\u003ca\\u0026b\\u003e\\u2028\\n\\t\\\"é\"}\n");
+        assert_eq!(
+            out,
+            "{\"a\":\"x\",\"b\":\"\\u003ca\\u0026b\\u003e\\u2028\\n\\t\\\"é\"}\n"
+        );
     }
 }

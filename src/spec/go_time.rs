@@ -32,7 +32,9 @@ impl GoTime {
 
     /// The given number of seconds after the Unix epoch, in UTC.
     pub fn from_unix(secs: i64) -> Option<Self> {
-        Utc.timestamp_opt(secs, 0).single().map(|t| GoTime(t.fixed_offset()))
+        Utc.timestamp_opt(secs, 0)
+            .single()
+            .map(|t| GoTime(t.fixed_offset()))
     }
 
     /// Parses an RFC 3339 timestamp (fractional seconds optional), as Go's
@@ -106,11 +108,17 @@ mod tests {
     #[test]
     fn formats_like_go_rfc3339nano() {
         let cases = [
-            ("2026-11-22T21:17:13.389740694Z", "2026-11-22T21:17:13.389740694Z"),
+            (
+                "2026-11-22T21:17:13.389740694Z",
+                "2026-11-22T21:17:13.389740694Z",
+            ),
             ("2024-01-01T00:00:00.500000000Z", "2024-01-01T00:00:00.5Z"),
             ("2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00Z"),
             ("2024-01-01T02:00:00+02:00", "2024-01-01T02:00:00+02:00"),
-            ("2024-01-01T02:00:00.25-07:30", "2024-01-01T02:00:00.25-07:30"),
+            (
+                "2024-01-01T02:00:00.25-07:30",
+                "2024-01-01T02:00:00.25-07:30",
+            ),
             ("2024-01-01T00:00:00+00:00", "2024-01-01T00:00:00Z"),
         ];
         for (input, want) in cases {
@@ -133,6 +141,9 @@ mod tests {
 
     #[test]
     fn epoch() {
-        assert_eq!(GoTime::from_unix(1000).unwrap().to_string(), "1970-01-01T00:16:40Z");
+        assert_eq!(
+            GoTime::from_unix(1000).unwrap().to_string(),
+            "1970-01-01T00:16:40Z"
+        );
     }
 }

@@ -13,10 +13,18 @@ pub struct Manifest {
     #[serde(rename = "schemaVersion", default)]
     pub schema_version: i64,
     /// `application/vnd.oci.image.manifest.v1+json` when present.
-    #[serde(rename = "mediaType", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "mediaType",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub media_type: String,
     /// Artifact type, for artifact manifests.
-    #[serde(rename = "artifactType", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "artifactType",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub artifact_type: String,
     /// The image config blob.
     pub config: Descriptor,
@@ -27,7 +35,11 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
     /// Free-form annotations.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "super::null_as_default"
+    )]
     pub annotations: BTreeMap<String, String>,
 }
 
@@ -38,10 +50,18 @@ pub struct Index {
     #[serde(rename = "schemaVersion", default)]
     pub schema_version: i64,
     /// `application/vnd.oci.image.index.v1+json` when present.
-    #[serde(rename = "mediaType", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "mediaType",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub media_type: String,
     /// Artifact type.
-    #[serde(rename = "artifactType", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "artifactType",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub artifact_type: String,
     /// The referenced manifests, in order.
     #[serde(default, deserialize_with = "super::null_as_default")]
@@ -50,7 +70,11 @@ pub struct Index {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
     /// Free-form annotations.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "super::null_as_default"
+    )]
     pub annotations: BTreeMap<String, String>,
 }
 

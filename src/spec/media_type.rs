@@ -18,9 +18,11 @@ pub const LAYER_TAR_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
 /// Non-distributable layer, uncompressed (deprecated but still readable).
 pub const LAYER_NONDIST_TAR: &str = "application/vnd.oci.image.layer.nondistributable.v1.tar";
 /// Non-distributable layer, gzip.
-pub const LAYER_NONDIST_TAR_GZIP: &str = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+pub const LAYER_NONDIST_TAR_GZIP: &str =
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
 /// Non-distributable layer, zstd.
-pub const LAYER_NONDIST_TAR_ZSTD: &str = "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd";
+pub const LAYER_NONDIST_TAR_ZSTD: &str =
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd";
 /// Docker schema 2 manifest list (the Docker counterpart of an index).
 pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 /// Docker schema 2 manifest.
@@ -51,8 +53,13 @@ pub fn kind(media_type: &str) -> Kind {
         IMAGE_INDEX | DOCKER_MANIFEST_LIST => Kind::Index,
         IMAGE_MANIFEST | DOCKER_MANIFEST => Kind::Manifest,
         IMAGE_CONFIG | DOCKER_CONFIG => Kind::Config,
-        LAYER_TAR | LAYER_TAR_GZIP | LAYER_TAR_ZSTD | LAYER_NONDIST_TAR | LAYER_NONDIST_TAR_GZIP
-        | LAYER_NONDIST_TAR_ZSTD | DOCKER_LAYER_GZIP => Kind::Layer,
+        LAYER_TAR
+        | LAYER_TAR_GZIP
+        | LAYER_TAR_ZSTD
+        | LAYER_NONDIST_TAR
+        | LAYER_NONDIST_TAR_GZIP
+        | LAYER_NONDIST_TAR_ZSTD
+        | DOCKER_LAYER_GZIP => Kind::Layer,
         _ => Kind::Other,
     }
 }

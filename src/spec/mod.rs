@@ -44,9 +44,15 @@ mod tests {
     #[test]
     fn upstream_blobs_round_trip_byte_for_byte() {
         let image: Image = serde_json::from_str(UPSTREAM_NEW_CONFIG).unwrap();
-        assert_eq!(go_json::to_vec(&image).unwrap(), UPSTREAM_NEW_CONFIG.as_bytes());
+        assert_eq!(
+            go_json::to_vec(&image).unwrap(),
+            UPSTREAM_NEW_CONFIG.as_bytes()
+        );
         let manifest: Manifest = serde_json::from_str(UPSTREAM_NEW_MANIFEST).unwrap();
-        assert_eq!(go_json::to_vec(&manifest).unwrap(), UPSTREAM_NEW_MANIFEST.as_bytes());
+        assert_eq!(
+            go_json::to_vec(&manifest).unwrap(),
+            UPSTREAM_NEW_MANIFEST.as_bytes()
+        );
         assert_eq!(
             Digest::sha256_of(UPSTREAM_NEW_CONFIG.as_bytes()).to_string(),
             "sha256:0db5c787504b8536d21a879636ba649852ebbaa61c08b6e3984685116fd44187"
@@ -57,7 +63,10 @@ mod tests {
     fn full_config_keeps_go_field_order() {
         let json = r#"{"created":"2024-01-01T00:00:00Z","author":"a","architecture":"arm64","os":"linux","variant":"v8","config":{"User":"u","ExposedPorts":{"80/tcp":{}},"Env":["A=b"],"Entrypoint":["/e"],"Cmd":["c"],"Volumes":{"/v":{}},"WorkingDir":"/w","Labels":{"k":"v"},"StopSignal":"SIGTERM"},"rootfs":{"type":"layers","diff_ids":["sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"]},"history":[{"created":"2024-01-01T00:00:00Z","created_by":"x","empty_layer":true}]}"#;
         let image: Image = serde_json::from_str(json).unwrap();
-        assert_eq!(go_json::to_vec(&image).unwrap(), format!("{json}\n").as_bytes());
+        assert_eq!(
+            go_json::to_vec(&image).unwrap(),
+            format!("{json}\n").as_bytes()
+        );
     }
 
     #[test]

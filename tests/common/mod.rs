@@ -32,7 +32,11 @@ impl Run {
     /// Asserts success and returns stdout.
     #[track_caller]
     pub fn ok(self) -> String {
-        assert_eq!(self.status, 0, "expected success\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert_eq!(
+            self.status, 0,
+            "expected success\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
         self.stdout
     }
 
@@ -40,10 +44,27 @@ impl Run {
     /// stderr containing `needle`; returns that line.
     #[track_caller]
     pub fn fails_with(self, needle: &str) -> String {
-        assert_eq!(self.status, 1, "expected exit 1\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
-        let lines: Vec<&str> = self.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-        assert_eq!(lines.len(), 1, "expected one error line, got: {:?}", self.stderr);
-        assert!(lines[0].contains(needle), "error {:?} does not mention {needle:?}", lines[0]);
+        assert_eq!(
+            self.status, 1,
+            "expected exit 1\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "expected one error line, got: {:?}",
+            self.stderr
+        );
+        assert!(
+            lines[0].contains(needle),
+            "error {:?} does not mention {needle:?}",
+            lines[0]
+        );
         lines[0].to_owned()
     }
 }
@@ -125,7 +146,9 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries {
             let entry = entry.unwrap();
             let path = entry.path();

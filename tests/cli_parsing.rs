@@ -1,0 +1,133 @@
+//! Global flags, help, version and upstream's argv conventions.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn version_names_umoci_and_the_spec_versions() {
+    let out = umoci(&["--version"]).ok();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("umoci version {}", env!("CARGO_PKG_VERSION"))
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("image spec: 1.")),
+        "{out}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("runtime spec: 1.")),
+        "{out}"
+    );
+    assert_eq!(umoci(&["-v"]).ok(), out);
+}
+
+#[test]
+fn help_uses_upstream_layout_for_every_command() {
+    for cmd in [
+        "init", "list", "gc", "new", "tag", "remove", "stat", "config",
+    ] {
+        let out = umoci(&[cmd, "--help"]).ok();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "NAME:", "{cmd}: {out}");
+        assert!(
+            lines[1].starts_with(&format!("   umoci {cmd} - ")),
+            "{cmd}: {out}"
+        );
+        assert!(out.contains("USAGE:"), "{cmd}: {out}");
+        // `umoci help CMD` prints the same page.
+        assert_eq!(umoci(&["help", cmd]).ok(), out, "{cmd}");
+    }
+    let top = umoci(&["h"]).ok();
+    assert!(top.starts_with("NAME:\n   umoci - "), "{top}");
+    for cmd in [
+        "init", "list", "gc", "new", "tag", "remove", "stat", "config",
+    ] {
+        assert!(
+            top.contains(&format!("  {cmd} ")),
+            "top-level help lacks {cmd}: {top}"
+        );
+    }
+}
+
+#[test]
+fn aliases_reach_the_same_commands() {
+    let dir = tempdir();
+    let layout = copy_hello(dir.path(), "img");
+    assert_eq!(umoci(&["list", "--layout", s(&layout)]).ok(), "latest\n");
+    assert_eq!(
+        umoci(&["ls", "--help"]).ok(),
+        umoci(&["list", "--help"]).ok()
+    );
+    umoci(&["tag", "--image", &image_arg(&layout, "latest"), "other"]).ok();
+    umoci(&["remove", "--image", &image_arg(&layout, "other")]).ok();
+    assert_eq!(umoci(&["ls", "--layout", s(&layout)]).ok(), "latest\n");
+}
+
+#[test]
+fn single_dash_long_flags_and_explicit_booleans_are_accepted() {
+    let hello = hello_image();
+    assert_eq!(umoci(&["ls", "-layout", s(&hello)]).ok(), "latest\n");
+    assert_eq!(
+        umoci(&["--verbose=false", "ls", "--layout", s(&hello)]).ok(),
+        "latest\n"
+    );
+    assert_eq!(
+        umoci(&["--log=error", "ls", "--layout", s(&hello)]).ok(),
+        "latest\n"
+    );
+    let stat = umoci(&["stat", "-image", &image_arg(&hello, "latest"), "-json=true"]).ok();
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&stat).is_ok(),
+        "{stat}"
+    );
+}
+
+#[test]
+fn log_and_verbose_conflict() {
+    let hello = hello_image();
+    umoci(&["--log", "info", "--verbose", "ls", "--layout", s(&hello)])
+        .fails_with("mutually exclusive");
+}
+
+#[test]
+fn bad_log_level_is_an_error() {
+    let hello = hello_image();
+    umoci(&["--log", "bogus", "ls", "--layout", s(&hello)]).fails_with("bogus");
+}
+
+#[test]
+fn unknown_flags_and_commands_fail_with_status_one() {
+    let hello = hello_image();
+    umoci(&["ls", "--layout", s(&hello), "--bogus"]).fails_with("--bogus");
+    umoci(&["nosuch"]).fails_with("nosuch");
+    // Global flags belong before the command, as with upstream's CLI library.
+    umoci(&["ls", "--verbose", "--layout", s(&hello)]).fails_with("--verbose");
+}
+
+#[test]
+fn missing_required_flags_name_the_flag() {
+    umoci(&["ls"]).fails_with("--layout");
+    umoci(&["stat"]).fails_with("--image");
+}
+
+#[test]
+fn verbose_logs_debug_lines_on_stderr() {
+    let dir = tempdir();
+    let layout = copy_hello(dir.path(), "img");
+    let run = umoci(&["--log", "debug", "gc", "--layout", s(&layout)]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.is_empty(),
+        "gc prints nothing on stdout: {}",
+        run.stdout
+    );
+    let quiet = umoci(&["--log", "error", "gc", "--layout", s(&layout)]);
+    assert_eq!(quiet.status, 0);
+    assert!(
+        quiet.stderr.is_empty(),
+        "--log error must silence info lines: {}",
+        quiet.stderr
+    );
+}
