@@ -4,12 +4,22 @@
 //! image-layout directory, without a daemon and without root. The modules
 //! follow the domain, and depend one way, downward:
 //!
-//! - [`spec`]: the OCI data model (digests, descriptors, manifests, configs).
-//! - [`layout`]: the image-layout directory: verified blob store, tags in
-//!   `index.json`, locking and garbage collection.
+//! - [`bundle`]: `unpack` (image → runtime bundle) and `umoci.json`.
+//! - [`runtime`]: image config → OCI runtime `config.json`.
+//! - [`layer`]: layer tar streams applied to a root (extraction, whiteouts).
+//! - [`mtree`]: go-mtree manifests of a root: writing, parsing, comparing.
 //! - [`image`]: image references, reading and mutating an image's manifest and
 //!   config, `stat` information.
+//! - [`layout`]: the image-layout directory: verified blob store, tags in
+//!   `index.json`, locking and garbage collection.
+//! - [`fs`]: file-system operations confined to a root; id mappings.
+//! - [`spec`]: the OCI data model (digests, descriptors, manifests, configs).
 
+pub mod bundle;
+pub mod fs;
 pub mod image;
+pub mod layer;
 pub mod layout;
+pub mod mtree;
+pub mod runtime;
 pub mod spec;

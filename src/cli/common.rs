@@ -139,3 +139,55 @@ pub fn positionals<'a>(args: &'a [String], expected: &[&str]) -> Result<&'a [Str
     }
     Ok(args)
 }
+
+/// `--uid-map`, `--gid-map` and `--rootless`.
+#[derive(Debug, Args)]
+pub struct IdMapArgs {
+    /// specifies a uid mapping to use (container:host:size)
+    #[arg(long = "uid-map", value_name = "VALUE")]
+    pub uid_map: Vec<String>,
+    /// specifies a gid mapping to use (container:host:size)
+    #[arg(long = "gid-map", value_name = "VALUE")]
+    pub gid_map: Vec<String>,
+    /// enable rootless command support
+    #[arg(long)]
+    pub rootless: bool,
+}
+
+impl IdMapArgs {
+    /// The mapping options. Rootless mode is on when asked for and
+    /// whenever we are not root; it maps the container's root to us unless
+    /// maps are given.
+    pub fn get(&self) -> Result<umoci::layer::MapOptions> {
+        use umoci::fs::IdMap;
+        let rootless = self.rootless || !rustix::process::geteuid().is_root();
+        let parse = |flag: &str, values: &[String], own: u32| -> Result<Vec<IdMap>> {
+            if values.is_empty() && rootless {
+                return Ok(vec![IdMap {
+                    container_id: 0,
+                    host_id: own,
+                    size: 1,
+                }]);
+            }
+            values
+                .iter()
+                .map(|v| {
+                    IdMap::parse(v).map_err(|e| anyhow::anyhow!("failure parsing {flag} {v}: {e}"))
+                })
+                .collect()
+        };
+        Ok(umoci::layer::MapOptions {
+            uid_mappings: parse(
+                "--uid-map",
+                &self.uid_map,
+                rustix::process::geteuid().as_raw(),
+            )?,
+            gid_mappings: parse(
+                "--gid-map",
+                &self.gid_map,
+                rustix::process::getegid().as_raw(),
+            )?,
+            rootless,
+        })
+    }
+}

@@ -10,8 +10,10 @@ mod init;
 pub mod logger;
 mod ls;
 mod new;
+mod raw;
 mod stat;
 mod tag;
+mod unpack;
 
 use std::ffi::OsString;
 
@@ -43,6 +45,7 @@ macro_rules! command_template {
         )
     };
 }
+pub(crate) use command_template;
 
 /// umoci modifies Open Container images
 #[derive(Debug, Parser)]
@@ -95,6 +98,12 @@ enum Command {
     /// modifies the image configuration of an OCI image
     #[command(help_template = command_template!("config"), override_usage = "umoci config [command options] --image <image-path>[:<tag>] [--tag <new-tag>]")]
     Config(config::ConfigArgs),
+    /// unpacks a reference into an OCI runtime bundle
+    #[command(help_template = command_template!("unpack"), override_usage = "umoci unpack [command options] --image <image-path>[:<tag>] <bundle>")]
+    Unpack(unpack::UnpackArgs),
+    /// advanced internal image tooling
+    #[command(help_template = command_template!("raw"), override_usage = "umoci raw command [command options] [arguments...]")]
+    Raw(raw::RawArgs),
 }
 
 fn version_text() -> String {
@@ -181,6 +190,8 @@ fn run(args: Vec<OsString>) -> Result<()> {
         Command::Gc(a) => gc::run(a),
         Command::Stat(a) => stat::run(a),
         Command::Config(a) => config::run(a),
+        Command::Unpack(a) => unpack::run(a),
+        Command::Raw(a) => raw::run(a),
     }
 }
 

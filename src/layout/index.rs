@@ -13,7 +13,9 @@ use crate::spec::{is_valid_ref_name, Descriptor, Index, ANNOTATION_REF_NAME};
 /// (one element when the tag names the manifest directly).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DescriptorPath {
-    /// Root first, target last; never empty.
+    /// Root first, target last; never empty. Named as upstream's
+    /// `umoci.json` names it.
+    #[serde(rename = "descriptor_walk")]
     pub walk: Vec<Descriptor>,
 }
 

@@ -1,0 +1,11 @@
+//! Runtime bundles: `unpack` turns an image into `rootfs/`, `config.json`,
+//! an mtree manifest and `umoci.json`.
+//!
+//! - [`meta`]: `umoci.json`, upstream's record of where a bundle came from.
+//! - [`unpack`]: extracting an image's layers and writing the bundle files.
+
+pub mod meta;
+pub mod unpack;
+
+pub use meta::Meta;
+pub use unpack::{unpack_bundle, unpack_rootfs, write_runtime_config, UnpackError, UnpackOptions};

@@ -1,0 +1,305 @@
+//! `unpack`: an image's layers into `rootfs/`, then `config.json`, the
+//! mtree manifest and `umoci.json` beside it.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use super::meta::{Meta, META_NAME, META_VERSION};
+use crate::fs::idmap;
+use crate::fs::Root;
+use crate::image::{ImageError, ImageSource};
+use crate::layer::{
+    Compression, ExtractOptions, Extractor, FileHashes, LayerError, LayerStream, MapOptions,
+};
+use crate::layout::{Layout, LayoutError};
+use crate::mtree::walk::WalkOptions;
+use crate::mtree::write::{write_manifest, Header};
+use crate::mtree::UMOCI_KEYWORDS;
+use crate::runtime::{self, RuntimeError};
+
+/// Options for unpacking.
+#[derive(Debug, Clone, Default)]
+pub struct UnpackOptions {
+    /// Id mappings and rootless mode.
+    pub map: MapOptions,
+    /// `--keep-dirlinks`.
+    pub keep_dirlinks: bool,
+}
+
+/// Why an unpack failed.
+#[derive(Debug, thiserror::Error)]
+pub enum UnpackError {
+    /// Reading the image failed.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    /// Reading a blob failed.
+    #[error(transparent)]
+    Layout(#[from] LayoutError),
+    /// A layer could not be applied.
+    #[error("layer {digest}: {source}")]
+    Layer {
+        /// The layer's digest.
+        digest: String,
+        /// What went wrong.
+        #[source]
+        source: LayerError,
+    },
+    /// The runtime config could not be generated.
+    #[error("generate config.json: {0}")]
+    Runtime(#[from] RuntimeError),
+    /// Anything else, with its context.
+    #[error("{0}")]
+    Other(String),
+}
+
+fn other(context: impl std::fmt::Display, e: impl std::fmt::Display) -> UnpackError {
+    UnpackError::Other(format!("{context}: {e}"))
+}
+
+/// Extracts every layer of `source` into `rootfs` (which must not exist or
+/// be empty). On failure the partial rootfs is removed. Returns the digests
+/// of the files written.
+pub fn unpack_rootfs(
+    layout: &Layout,
+    source: &ImageSource,
+    rootfs: &Path,
+    opts: &UnpackOptions,
+) -> Result<FileHashes, UnpackError> {
+    let config = &source.config;
+    if config.rootfs.fs_type != "layers" {
+        return Err(UnpackError::Other(format!(
+            "unpack rootfs: config: unsupported rootfs.type: {}",
+            config.rootfs.fs_type
+        )));
+    }
+    let layers = &source.manifest.layers;
+    if config.rootfs.diff_ids.len() != layers.len() {
+        return Err(UnpackError::Other(format!(
+            "unpack rootfs: config has {} diff_ids but the manifest has {} layers",
+            config.rootfs.diff_ids.len(),
+            layers.len()
+        )));
+    }
+    if dir_has_entries(rootfs)? {
+        return Err(UnpackError::Other(format!(
+            "detecting rootfs: {} already exists",
+            rootfs.display()
+        )));
+    }
+    std::fs::create_dir_all(rootfs)
+        .map_err(|e| other(format!("mkdir rootfs {}", rootfs.display()), e))?;
+    let result = extract_layers(layout, source, rootfs, opts);
+    if result.is_err() {
+        // Never leave a half-extracted rootfs behind.
+        if let Some(parent) = rootfs.parent() {
+            if let (Ok(dir), Some(name)) = (std::fs::File::open(parent), rootfs.file_name()) {
+                use std::os::unix::ffi::OsStrExt;
+                let _ = crate::fs::remove::remove_all_at(
+                    std::os::fd::AsFd::as_fd(&dir),
+                    name.as_bytes(),
+                );
+            }
+        }
+    }
+    result
+}
+
+fn extract_layers(
+    layout: &Layout,
+    source: &ImageSource,
+    rootfs: &Path,
+    opts: &UnpackOptions,
+) -> Result<FileHashes, UnpackError> {
+    let map = &opts.map;
+    let root_uid = idmap::to_host(0, &map.uid_mappings)
+        .map_err(|e| other("ensure root uid has mapping", e))?;
+    let root_gid = idmap::to_host(0, &map.gid_mappings)
+        .map_err(|e| other("ensure root gid has mapping", e))?;
+    if !map.rootless {
+        std::os::unix::fs::lchown(rootfs, Some(root_uid), Some(root_gid))
+            .map_err(|e| other("chown rootfs", e))?;
+    }
+    // Images rarely say what the root's times are; start from the epoch so
+    // unpacking is reproducible.
+    let epoch = std::fs::FileTimes::new()
+        .set_accessed(std::time::UNIX_EPOCH)
+        .set_modified(std::time::UNIX_EPOCH);
+    std::fs::File::open(rootfs)
+        .and_then(|f| f.set_times(epoch))
+        .map_err(|e| other("set initial root time", e))?;
+
+    let root =
+        Root::open(rootfs).map_err(|e| other(format!("open rootfs {}", rootfs.display()), e))?;
+    let mut extractor = Extractor::new(
+        &root,
+        ExtractOptions {
+            map: map.clone(),
+            keep_dirlinks: opts.keep_dirlinks,
+        },
+    );
+    for (layer, diff_id) in source
+        .manifest
+        .layers
+        .iter()
+        .zip(&source.config.rootfs.diff_ids)
+    {
+        let layer_err = |source: LayerError| UnpackError::Layer {
+            digest: layer.digest.to_string(),
+            source,
+        };
+        let compression = Compression::from_media_type(&layer.media_type).map_err(layer_err)?;
+        log::info!("unpack layer: {}", layer.digest);
+        let blob = layout.open_blob(layer)?;
+        let mut stream = LayerStream::spawn(blob, compression);
+        extractor.apply_layer(&mut stream).map_err(layer_err)?;
+        let got = stream
+            .finish()
+            .map_err(|e| layer_err(LayerError::Read(e)))?;
+        if &got != diff_id {
+            return Err(UnpackError::Other(format!(
+                "unpack manifest: layer {}: diffid mismatch: got {got} expected {diff_id}",
+                layer.digest
+            )));
+        }
+    }
+    extractor.finish().map_err(|source| UnpackError::Layer {
+        digest: "(final modes)".into(),
+        source,
+    })
+}
+
+fn dir_has_entries(path: &Path) -> Result<bool, UnpackError> {
+    match std::fs::read_dir(path) {
+        Ok(mut entries) => Ok(entries.next().is_some()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(other(format!("inspect {}", path.display()), e)),
+    }
+}
+
+/// Writes the runtime config of `source` to `out`, resolving the user in
+/// `rootfs` when given.
+pub fn write_runtime_config(
+    source: &ImageSource,
+    rootfs: Option<&Path>,
+    map: &MapOptions,
+    out: &Path,
+) -> Result<(), UnpackError> {
+    let root = rootfs
+        .map(|p| Root::open(p).map_err(|e| other(format!("open rootfs {}", p.display()), e)))
+        .transpose()?;
+    let spec = runtime::to_runtime_spec(&source.config, root.as_ref(), map)?;
+    std::fs::write(out, runtime::convert::to_json(&spec))
+        .map_err(|e| other(format!("write {}", out.display()), e))
+}
+
+/// Unpacks `source` into a new runtime bundle at `bundle`.
+pub fn unpack_bundle(
+    layout: &Layout,
+    source: &ImageSource,
+    bundle: &Path,
+    opts: &UnpackOptions,
+) -> Result<(), UnpackError> {
+    if dir_has_entries(bundle)? {
+        return Err(UnpackError::Other(format!(
+            "bundle {} already exists and is not empty",
+            bundle.display()
+        )));
+    }
+    std::fs::create_dir_all(bundle)
+        .map_err(|e| other(format!("create bundle path {}", bundle.display()), e))?;
+    // Keep other users out of an image's setuid binaries.
+    std::fs::set_permissions(bundle, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| other("chmod bundle 0700", e))?;
+    let rootfs = bundle.join("rootfs");
+    log::info!("unpacking bundle ...");
+    let hashes = unpack_rootfs(layout, source, &rootfs, opts)?;
+    log::info!("... done");
+    write_runtime_config(
+        source,
+        Some(&rootfs),
+        &opts.map,
+        &bundle.join("config.json"),
+    )?;
+    log::info!("computing filesystem manifest ...");
+    write_bundle_manifest(bundle, &mtree_name(source), &hashes, opts.map.rootless)?;
+    log::info!("... done");
+    let meta = Meta {
+        version: META_VERSION.to_owned(),
+        from: source.path.clone(),
+        map_options: opts.map.clone(),
+        whiteout_mode: 0,
+    };
+    std::fs::write(bundle.join(META_NAME), meta.to_json())
+        .map_err(|e| other("write umoci.json", e))?;
+    log::info!("unpacked image bundle: {}", bundle.display());
+    Ok(())
+}
+
+/// `sha256_<hex>`: the manifest's digest with `:` replaced, as upstream names it.
+pub fn mtree_name(source: &ImageSource) -> String {
+    source
+        .path
+        .descriptor()
+        .digest
+        .to_string()
+        .replacen(':', "_", 1)
+}
+
+/// Writes `BUNDLE/<name>.mtree` for `BUNDLE/rootfs`.
+pub fn write_bundle_manifest(
+    bundle: &Path,
+    name: &str,
+    known: &FileHashes,
+    rootless: bool,
+) -> Result<PathBuf, UnpackError> {
+    let path = bundle.join(format!("{name}.mtree"));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&path)
+        .map_err(|e| other(format!("open mtree {}", path.display()), e))?;
+    let mut out = std::io::BufWriter::new(file);
+    let tree = bundle.join("rootfs");
+    let tree_label = tree.to_string_lossy().into_owned();
+    let date = chrono::Local::now()
+        .format("%a %b %e %H:%M:%S %Y")
+        .to_string();
+    let header = Header {
+        user: &current_user(),
+        machine: &hostname(),
+        tree: &tree_label,
+        date: &date,
+    };
+    let opts = WalkOptions {
+        digests: true,
+        known: Some(known),
+        rootless,
+    };
+    write_manifest(&tree, &header, UMOCI_KEYWORDS, &opts, &mut out)
+        .map_err(|e| other("generate mtree spec", e))?;
+    out.flush().map_err(|e| other("write mtree", e))?;
+    Ok(path)
+}
+
+use std::os::unix::fs::OpenOptionsExt;
+
+fn current_user() -> String {
+    let uid = rustix::process::getuid().as_raw();
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|text| {
+            text.lines().find_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_owned())
+            })
+        })
+        .unwrap_or_else(|| uid.to_string())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
+}

@@ -1,0 +1,174 @@
+//! `umoci raw …`: the pieces of `unpack` on their own (`raw unpack`,
+//! `raw runtime-config`) and the hidden `raw mtree-validate`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use umoci::bundle::{unpack_rootfs, write_runtime_config, UnpackOptions};
+use umoci::image::ImageSource;
+use umoci::layout::Layout;
+use umoci::mtree::{parse, validate, UMOCI_KEYWORDS};
+
+use super::common::{positionals, IdMapArgs, ImageArgs};
+
+/// advanced internal image tooling
+#[derive(Debug, Args)]
+pub struct RawArgs {
+    #[command(subcommand)]
+    command: RawCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum RawCommand {
+    /// unpacks a reference into a rootfs
+    #[command(help_template = super::command_template!("raw unpack"), override_usage = "umoci raw unpack [command options] --image <image-path>[:<tag>] <rootfs>")]
+    Unpack(RawUnpackArgs),
+    /// generates a runtime configuration from an image configuration
+    #[command(visible_alias = "config", help_template = super::command_template!("raw runtime-config"), override_usage = "umoci raw runtime-config [command options] --image <image-path>[:<tag>] <config.json>")]
+    RuntimeConfig(RuntimeConfigArgs),
+    /// verifies a directory against an mtree manifest
+    #[command(hide = true, help_template = super::command_template!("raw mtree-validate"), override_usage = "umoci raw mtree-validate [command options] -f <manifest> -p <path>")]
+    MtreeValidate(MtreeValidateArgs),
+}
+
+/// unpacks a reference into a rootfs
+#[derive(Debug, Args)]
+pub struct RawUnpackArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    #[command(flatten)]
+    idmap: IdMapArgs,
+    /// don't clobber underlying symlinks on existing directories
+    #[arg(long = "keep-dirlinks")]
+    keep_dirlinks: bool,
+    #[arg(hide = true)]
+    args: Vec<String>,
+}
+
+/// generates a runtime configuration from an image configuration
+#[derive(Debug, Args)]
+pub struct RuntimeConfigArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    #[command(flatten)]
+    idmap: IdMapArgs,
+    /// path to the unpacked rootfs, to resolve users and groups
+    #[arg(long, value_name = "ROOTFS")]
+    rootfs: Option<PathBuf>,
+    #[arg(hide = true)]
+    args: Vec<String>,
+}
+
+/// verifies a directory against an mtree manifest
+#[derive(Debug, Args)]
+pub struct MtreeValidateArgs {
+    /// the mtree manifest to validate against
+    #[arg(
+        long = "manifest",
+        short = 'f',
+        visible_alias = "file",
+        value_name = "FILE"
+    )]
+    manifest: Option<PathBuf>,
+    /// the root of the tree to validate
+    #[arg(long, short = 'p', value_name = "PATH")]
+    path: Option<PathBuf>,
+    /// keywords to add to the manifest's set
+    #[arg(long = "add-keywords", short = 'K', value_name = "KEYWORDS")]
+    add_keywords: Vec<String>,
+    /// keywords to use instead of the manifest's set
+    #[arg(long = "use-keywords", short = 'k', value_name = "KEYWORDS")]
+    use_keywords: Vec<String>,
+    /// use the keywords umoci records in bundles
+    #[arg(long = "umoci-keywords")]
+    umoci_keywords: bool,
+    /// walk the tree as an unprivileged owner
+    #[arg(long)]
+    rootless: bool,
+    #[arg(hide = true)]
+    args: Vec<String>,
+}
+
+/// Runs a `raw` subcommand.
+pub fn run(args: RawArgs) -> Result<()> {
+    match args.command {
+        RawCommand::Unpack(a) => run_unpack(a),
+        RawCommand::RuntimeConfig(a) => run_runtime_config(a),
+        RawCommand::MtreeValidate(a) => run_mtree_validate(a),
+    }
+}
+
+fn run_unpack(args: RawUnpackArgs) -> Result<()> {
+    let rootfs = positionals(&args.args, &["<rootfs>"])?[0].clone();
+    let image = args.image.get()?;
+    let opts = UnpackOptions {
+        map: args.idmap.get()?,
+        keep_dirlinks: args.keep_dirlinks,
+    };
+    let layout = Layout::open(&image.layout)?;
+    let index = layout.read_index()?;
+    let source = ImageSource::open(&layout, &index, &image.tag)?;
+    unpack_rootfs(&layout, &source, Path::new(&rootfs), &opts).context("unpack rootfs")?;
+    Ok(())
+}
+
+fn run_runtime_config(args: RuntimeConfigArgs) -> Result<()> {
+    let out = positionals(&args.args, &["<config.json>"])?[0].clone();
+    let image = args.image.get()?;
+    let map = args.idmap.get()?;
+    let layout = Layout::open(&image.layout)?;
+    let index = layout.read_index()?;
+    let source = ImageSource::open(&layout, &index, &image.tag)?;
+    write_runtime_config(&source, args.rootfs.as_deref(), &map, Path::new(&out))?;
+    Ok(())
+}
+
+fn split_keywords(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(',').map(|s| s.trim().to_owned()))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn run_mtree_validate(args: MtreeValidateArgs) -> Result<()> {
+    positionals(&args.args, &[])?;
+    let Some(manifest_path) = args.manifest else {
+        bail!("missing mandatory argument: --manifest")
+    };
+    let Some(root) = args.path else {
+        bail!("missing mandatory argument: --path")
+    };
+    let text = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("read manifest {}", manifest_path.display()))?;
+    let manifest = parse::parse(&text).map_err(anyhow::Error::msg)?;
+    let mut keywords = if args.umoci_keywords {
+        UMOCI_KEYWORDS.iter().map(|s| s.to_string()).collect()
+    } else if !args.use_keywords.is_empty() {
+        split_keywords(&args.use_keywords)
+    } else if !manifest.keywords.is_empty() {
+        manifest.keywords.clone()
+    } else {
+        UMOCI_KEYWORDS.iter().map(|s| s.to_string()).collect()
+    };
+    for kw in split_keywords(&args.add_keywords) {
+        if !keywords.contains(&kw) {
+            keywords.push(kw);
+        }
+    }
+    let diffs = validate::validate(&root, &manifest, &keywords, args.rootless)
+        .with_context(|| format!("walk {}", root.display()))?;
+    if diffs.is_empty() {
+        return Ok(());
+    }
+    for diff in &diffs {
+        eprintln!("{diff}");
+    }
+    bail!(
+        "validation failed: {} differences between {} and {}",
+        diffs.len(),
+        root.display(),
+        manifest_path.display()
+    )
+}

@@ -1,0 +1,40 @@
+//! `umoci unpack --image PATH[:TAG] BUNDLE`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use umoci::bundle::{unpack_bundle, UnpackOptions};
+use umoci::image::ImageSource;
+use umoci::layout::Layout;
+
+use super::common::{positionals, IdMapArgs, ImageArgs};
+
+/// unpacks a reference into an OCI runtime bundle
+#[derive(Debug, Args)]
+pub struct UnpackArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    #[command(flatten)]
+    idmap: IdMapArgs,
+    /// don't clobber underlying symlinks on existing directories
+    #[arg(long = "keep-dirlinks")]
+    keep_dirlinks: bool,
+    #[arg(hide = true)]
+    args: Vec<String>,
+}
+
+/// Runs `unpack`.
+pub fn run(args: UnpackArgs) -> Result<()> {
+    let bundle = positionals(&args.args, &["<bundle>"])?[0].clone();
+    let image = args.image.get()?;
+    let opts = UnpackOptions {
+        map: args.idmap.get()?,
+        keep_dirlinks: args.keep_dirlinks,
+    };
+    let layout = Layout::open(&image.layout)?;
+    let index = layout.read_index()?;
+    let source = ImageSource::open(&layout, &index, &image.tag)?;
+    unpack_bundle(&layout, &source, Path::new(&bundle), &opts).context("create runtime bundle")?;
+    Ok(())
+}

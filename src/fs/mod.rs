@@ -1,0 +1,21 @@
+//! The file-system layer under a root: every path a layer names is resolved
+//! inside that root and never leaves it, however hostile the layer.
+//!
+//! - [`path`]: lexical cleaning of archive paths into in-root components.
+//! - [`root`]: a directory handle that resolves paths with
+//!   `openat2(RESOLVE_IN_ROOT)` and creates, removes and stats relative to it.
+//! - [`xattr`]: extended attributes on entries named relative to a directory.
+//! - [`idmap`]: `--uid-map`/`--gid-map` parsing and translation.
+//! - [`rootless`]: the `user.rootlesscontainers` owner record.
+
+pub mod dir;
+pub mod idmap;
+pub mod path;
+pub mod remove;
+pub mod root;
+pub mod rootless;
+pub mod xattr;
+
+pub use idmap::{IdMap, IdMapError};
+pub use path::RelPath;
+pub use root::Root;

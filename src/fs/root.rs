@@ -1,0 +1,159 @@
+//! A directory that paths are resolved inside of.
+//!
+//! Every lookup goes through `openat2(2)` with `RESOLVE_IN_ROOT`, so `..`
+//! and symlinks (absolute or relative) are resolved as if the root were `/`:
+//! a layer can plant any symlink it likes and we will still only ever touch
+//! inodes beneath the root. Final components are never followed; callers
+//! operate on `(parent directory fd, name)` pairs with `*at` calls and
+//! `AT_SYMLINK_NOFOLLOW`.
+
+use std::cell::RefCell;
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use rustix::fs::{Mode, OFlags, ResolveFlags};
+
+use super::path::RelPath;
+
+/// How lookups inside a root are constrained.
+const RESOLVE: ResolveFlags = ResolveFlags::IN_ROOT.union(ResolveFlags::NO_MAGICLINKS);
+
+/// A directory handle that all paths are resolved beneath.
+pub struct Root {
+    dir: OwnedFd,
+    path: PathBuf,
+    /// The last directory resolved, reused while entries stay in one
+    /// directory (the common case in a sorted layer). Cleared whenever
+    /// anything is removed, since a removal can change what a path means.
+    last_dir: RefCell<Option<(RelPath, Rc<OwnedFd>)>>,
+}
+
+impl Root {
+    /// Opens the directory at `path` (which must not be a symlink).
+    pub fn open(path: &Path) -> io::Result<Self> {
+        let dir = rustix::fs::open(
+            path,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Root {
+            dir,
+            path: path.to_owned(),
+            last_dir: RefCell::new(None),
+        })
+    }
+
+    /// The root's path on the host, for messages.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The root directory's own descriptor (an `O_PATH` handle).
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.dir.as_fd()
+    }
+
+    /// Forgets cached lookups; call after removing or replacing anything.
+    pub fn invalidate(&self) {
+        self.last_dir.borrow_mut().take();
+    }
+
+    /// Resolves `dir` inside the root (following symlinks, but only ever to
+    /// places inside it) and returns an `O_PATH` handle to the directory.
+    pub fn open_dir(&self, dir: &RelPath) -> io::Result<Rc<OwnedFd>> {
+        if let Some((path, fd)) = self.last_dir.borrow().as_ref() {
+            if path == dir {
+                return Ok(fd.clone());
+            }
+        }
+        let fd = Rc::new(self.resolve(dir, OFlags::PATH | OFlags::DIRECTORY)?);
+        *self.last_dir.borrow_mut() = Some((dir.clone(), fd.clone()));
+        Ok(fd)
+    }
+
+    /// Resolves `path` inside the root and opens it with `flags`, following
+    /// symlinks only within the root (used to read `/etc/passwd`).
+    pub fn resolve(&self, path: &RelPath, flags: OFlags) -> io::Result<OwnedFd> {
+        let bytes = path.to_bytes();
+        rustix::fs::openat2(
+            &self.dir,
+            bytes.as_slice(),
+            flags | OFlags::CLOEXEC,
+            Mode::empty(),
+            RESOLVE,
+        )
+        .map_err(io::Error::from)
+    }
+
+    /// Like [`Root::open_dir`], creating missing directories (mode `mode`,
+    /// before umask) on the way, as `mkdir -p` would inside the root.
+    pub fn mkdir_all(&self, dir: &RelPath, mode: u32) -> io::Result<Rc<OwnedFd>> {
+        match self.open_dir(dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            other => return other,
+        }
+        let Some((parent, name)) = dir.split_last() else {
+            return self.open_dir(dir);
+        };
+        let parent_fd = self.mkdir_all(&parent, mode)?;
+        match rustix::fs::mkdirat(&*parent_fd, name, Mode::from_raw_mode(mode)) {
+            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.open_dir(dir)
+    }
+}
+
+/// `lstat` of `name` in `dir`; `None` when it (or a parent) does not exist.
+pub fn lstat_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<rustix::fs::Stat>> {
+    match rustix::fs::statat(dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(st) => Ok(Some(st)),
+        Err(rustix::io::Errno::NOENT) | Err(rustix::io::Errno::NOTDIR) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree() -> (tempfile::TempDir, Root) {
+        let dir = tempfile::tempdir().unwrap();
+        let root_path = dir.path().join("root");
+        std::fs::create_dir_all(root_path.join("real")).unwrap();
+        std::os::unix::fs::symlink("/", root_path.join("abs")).unwrap();
+        std::os::unix::fs::symlink("../../../..", root_path.join("up")).unwrap();
+        std::os::unix::fs::symlink("real", root_path.join("rel")).unwrap();
+        let root = Root::open(&root_path).unwrap();
+        (dir, root)
+    }
+
+    #[test]
+    fn symlinks_resolve_inside_the_root() {
+        let (dir, root) = tree();
+        for (link, expect) in [("abs/real", "real"), ("up/real", "real"), ("rel", "real")] {
+            let fd = root.open_dir(&RelPath::clean(link.as_bytes())).unwrap();
+            let st = rustix::fs::fstat(&*fd).unwrap();
+            let want = std::fs::metadata(dir.path().join("root").join(expect)).unwrap();
+            assert_eq!(
+                st.st_ino,
+                std::os::unix::fs::MetadataExt::ino(&want),
+                "{link}"
+            );
+        }
+    }
+
+    #[test]
+    fn mkdir_all_creates_through_links_but_inside() {
+        let (dir, root) = tree();
+        root.mkdir_all(&RelPath::clean(b"abs/tmp/x/y"), 0o755)
+            .unwrap();
+        assert!(dir.path().join("root/tmp/x/y").is_dir());
+        root.mkdir_all(&RelPath::clean(b"up/escaped"), 0o755)
+            .unwrap();
+        assert!(dir.path().join("root/escaped").is_dir());
+        assert!(!dir.path().join("escaped").exists());
+    }
+}

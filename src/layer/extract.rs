@@ -1,0 +1,597 @@
+//! Applying a layer's entries to a root.
+//!
+//! Follows upstream's `TarExtractor`: paths are cleaned lexically, parent
+//! directories are resolved inside the root (so planted symlinks lead
+//! nowhere outside it), whatever is in the way is removed unless it is a
+//! directory being replaced by a directory, and metadata is applied owner
+//! first, then xattrs, mode and times. Directory times that children
+//! disturbed are put back at the end of each layer. Regular files are
+//! hashed as they are written so the bundle's mtree needs no second read.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd};
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps};
+use rustix::io::Errno;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use super::entry::{Entry, EntryKind, Time};
+use super::error::LayerError;
+use super::whiteout;
+use crate::fs::idmap::{self, IdMap};
+use crate::fs::root::lstat_at;
+use crate::fs::{remove::remove_all_at, rootless, xattr, RelPath, Root};
+
+/// Xattrs that are host-specific and never restored from a layer.
+const IGNORED_XATTRS: &[&[u8]] = &[b"security.selinux", b"system.nfs4_acl"];
+
+/// How container ids relate to host ids, as upstream's `MapOptions` (and
+/// the `map_options` of `umoci.json`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MapOptions {
+    /// `--uid-map` ranges; empty means identity.
+    #[serde(default, with = "null_as_empty")]
+    pub uid_mappings: Vec<IdMap>,
+    /// `--gid-map` ranges; empty means identity.
+    #[serde(default, with = "null_as_empty")]
+    pub gid_mappings: Vec<IdMap>,
+    /// Extract as an unprivileged user (no chown; owners in an xattr).
+    #[serde(default)]
+    pub rootless: bool,
+}
+
+/// Go encodes an empty (nil) slice as `null`; match it both ways.
+mod null_as_empty {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(v: &Vec<T>, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_empty() {
+            s.serialize_none()
+        } else {
+            v.serialize(s)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+    }
+}
+
+/// Options for extraction.
+#[derive(Debug, Clone, Default)]
+pub struct ExtractOptions {
+    /// Id mapping and rootless mode.
+    pub map: MapOptions,
+    /// Write through an existing symlink-to-directory when a layer has a
+    /// directory at that path (`--keep-dirlinks`).
+    pub keep_dirlinks: bool,
+}
+
+/// Content digests of the regular files written, by inode number, with
+/// their sizes: what the mtree needs without reading the files again.
+pub type FileHashes = HashMap<u64, (u64, [u8; 32])>;
+
+/// Where metadata is applied: an open descriptor of the entry itself, or a
+/// name in a directory (never followed).
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Fd(BorrowedFd<'a>),
+    At(BorrowedFd<'a>, &'a [u8]),
+}
+
+/// Applies layers, in order, to one root.
+pub struct Extractor<'r> {
+    root: &'r Root,
+    opts: ExtractOptions,
+    can_mknod: bool,
+    upper: HashSet<RelPath>,
+    dir_times: HashMap<RelPath, (Time, Time)>,
+    deferred_modes: BTreeMap<RelPath, u32>,
+    hashes: FileHashes,
+    xattr_unsupported_warned: bool,
+    buf: Vec<u8>,
+}
+
+impl<'r> Extractor<'r> {
+    /// An extractor writing into `root`.
+    pub fn new(root: &'r Root, opts: ExtractOptions) -> Self {
+        let can_mknod = !opts.map.rootless && rustix::process::geteuid().is_root();
+        Extractor {
+            root,
+            opts,
+            can_mknod,
+            upper: HashSet::new(),
+            dir_times: HashMap::new(),
+            deferred_modes: BTreeMap::new(),
+            hashes: FileHashes::new(),
+            xattr_unsupported_warned: false,
+            buf: vec![0u8; 1 << 18],
+        }
+    }
+
+    /// Applies one uncompressed layer stream.
+    pub fn apply_layer<R: Read>(&mut self, layer: R) -> Result<(), LayerError> {
+        let mut archive = tar::Archive::new(layer);
+        for entry in archive.entries().map_err(LayerError::Read)? {
+            let mut entry = entry.map_err(LayerError::Read)?;
+            let meta = Entry::from_tar(&mut entry)?;
+            self.apply_entry(&meta, &mut entry)?;
+        }
+        self.finish_layer()
+    }
+
+    /// Finishes extraction: in rootless mode, directories were kept
+    /// accessible to their owner while layers were applied; give them
+    /// their real modes now (deepest first, so parents stay searchable).
+    /// Returns the content digests of the files written.
+    pub fn finish(mut self) -> Result<FileHashes, LayerError> {
+        let modes = std::mem::take(&mut self.deferred_modes);
+        for (path, mode) in modes.into_iter().rev() {
+            let r = self.with_target(&path, |t| chmod(t, mode));
+            match r {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(LayerError::io(&path.to_bytes(), "chmod directory", e)),
+            }
+        }
+        Ok(self.hashes)
+    }
+
+    fn apply_entry<R: Read>(&mut self, meta: &Entry, content: &mut R) -> Result<(), LayerError> {
+        let name_bytes = &meta.raw_name;
+        let Some((parent_path, name)) = meta.path.split_last() else {
+            return self.apply_root_entry(meta);
+        };
+        if name.starts_with(whiteout::PREFIX) {
+            return self.apply_whiteout(meta, &parent_path, name);
+        }
+        let parent = self
+            .root
+            .mkdir_all(&parent_path, 0o777)
+            .map_err(|e| LayerError::io(name_bytes, "create parent directory", e))?;
+        self.note_dir_time(&parent_path, parent.as_fd())?;
+
+        let existing =
+            lstat_at(parent.as_fd(), name).map_err(|e| LayerError::io(name_bytes, "lstat", e))?;
+        let mut keep = false;
+        let mut dirlink = false;
+        if let Some(st) = existing {
+            let ftype = FileType::from_raw_mode(st.st_mode);
+            if ftype == FileType::Directory && meta.kind == EntryKind::Dir {
+                keep = true;
+            } else if self.opts.keep_dirlinks
+                && ftype == FileType::Symlink
+                && meta.kind == EntryKind::Dir
+                && self.is_dirlink(&meta.path)
+            {
+                keep = true;
+                dirlink = true;
+            } else {
+                remove_all_at(parent.as_fd(), name)
+                    .map_err(|e| LayerError::io(name_bytes, "clobber old path", e))?;
+                self.root.invalidate();
+            }
+        }
+
+        let dir = parent.as_fd();
+        match meta.kind {
+            EntryKind::File => {
+                let file = self.write_file(dir, name, meta, content)?;
+                self.apply_metadata(Target::Fd(file.as_fd()), meta, false, true)?;
+            }
+            EntryKind::Dir => {
+                if !keep {
+                    rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o700))
+                        .map_err(|e| LayerError::io(name_bytes, "mkdir", e))?;
+                }
+                self.apply_metadata(Target::At(dir, name), meta, dirlink, !keep)?;
+                self.dir_times.insert(meta.path.clone(), times_of(meta));
+            }
+            EntryKind::Symlink => {
+                rustix::fs::symlinkat(meta.link.as_slice(), dir, name)
+                    .map_err(|e| LayerError::io(name_bytes, "symlink", e))?;
+                self.apply_metadata(Target::At(dir, name), meta, true, true)?;
+            }
+            EntryKind::Hardlink => self.link(dir, name, meta)?,
+            EntryKind::Char | EntryKind::Block | EntryKind::Fifo => {
+                self.make_node(dir, name, meta)?;
+                self.apply_metadata(Target::At(dir, name), meta, false, true)?;
+            }
+        }
+        for ancestor in meta.path.ancestors() {
+            self.upper.insert(ancestor);
+        }
+        self.upper.insert(meta.path.clone());
+        Ok(())
+    }
+
+    /// An entry for the root itself may only set the root's metadata.
+    fn apply_root_entry(&mut self, meta: &Entry) -> Result<(), LayerError> {
+        if meta.kind != EntryKind::Dir {
+            return Err(LayerError::invalid(
+                &meta.raw_name,
+                "malicious tar entry -- refusing to change type of root directory",
+            ));
+        }
+        let fd = self
+            .root
+            .resolve(&RelPath::root(), OFlags::RDONLY | OFlags::DIRECTORY)
+            .map_err(|e| LayerError::io(&meta.raw_name, "open root", e))?;
+        self.apply_metadata(Target::Fd(fd.as_fd()), meta, false, false)?;
+        self.dir_times.insert(RelPath::root(), times_of(meta));
+        self.upper.insert(RelPath::root());
+        Ok(())
+    }
+
+    fn apply_whiteout(
+        &mut self,
+        meta: &Entry,
+        parent_path: &RelPath,
+        name: &[u8],
+    ) -> Result<(), LayerError> {
+        let target = if name == whiteout::OPAQUE {
+            None
+        } else {
+            let target = &name[whiteout::PREFIX.len()..];
+            if target.is_empty() || target == b"." || target == b".." {
+                return Err(LayerError::invalid(
+                    &meta.raw_name,
+                    "invalid whiteout: it names no file inside its directory",
+                ));
+            }
+            Some(target)
+        };
+        let parent = match self.root.open_dir(parent_path) {
+            Ok(fd) => fd,
+            // Nothing there to white out.
+            Err(e) if is_missing(&e) => return Ok(()),
+            Err(e) => {
+                return Err(LayerError::io(
+                    &meta.raw_name,
+                    "resolve whiteout directory",
+                    e,
+                ))
+            }
+        };
+        self.note_dir_time(parent_path, parent.as_fd())?;
+        whiteout::apply(&self.upper, parent.as_fd(), parent_path, target)
+            .map_err(|e| LayerError::io(&meta.raw_name, "apply whiteout", e))?;
+        self.root.invalidate();
+        Ok(())
+    }
+
+    fn write_file<R: Read>(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        meta: &Entry,
+        content: &mut R,
+    ) -> Result<File, LayerError> {
+        let fd = rustix::fs::openat(
+            dir,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(|e| LayerError::io(&meta.raw_name, "create file", e))?;
+        let mut file = File::from(fd);
+        let mut hasher = Sha256::new();
+        let mut written = 0u64;
+        loop {
+            let n = match content.read(&mut self.buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(LayerError::Read(e)),
+            };
+            hasher.update(&self.buf[..n]);
+            file.write_all(&self.buf[..n])
+                .map_err(|e| LayerError::io(&meta.raw_name, "write file", e))?;
+            written += n as u64;
+        }
+        if written != meta.size {
+            return Err(LayerError::invalid(
+                &meta.raw_name,
+                format!("short file: {written} of {} bytes", meta.size),
+            ));
+        }
+        let st =
+            rustix::fs::fstat(&file).map_err(|e| LayerError::io(&meta.raw_name, "stat file", e))?;
+        self.hashes
+            .insert(st.st_ino, (written, hasher.finalize().into()));
+        Ok(file)
+    }
+
+    fn link(&mut self, dir: BorrowedFd<'_>, name: &[u8], meta: &Entry) -> Result<(), LayerError> {
+        let target = RelPath::clean(&meta.link);
+        let Some((target_dir, target_name)) = target.split_last() else {
+            return Err(LayerError::invalid(
+                &meta.raw_name,
+                "hardlink to the root directory",
+            ));
+        };
+        let target_fd = self
+            .root
+            .open_dir(&target_dir)
+            .map_err(|e| LayerError::io(&meta.raw_name, "resolve hardlink target", e))?;
+        rustix::fs::linkat(target_fd.as_fd(), target_name, dir, name, AtFlags::empty())
+            .map_err(|e| LayerError::io(&meta.raw_name, "hardlink", e))
+    }
+
+    fn make_node(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        meta: &Entry,
+    ) -> Result<(), LayerError> {
+        let device = matches!(meta.kind, EntryKind::Char | EntryKind::Block);
+        if device && !self.can_mknod {
+            log::warn!(
+                "rootless{{{}}} creating empty file in place of device {}:{}",
+                String::from_utf8_lossy(&meta.raw_name),
+                meta.dev.0,
+                meta.dev.1
+            );
+            let fd = rustix::fs::openat(
+                dir,
+                name,
+                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| LayerError::io(&meta.raw_name, "create device placeholder", e))?;
+            drop(fd);
+            return Ok(());
+        }
+        let ftype = match meta.kind {
+            EntryKind::Char => FileType::CharacterDevice,
+            EntryKind::Block => FileType::BlockDevice,
+            _ => FileType::Fifo,
+        };
+        let dev = rustix::fs::makedev(meta.dev.0, meta.dev.1);
+        rustix::fs::mknodat(
+            dir,
+            name,
+            ftype,
+            Mode::from_raw_mode(meta.mode & 0o777),
+            dev,
+        )
+        .map_err(|e| LayerError::io(&meta.raw_name, "mknod", e))
+    }
+
+    /// Whether `path` resolves (inside the root) to a directory.
+    fn is_dirlink(&self, path: &RelPath) -> bool {
+        self.root
+            .resolve(path, OFlags::PATH | OFlags::DIRECTORY)
+            .is_ok()
+    }
+
+    fn apply_metadata(
+        &mut self,
+        target: Target<'_>,
+        meta: &Entry,
+        is_symlink: bool,
+        fresh: bool,
+    ) -> Result<(), LayerError> {
+        let name = &meta.raw_name;
+        let map = &self.opts.map.clone();
+        let bad_id = |e: idmap::IdMapError| LayerError::invalid(name, e.to_string());
+        let mut xattrs = meta.xattrs.clone();
+        let rootless_key = rootless::XATTR_NAME.as_bytes();
+        if xattrs.contains_key(rootless_key) {
+            if map.rootless {
+                log::warn!(
+                    "rootless{{{}}} ignoring special xattr {} stored in layer",
+                    String::from_utf8_lossy(name),
+                    rootless::XATTR_NAME
+                );
+                xattrs.remove(rootless_key);
+            } else {
+                log::warn!(
+                    "suspicious layer: saw special xattr {} in non-rootless invocation",
+                    rootless::XATTR_NAME
+                );
+            }
+        }
+        let (uid, gid) = if map.rootless {
+            if let Some(payload) = rootless::encode(meta.uid, meta.gid) {
+                xattrs.insert(rootless_key.to_vec(), payload);
+            }
+            (0, 0)
+        } else {
+            (meta.uid, meta.gid)
+        };
+        let uid = idmap::to_host(uid, &map.uid_mappings).map_err(bad_id)?;
+        let gid = idmap::to_host(gid, &map.gid_mappings).map_err(bad_id)?;
+
+        if !map.rootless {
+            chown(target, uid, gid).map_err(|e| LayerError::io(name, "chown", e))?;
+        }
+        self.apply_xattrs(target, meta, &xattrs, fresh)?;
+        if !is_symlink {
+            let mut mode = meta.mode;
+            if map.rootless && meta.kind == EntryKind::Dir {
+                self.deferred_modes.insert(meta.path.clone(), mode);
+                mode |= 0o700;
+            }
+            chmod(target, mode).map_err(|e| LayerError::io(name, "chmod", e))?;
+        }
+        let (atime, mtime) = times_of(meta);
+        set_times(target, atime, mtime).map_err(|e| LayerError::io(name, "set times", e))
+    }
+
+    fn apply_xattrs(
+        &mut self,
+        target: Target<'_>,
+        meta: &Entry,
+        xattrs: &BTreeMap<Vec<u8>, Vec<u8>>,
+        fresh: bool,
+    ) -> Result<(), LayerError> {
+        let name = &meta.raw_name;
+        let (dir, entry) = match target {
+            Target::Fd(fd) => (fd, &b""[..]),
+            Target::At(dir, entry) => (dir, entry),
+        };
+        if !fresh {
+            match xattr::list(dir, entry) {
+                Ok(existing) => {
+                    for key in existing {
+                        if !IGNORED_XATTRS.contains(&key.as_slice()) && !xattrs.contains_key(&key) {
+                            xattr::remove(dir, entry, &key)
+                                .map_err(|e| LayerError::io(name, "clear xattr", e))?;
+                        }
+                    }
+                }
+                Err(e) => return Err(LayerError::io(name, "list xattrs", e)),
+            }
+        }
+        for (key, value) in xattrs {
+            if IGNORED_XATTRS.contains(&key.as_slice()) {
+                log::warn!(
+                    "xattr{{{}}} ignoring forbidden xattr: {:?}",
+                    String::from_utf8_lossy(name),
+                    String::from_utf8_lossy(key)
+                );
+                continue;
+            }
+            match xattr::set(dir, entry, key, value) {
+                Ok(()) => {}
+                Err(e)
+                    if e.raw_os_error() == Some(Errno::PERM.raw_os_error())
+                        && (self.opts.map.rootless || !self.can_mknod) =>
+                {
+                    log::warn!(
+                        "rootless{{{}}} ignoring (usually) harmless EPERM on setxattr {:?}",
+                        String::from_utf8_lossy(name),
+                        String::from_utf8_lossy(key)
+                    );
+                }
+                Err(e) if e.raw_os_error() == Some(Errno::NOTSUP.raw_os_error()) => {
+                    if !self.xattr_unsupported_warned {
+                        log::warn!("xattr{{{}}} ignoring ENOTSUP on setxattr {:?}: destination filesystem does not support xattrs, further warnings will be suppressed", String::from_utf8_lossy(name), String::from_utf8_lossy(key));
+                        self.xattr_unsupported_warned = true;
+                    }
+                }
+                Err(e) => return Err(LayerError::io(name, "set xattr", e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Remembers a directory's times before this layer changes its
+    /// contents, so they can be put back.
+    fn note_dir_time(&mut self, path: &RelPath, fd: BorrowedFd<'_>) -> Result<(), LayerError> {
+        if self.dir_times.contains_key(path) {
+            return Ok(());
+        }
+        let st = rustix::fs::fstat(fd)
+            .map_err(|e| LayerError::io(&path.to_bytes(), "stat directory", e))?;
+        let atime = Time {
+            sec: st.st_atime,
+            nsec: st.st_atime_nsec as u32,
+        };
+        let mtime = Time {
+            sec: st.st_mtime,
+            nsec: st.st_mtime_nsec as u32,
+        };
+        self.dir_times.insert(path.clone(), (atime, mtime));
+        Ok(())
+    }
+
+    fn finish_layer(&mut self) -> Result<(), LayerError> {
+        let times = std::mem::take(&mut self.dir_times);
+        for (path, (atime, mtime)) in times {
+            match self.with_target(&path, |t| set_times(t, atime, mtime)) {
+                Ok(()) => {}
+                Err(e) if is_missing(&e) => {}
+                Err(e) => {
+                    return Err(LayerError::io(
+                        &path.to_bytes(),
+                        "restore directory times",
+                        e,
+                    ))
+                }
+            }
+        }
+        self.upper.clear();
+        self.root.invalidate();
+        Ok(())
+    }
+
+    /// Runs `f` on `path` inside the root (the root itself through an open
+    /// descriptor, anything else as a name in its resolved parent).
+    fn with_target(
+        &self,
+        path: &RelPath,
+        f: impl FnOnce(Target<'_>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        match path.split_last() {
+            None => {
+                let fd = self
+                    .root
+                    .resolve(path, OFlags::RDONLY | OFlags::DIRECTORY)?;
+                f(Target::Fd(fd.as_fd()))
+            }
+            Some((parent, name)) => {
+                let dir = self.root.open_dir(&parent)?;
+                f(Target::At(dir.as_fd(), name))
+            }
+        }
+    }
+}
+
+/// ENOENT or ENOTDIR: the path is simply not there (any more).
+fn is_missing(e: &io::Error) -> bool {
+    let code = e.raw_os_error();
+    code == Some(Errno::NOENT.raw_os_error()) || code == Some(Errno::NOTDIR.raw_os_error())
+}
+
+fn times_of(meta: &Entry) -> (Time, Time) {
+    (meta.atime.unwrap_or(meta.mtime), meta.mtime)
+}
+
+fn chown(target: Target<'_>, uid: u32, gid: u32) -> io::Result<()> {
+    let (uid, gid) = (
+        Some(rustix::fs::Uid::from_raw(uid)),
+        Some(rustix::fs::Gid::from_raw(gid)),
+    );
+    match target {
+        Target::Fd(fd) => rustix::fs::fchown(fd, uid, gid),
+        Target::At(dir, name) => {
+            rustix::fs::chownat(dir, name, uid, gid, AtFlags::SYMLINK_NOFOLLOW)
+        }
+    }
+    .map_err(Into::into)
+}
+
+fn chmod(target: Target<'_>, mode: u32) -> io::Result<()> {
+    let mode = Mode::from_raw_mode(mode & 0o7777);
+    match target {
+        Target::Fd(fd) => rustix::fs::fchmod(fd, mode),
+        // Never called for symlinks, so following the final name is safe.
+        Target::At(dir, name) => rustix::fs::chmodat(dir, name, mode, AtFlags::empty()),
+    }
+    .map_err(Into::into)
+}
+
+fn set_times(target: Target<'_>, atime: Time, mtime: Time) -> io::Result<()> {
+    let ts = |t: Time| Timespec {
+        tv_sec: t.sec,
+        tv_nsec: t.nsec as _,
+    };
+    let times = Timestamps {
+        last_access: ts(atime),
+        last_modification: ts(mtime),
+    };
+    match target {
+        Target::Fd(fd) => rustix::fs::futimens(fd, &times),
+        Target::At(dir, name) => {
+            rustix::fs::utimensat(dir, name, &times, AtFlags::SYMLINK_NOFOLLOW)
+        }
+    }
+    .map_err(Into::into)
+}

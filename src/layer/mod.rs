@@ -1,0 +1,20 @@
+//! Layers: tar streams applied to a root file system.
+//!
+//! - [`compression`]: which decompressor a layer media type needs.
+//! - [`stream`]: decompression (and the diff ID hash) on a thread of its
+//!   own, overlapped with extraction.
+//! - [`entry`]: one tar entry's metadata, PAX extensions included.
+//! - [`extract`]: applying entries to a [`crate::fs::Root`], whiteouts and all.
+
+pub mod compression;
+pub mod entry;
+pub mod error;
+pub mod extract;
+pub mod stream;
+mod whiteout;
+
+pub use compression::Compression;
+pub use entry::{Entry, EntryKind};
+pub use error::LayerError;
+pub use extract::{ExtractOptions, Extractor, FileHashes, MapOptions};
+pub use stream::LayerStream;

@@ -1,0 +1,29 @@
+//! go-mtree manifests of a root file system, as umoci keeps them beside a
+//! bundle's rootfs to find what changed.
+//!
+//! - [`vis`]: the `vis(3)` escaping go-mtree applies to names and links.
+//! - [`walk`]: reading a tree into manifest entries (hashes reused from
+//!   extraction where the inode is known).
+//! - [`write`]: go-mtree's text format, `/set` lines and all.
+//! - [`parse`]: reading that format back into entries keyed by path.
+//! - [`validate`]: comparing a tree with a manifest.
+
+pub mod parse;
+pub mod validate;
+pub mod vis;
+pub mod walk;
+pub mod write;
+
+/// The keywords umoci records, in go-mtree's order.
+pub const UMOCI_KEYWORDS: &[&str] = &[
+    "size",
+    "type",
+    "uid",
+    "gid",
+    "mode",
+    "link",
+    "nlink",
+    "tar_time",
+    "sha256digest",
+    "xattr",
+];

@@ -1,0 +1,154 @@
+//! Reading go-mtree manifests: `/set` and `/unset` defaults, relative
+//! entries that nest under directories until `..`, and full-path entries.
+
+use std::collections::BTreeMap;
+
+use super::vis::unvis;
+
+/// One manifest entry: its path from the root (`.` for the root) and its
+/// keywords, defaults merged in, xattrs as `xattr.NAME` keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestEntry {
+    /// Path components from the root, unescaped.
+    pub path: Vec<Vec<u8>>,
+    /// Keyword to value.
+    pub keywords: BTreeMap<String, String>,
+}
+
+impl ManifestEntry {
+    /// The path joined with `/` (`.` for the root).
+    pub fn path_bytes(&self) -> Vec<u8> {
+        if self.path.is_empty() {
+            b".".to_vec()
+        } else {
+            self.path.join(&b'/')
+        }
+    }
+
+    /// Whether the entry is a directory.
+    pub fn is_dir(&self) -> bool {
+        self.keywords.get("type").map(String::as_str) == Some("dir")
+    }
+}
+
+/// A parsed manifest: its entries in file order, and the keywords its
+/// header lists (empty if it has none).
+#[derive(Debug, Default)]
+pub struct Manifest {
+    /// Entries in order.
+    pub entries: Vec<ManifestEntry>,
+    /// The `# keywords:` header.
+    pub keywords: Vec<String>,
+}
+
+/// Parses manifest text; errors name the line.
+pub fn parse(text: &str) -> Result<Manifest, String> {
+    let mut manifest = Manifest::default();
+    let mut set: BTreeMap<String, String> = BTreeMap::new();
+    let mut cwd: Vec<Vec<u8>> = Vec::new();
+    let mut at_root = false;
+    for (lineno, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        let err = |m: String| format!("mtree line {}: {m}", lineno + 1);
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(comment) = line.strip_prefix('#') {
+            if let Some(kws) = comment.trim().strip_prefix("keywords:") {
+                manifest.keywords = kws
+                    .trim()
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+            }
+            continue;
+        }
+        let mut fields = line.split_whitespace();
+        let name = fields.next().unwrap_or_default();
+        let pairs: Vec<(String, String)> = fields
+            .map(|kv| match kv.split_once('=') {
+                Some((k, v)) => (k.to_owned(), v.to_owned()),
+                None => (kv.to_owned(), String::new()),
+            })
+            .collect();
+        match name {
+            "/set" => set.extend(pairs),
+            "/unset" => {
+                for (k, _) in pairs {
+                    if k == "all" {
+                        set.clear();
+                    } else {
+                        set.remove(&k);
+                    }
+                }
+            }
+            ".." => {
+                if cwd.pop().is_none() {
+                    if !at_root {
+                        return Err(err("'..' above the root".to_owned()));
+                    }
+                    at_root = false;
+                }
+            }
+            _ => {
+                let mut keywords = set.clone();
+                keywords.extend(pairs);
+                let decoded = unvis(name).map_err(err)?;
+                let is_dir = keywords.get("type").map(String::as_str) == Some("dir");
+                let path = if decoded.contains(&b'/') {
+                    // A full path from the root; does not change directory.
+                    decoded
+                        .split(|&b| b == b'/')
+                        .filter(|c| !c.is_empty() && *c != b".")
+                        .map(<[u8]>::to_vec)
+                        .collect()
+                } else if decoded == b"." {
+                    at_root = true;
+                    Vec::new()
+                } else {
+                    let mut p = cwd.clone();
+                    p.push(decoded.clone());
+                    if is_dir {
+                        cwd.push(decoded);
+                    }
+                    p
+                };
+                manifest.entries.push(ManifestEntry { path, keywords });
+            }
+        }
+    }
+    Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "#      keywords: size,type,uid\n\n# .\n/set type=file nlink=1 mode=0664 uid=0 gid=0\n. size=4096 type=dir mode=0755 nlink=3\n    a\\040b size=3 mode=0644\n\n# d\nd size=4096 type=dir mode=0750 nlink=2\n    f size=1\n..\n..\n";
+
+    #[test]
+    fn nests_entries_and_merges_defaults() {
+        let m = parse(SAMPLE).unwrap();
+        assert_eq!(m.keywords, ["size", "type", "uid"]);
+        let paths: Vec<Vec<u8>> = m.entries.iter().map(|e| e.path_bytes()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                b".".to_vec(),
+                b"a b".to_vec(),
+                b"d".to_vec(),
+                b"d/f".to_vec()
+            ]
+        );
+        assert_eq!(m.entries[1].keywords["mode"], "0644");
+        assert_eq!(m.entries[1].keywords["type"], "file");
+        assert_eq!(m.entries[3].keywords["uid"], "0");
+        assert!(m.entries[2].is_dir());
+    }
+
+    #[test]
+    fn rejects_bad_escapes() {
+        assert!(parse(". type=dir\n    bad\\ size=1\n").is_err());
+    }
+}

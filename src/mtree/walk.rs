@@ -1,0 +1,337 @@
+//! Reading a tree into mtree nodes, in go-mtree's order: within each
+//! directory, non-directories first, then directories, each group sorted
+//! bytewise; a directory's contents follow it and end with `..`.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+
+use base64::Engine as _;
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
+use sha2::{Digest as _, Sha256};
+
+use super::vis::vis;
+use crate::fs::dir::list_dir;
+use crate::fs::{xattr, RelPath};
+
+/// What kind of inode a node is (go-mtree's `type=` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    /// `dir`
+    Dir,
+    /// `file`
+    File,
+    /// `link` (a symlink)
+    Symlink,
+    /// `char`
+    Char,
+    /// `block`
+    Block,
+    /// `fifo`
+    Fifo,
+    /// `socket`
+    Socket,
+}
+
+impl NodeKind {
+    /// go-mtree's name for the type.
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeKind::Dir => "dir",
+            NodeKind::File => "file",
+            NodeKind::Symlink => "link",
+            NodeKind::Char => "char",
+            NodeKind::Block => "block",
+            NodeKind::Fifo => "fifo",
+            NodeKind::Socket => "socket",
+        }
+    }
+}
+
+/// One inode as the manifest describes it.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The last path component (`.` for the root).
+    pub name: Vec<u8>,
+    /// The path from the root.
+    pub path: RelPath,
+    /// What it is.
+    pub kind: NodeKind,
+    /// `st_size`.
+    pub size: u64,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
+    /// Permission bits with setuid, setgid and sticky.
+    pub mode: u32,
+    /// Hard-link count.
+    pub nlink: u64,
+    /// Modification time, seconds.
+    pub mtime: i64,
+    /// Symlink target.
+    pub link: Option<Vec<u8>>,
+    /// Content digest (regular files).
+    pub sha256: Option<[u8; 32]>,
+    /// Extended attributes (regular files and directories), sorted.
+    pub xattrs: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Inode number (not a keyword; for stat caches).
+    pub ino: u64,
+}
+
+impl Node {
+    /// The `keyword=value` text go-mtree writes for `keyword`, or `None`
+    /// when the keyword does not apply (xattr's value may hold several
+    /// space-separated pairs).
+    pub fn keyword(&self, keyword: &str) -> Option<String> {
+        Some(match keyword {
+            "size" => format!("size={}", self.size),
+            "type" => format!("type={}", self.kind.name()),
+            "uid" => format!("uid={}", self.uid),
+            "gid" => format!("gid={}", self.gid),
+            "mode" => format!("mode={}", go_octal(self.mode)),
+            "link" => format!("link={}", vis(self.link.as_ref()?)),
+            "nlink" => format!("nlink={}", self.nlink),
+            "tar_time" => format!("tar_time={}.000000000", self.mtime),
+            "time" => format!("time={}.000000000", self.mtime),
+            "sha256digest" | "sha256" => format!("sha256digest={}", hex::encode(self.sha256?)),
+            "xattr" | "xattrs" => {
+                if self.xattrs.is_empty() {
+                    return None;
+                }
+                let b64 = base64::engine::general_purpose::STANDARD;
+                self.xattrs
+                    .iter()
+                    .map(|(k, v)| format!("xattr.{}={}", vis(k), b64.encode(v)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// Go's `%#o`: a leading zero, except for zero itself.
+pub fn go_octal(mode: u32) -> String {
+    if mode == 0 {
+        "0".to_owned()
+    } else {
+        format!("0{mode:o}")
+    }
+}
+
+/// One step of a walk.
+pub enum Event {
+    /// A directory, before its contents.
+    Enter(Node),
+    /// A non-directory.
+    Leaf(Node),
+    /// The end of the most recently entered directory.
+    Leave,
+}
+
+/// How to walk.
+#[derive(Default)]
+pub struct WalkOptions<'a> {
+    /// Compute `sha256digest` for regular files.
+    pub digests: bool,
+    /// Digests already known, by inode: `(size, sha256)`.
+    pub known: Option<&'a HashMap<u64, (u64, [u8; 32])>>,
+    /// Open up owner-inaccessible directories and files temporarily, as
+    /// an unprivileged owner must.
+    pub rootless: bool,
+}
+
+/// Walks the tree at `root`, calling `visit` for each event.
+pub fn walk(
+    root: &Path,
+    opts: &WalkOptions<'_>,
+    visit: &mut dyn FnMut(Event) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = rustix::fs::open(
+        root,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let st = rustix::fs::fstat(&dir)?;
+    let mut node = node_from_stat(b".".to_vec(), RelPath::root(), &st)?;
+    node.xattrs = read_xattrs(dir.as_fd(), b"")?;
+    visit(Event::Enter(node))?;
+    walk_dir(dir.as_fd(), &RelPath::root(), opts, visit)?;
+    visit(Event::Leave)
+}
+
+fn walk_dir(
+    dir: BorrowedFd<'_>,
+    path: &RelPath,
+    opts: &WalkOptions<'_>,
+    visit: &mut dyn FnMut(Event) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    for name in list_dir(dir)? {
+        let st = rustix::fs::statat(dir, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW)?;
+        if FileType::from_raw_mode(st.st_mode) == FileType::Directory {
+            dirs.push((name, st));
+        } else {
+            files.push((name, st));
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    dirs.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, st) in files {
+        let child = path.join(&name);
+        let mut node = node_from_stat(name.clone(), child, &st)?;
+        match node.kind {
+            NodeKind::Symlink => {
+                node.link =
+                    Some(rustix::fs::readlinkat(dir, name.as_slice(), Vec::new())?.into_bytes());
+            }
+            NodeKind::File => {
+                node.xattrs = read_xattrs(dir, &name)?;
+                if opts.digests {
+                    node.sha256 = Some(match opts.known.and_then(|k| k.get(&node.ino)) {
+                        Some(&(size, digest)) if size == node.size => digest,
+                        _ => hash_file(dir, &name, node.mode, opts.rootless)?,
+                    });
+                }
+            }
+            _ => {}
+        }
+        visit(Event::Leaf(node))?;
+    }
+    for (name, st) in dirs {
+        let child_path = path.join(&name);
+        let mut node = node_from_stat(name.clone(), child_path.clone(), &st)?;
+        node.xattrs = read_xattrs(dir, &name)?;
+        let mode = node.mode;
+        visit(Event::Enter(node))?;
+        let (child, opened_up) = open_child_dir(dir, &name, mode, opts.rootless)?;
+        let result = walk_dir(child.as_fd(), &child_path, opts, visit);
+        if opened_up {
+            rustix::fs::chmodat(
+                dir,
+                name.as_slice(),
+                Mode::from_raw_mode(mode),
+                AtFlags::empty(),
+            )?;
+        }
+        result?;
+        visit(Event::Leave)?;
+    }
+    Ok(())
+}
+
+fn node_from_stat(name: Vec<u8>, path: RelPath, st: &rustix::fs::Stat) -> io::Result<Node> {
+    let kind = match FileType::from_raw_mode(st.st_mode) {
+        FileType::Directory => NodeKind::Dir,
+        FileType::RegularFile => NodeKind::File,
+        FileType::Symlink => NodeKind::Symlink,
+        FileType::CharacterDevice => NodeKind::Char,
+        FileType::BlockDevice => NodeKind::Block,
+        FileType::Fifo => NodeKind::Fifo,
+        FileType::Socket => NodeKind::Socket,
+        FileType::Unknown => return Err(io::Error::other(format!("{path}: unknown file type"))),
+    };
+    Ok(Node {
+        name,
+        path,
+        kind,
+        size: st.st_size as u64,
+        uid: st.st_uid,
+        gid: st.st_gid,
+        mode: st.st_mode & 0o7777,
+        nlink: st.st_nlink as u64,
+        mtime: st.st_mtime,
+        link: None,
+        sha256: None,
+        xattrs: Vec::new(),
+        ino: st.st_ino,
+    })
+}
+
+fn read_xattrs(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for key in xattr::list(dir, name)? {
+        let value = xattr::get(dir, name, &key)?;
+        out.push((key, value));
+    }
+    Ok(out)
+}
+
+/// The sha256 of a regular file's content.
+pub fn hash_file(
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+    mode: u32,
+    rootless: bool,
+) -> io::Result<[u8; 32]> {
+    let open = || {
+        rustix::fs::openat(
+            dir,
+            name,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+    };
+    let fd: OwnedFd = match open() {
+        Ok(fd) => fd,
+        Err(Errno::ACCESS) if rootless => {
+            rustix::fs::chmodat(
+                dir,
+                name,
+                Mode::from_raw_mode(mode | 0o400),
+                AtFlags::empty(),
+            )?;
+            let fd = open();
+            rustix::fs::chmodat(dir, name, Mode::from_raw_mode(mode), AtFlags::empty())?;
+            fd?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut file = File::from(fd);
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 17];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().into())
+}
+
+/// Opens a child directory; in rootless mode a directory its owner may not
+/// read is opened up first (the bool says so, and the caller restores it).
+fn open_child_dir(
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+    mode: u32,
+    rootless: bool,
+) -> io::Result<(OwnedFd, bool)> {
+    let open = || {
+        rustix::fs::openat(
+            dir,
+            name,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+    };
+    match open() {
+        Ok(fd) => Ok((fd, false)),
+        Err(Errno::ACCESS) if rootless => {
+            rustix::fs::chmodat(
+                dir,
+                name,
+                Mode::from_raw_mode(mode | 0o700),
+                AtFlags::empty(),
+            )?;
+            Ok((open()?, true))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
