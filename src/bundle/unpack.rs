@@ -37,7 +37,7 @@ pub enum UnpackError {
     #[error(transparent)]
     Layout(#[from] LayoutError),
     /// A layer could not be applied.
-    #[error("layer {digest}: {source}")]
+    #[error("layer {digest}")]
     Layer {
         /// The layer's digest.
         digest: String,
@@ -46,7 +46,7 @@ pub enum UnpackError {
         source: LayerError,
     },
     /// The runtime config could not be generated.
-    #[error("generate config.json: {0}")]
+    #[error("generate config.json")]
     Runtime(#[from] RuntimeError),
     /// Anything else, with its context.
     #[error("{0}")]

@@ -90,6 +90,12 @@ impl Root {
     /// Like [`Root::open_dir`], creating missing directories (mode `mode`,
     /// before umask) on the way, as `mkdir -p` would inside the root.
     pub fn mkdir_all(&self, dir: &RelPath, mode: u32) -> io::Result<Rc<OwnedFd>> {
+        self.mkdir_all_depth(dir, mode, 0)
+    }
+
+    fn mkdir_all_depth(&self, dir: &RelPath, mode: u32, depth: usize) -> io::Result<Rc<OwnedFd>> {
+        // As many symlink hops as the kernel allows in one lookup.
+        const MAX_LINKS: usize = 40;
         match self.open_dir(dir) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             other => return other,
@@ -97,12 +103,32 @@ impl Root {
         let Some((parent, name)) = dir.split_last() else {
             return self.open_dir(dir);
         };
-        let parent_fd = self.mkdir_all(&parent, mode)?;
+        let parent_fd = self.mkdir_all_depth(&parent, mode, depth)?;
         match rustix::fs::mkdirat(&*parent_fd, name, Mode::from_raw_mode(mode)) {
-            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+            Ok(()) => return self.open_dir(dir),
+            Err(rustix::io::Errno::EXIST) => {}
             Err(e) => return Err(e.into()),
         }
-        self.open_dir(dir)
+        // Something is already there. A dangling symlink is followed the
+        // way path resolution inside the root would follow it (`..` and
+        // absolute targets clamped at the root), and its target created.
+        match self.open_dir(dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound && depth < MAX_LINKS => {
+                let target = rustix::fs::readlinkat(&*parent_fd, name, Vec::new())?;
+                let target = target.as_bytes();
+                let mut joined = if target.starts_with(b"/") {
+                    Vec::new()
+                } else {
+                    parent.to_bytes()
+                };
+                joined.push(b'/');
+                joined.extend_from_slice(target);
+                self.mkdir_all_depth(&RelPath::clean(&joined), mode, depth + 1)?;
+                self.open_dir(dir)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(rustix::io::Errno::LOOP.into()),
+            other => other,
+        }
     }
 }
 

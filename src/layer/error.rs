@@ -6,7 +6,7 @@ use std::io;
 #[derive(Debug, thiserror::Error)]
 pub enum LayerError {
     /// The tar stream itself could not be read.
-    #[error("read layer: {0}")]
+    #[error("read layer")]
     Read(#[source] io::Error),
     /// An entry is malformed or would do something we refuse to do.
     #[error("unpack entry {path:?}: {reason}")]
@@ -17,7 +17,7 @@ pub enum LayerError {
         reason: String,
     },
     /// A file-system operation on an entry failed.
-    #[error("unpack entry {path:?}: {op}: {source}")]
+    #[error("unpack entry {path:?}: {op}")]
     Io {
         /// The entry's name as the layer spells it.
         path: String,

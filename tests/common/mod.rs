@@ -3,6 +3,8 @@
 //! checks, and interop-tool discovery that fails in CI instead of skipping.
 #![allow(dead_code)]
 
+pub mod layers;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -153,9 +155,18 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
             let entry = entry.unwrap();
             let path = entry.path();
             let rel = path.strip_prefix(dir).unwrap().to_owned();
-            if entry.file_type().unwrap().is_dir() {
+            let ft = entry.file_type().unwrap();
+            if ft.is_dir() {
                 out.insert(rel, "<dir>".to_owned());
                 stack.push(path);
+            } else if ft.is_symlink() {
+                out.insert(
+                    rel,
+                    format!("-> {}", std::fs::read_link(&path).unwrap().display()),
+                );
+            } else if !ft.is_file() {
+                // Never open fifos or devices: reading them can block.
+                out.insert(rel, "<special>".to_owned());
             } else {
                 let data = std::fs::read(&path).unwrap_or_default();
                 out.insert(rel, umoci::spec::Digest::sha256_of(&data).to_string());

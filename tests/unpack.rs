@@ -1,0 +1,507 @@
+//! `unpack` on crafted layers: every entry kind, whiteouts, containment
+//! against hostile entries, bad layers, and agreement with Debian's umoci.
+
+mod common;
+
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::Path;
+
+use common::layers::{add_layer, new_image, LayerBuilder, MTIME};
+use common::*;
+
+fn unpack(layout: &Path, tag: &str, bundle: &Path) -> Run {
+    umoci(&["unpack", "--image", &image_arg(layout, tag), s(bundle)])
+}
+
+fn validate(bundle: &Path) {
+    let mtree = std::fs::read_dir(bundle)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "mtree"))
+        .expect("bundle has an mtree");
+    umoci(&[
+        "raw",
+        "mtree-validate",
+        "--umoci-keywords",
+        "-f",
+        s(&mtree),
+        "-p",
+        s(&bundle.join("rootfs")),
+    ])
+    .ok();
+}
+
+#[test]
+fn every_entry_kind_is_extracted_faithfully() {
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    let long_name = format!("deep/{}", "n".repeat(180));
+    let tar = LayerBuilder::new()
+        .dir("etc", 0o755, 0, 0)
+        .dir("home", 0o750, 1000, 1001)
+        .file("home/data.txt", b"hello world\n", 0o640, 1000, 1001)
+        .file("usr-bin-su", b"#!/bin/true\n", 0o4755, 0, 0)
+        .dir("tmp", 0o1777, 0, 0)
+        .symlink("etc/link", "../home/data.txt")
+        .symlink("abs", "/does/not/exist")
+        .hardlink("home/hard", "home/data.txt")
+        .node("fifo", tar::EntryType::Fifo, 0, 0)
+        .node("null", tar::EntryType::Char, 1, 3)
+        .file_with_xattrs("cap", b"bin", &[("user.note", b"v1"), ("security.capability", b"\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")])
+        .long_file(&long_name, b"long")
+        .file_bytes(b"bad-\xff\xfe-name", b"latin", 0o600, 0, 0)
+        .finish();
+    add_layer(&layout, "latest", &tar, "gzip");
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    let root = bundle.join("rootfs");
+
+    let md = |p: &str| std::fs::symlink_metadata(root.join(p)).unwrap();
+    assert_eq!(
+        std::fs::read(root.join("home/data.txt")).unwrap(),
+        b"hello world\n"
+    );
+    let data = md("home/data.txt");
+    assert_eq!(
+        (data.mode() & 0o7777, data.uid(), data.gid(), data.mtime()),
+        (0o640, 1000, 1001, MTIME as i64)
+    );
+    assert_eq!(data.nlink(), 2);
+    assert_eq!(md("home/hard").ino(), data.ino());
+    let home = md("home");
+    assert!(home.is_dir());
+    assert_eq!(
+        (home.mode() & 0o7777, home.uid(), home.gid(), home.mtime()),
+        (0o750, 1000, 1001, MTIME as i64)
+    );
+    assert_eq!(md("usr-bin-su").mode() & 0o7777, 0o4755);
+    assert_eq!(md("tmp").mode() & 0o7777, 0o1777);
+    assert_eq!(
+        std::fs::read_link(root.join("etc/link")).unwrap(),
+        Path::new("../home/data.txt")
+    );
+    assert_eq!(
+        std::fs::read_link(root.join("abs")).unwrap(),
+        Path::new("/does/not/exist")
+    );
+    assert!(md("fifo").file_type().is_fifo());
+    if rustix::process::geteuid().is_root() {
+        let null = md("null");
+        assert!(null.file_type().is_char_device());
+        assert_eq!(null.rdev(), rustix::fs::makedev(1, 3));
+        let cap = run(
+            "getfattr",
+            &["-d", "-m", "-", "--absolute-names", s(&root.join("cap"))],
+        )
+        .ok();
+        assert!(cap.contains("security.capability"), "{cap}");
+    }
+    assert_eq!(
+        run(
+            "getfattr",
+            &[
+                "-n",
+                "user.note",
+                "--only-values",
+                "--absolute-names",
+                s(&root.join("cap"))
+            ]
+        )
+        .ok(),
+        "v1"
+    );
+    assert_eq!(std::fs::read(root.join(&long_name)).unwrap(), b"long");
+    use std::os::unix::ffi::OsStrExt;
+    assert_eq!(
+        std::fs::read(root.join(std::ffi::OsStr::from_bytes(b"bad-\xff\xfe-name"))).unwrap(),
+        b"latin"
+    );
+    validate(&bundle);
+
+    // Every layer compression and media type gives the same tree.
+    for compression in ["zstd", "none", "docker"] {
+        let other = new_image(dir.path(), &format!("img-{compression}"), "latest");
+        add_layer(&other, "latest", &tar, compression);
+        let b = dir.path().join(format!("bundle-{compression}"));
+        unpack(&other, "latest", &b).ok();
+        assert_eq!(
+            snapshot(&b.join("rootfs")),
+            snapshot(&root),
+            "{compression}"
+        );
+    }
+}
+
+#[test]
+fn whiteouts_and_opaque_directories_follow_the_spec() {
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    let lower = LayerBuilder::new()
+        .file("a", b"a", 0o644, 0, 0)
+        .file("keep", b"k", 0o644, 0, 0)
+        .dir("d", 0o755, 0, 0)
+        .file("d/x", b"x", 0o644, 0, 0)
+        .dir("d/sub", 0o755, 0, 0)
+        .file("d/sub/y", b"y", 0o644, 0, 0)
+        .dir("gone", 0o755, 0, 0)
+        .file("gone/z", b"z", 0o644, 0, 0)
+        .finish();
+    add_layer(&layout, "latest", &lower, "gzip");
+    let upper = LayerBuilder::new()
+        .whiteout(".wh.a")
+        .whiteout(".wh.gone")
+        .dir("d", 0o755, 0, 0)
+        .file("d/new", b"n", 0o644, 0, 0)
+        .whiteout("d/.wh..wh..opq")
+        .whiteout(".wh.never-existed")
+        .finish();
+    add_layer(&layout, "latest", &upper, "gzip");
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    let root = bundle.join("rootfs");
+    assert!(!root.join("a").exists());
+    assert!(!root.join("gone").exists());
+    assert!(root.join("keep").exists());
+    let mut d: Vec<String> = std::fs::read_dir(root.join("d"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    d.sort();
+    assert_eq!(
+        d,
+        ["new"],
+        "opaque whiteout keeps only this layer's entries"
+    );
+    validate(&bundle);
+}
+
+#[test]
+fn invalid_whiteouts_are_refused() {
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    add_layer(
+        &layout,
+        "latest",
+        &LayerBuilder::new().whiteout("dir/.wh.").finish(),
+        "gzip",
+    );
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).fails_with("invalid whiteout");
+    assert!(
+        !bundle.join("rootfs").exists(),
+        "a failed unpack leaves no rootfs"
+    );
+}
+
+/// A directory beside the bundle that nothing may touch.
+fn sentinel(dir: &Path) -> std::path::PathBuf {
+    let s = dir.join("sentinel");
+    std::fs::create_dir_all(s.join("sub")).unwrap();
+    std::fs::write(s.join("file"), b"original").unwrap();
+    std::fs::write(s.join("sub/inner"), b"original").unwrap();
+    s
+}
+
+#[test]
+fn hostile_paths_stay_inside_the_rootfs() {
+    let dir = tempdir();
+    let guard = sentinel(dir.path());
+    let before = snapshot(&guard);
+    let guard_rel = format!("../../{}", guard.file_name().unwrap().to_str().unwrap());
+    let layout = new_image(dir.path(), "img", "latest");
+    let first = LayerBuilder::new()
+        .file("../../../escape-dotdot", b"x", 0o644, 0, 0)
+        .file("/abs-escape", b"x", 0o644, 0, 0)
+        .symlink("to-root", "/")
+        .symlink("to-up", "../../../../..")
+        .symlink("to-sentinel", &guard_rel)
+        .symlink("sentinel-file", &format!("{guard_rel}/file"))
+        .file("to-root/through-abs", b"x", 0o644, 0, 0)
+        .file("to-up/through-rel", b"x", 0o644, 0, 0)
+        .finish();
+    add_layer(&layout, "latest", &first, "gzip");
+    // A later layer writes through, chmods and deletes via the planted links.
+    let second = LayerBuilder::new()
+        .file("to-sentinel/file", b"pwned", 0o777, 0, 0)
+        .dir("to-sentinel/sub", 0o777, 0, 0)
+        .file("to-sentinel/sub/inner", b"pwned", 0o777, 0, 0)
+        .whiteout("to-sentinel/.wh.sub")
+        .whiteout("to-sentinel/.wh..wh..opq")
+        .file("sentinel-file", b"replaced", 0o600, 0, 0)
+        .finish();
+    add_layer(&layout, "latest", &second, "gzip");
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    let root = bundle.join("rootfs");
+    assert_eq!(
+        snapshot(&guard),
+        before,
+        "nothing outside the bundle changed"
+    );
+    assert!(root.join("escape-dotdot").is_file());
+    assert!(root.join("abs-escape").is_file());
+    assert!(
+        root.join("through-abs").is_file(),
+        "'/' resolves to the rootfs"
+    );
+    assert!(
+        root.join("through-rel").is_file(),
+        "'..' is clamped at the rootfs"
+    );
+    // The planted symlink to the sentinel resolved inside the root instead.
+    assert!(!dir.path().join("escape-dotdot").exists());
+    assert!(std::fs::symlink_metadata(root.join("sentinel-file"))
+        .unwrap()
+        .is_file());
+    for p in std::fs::read_dir(dir.path()).unwrap() {
+        let name = p.unwrap().file_name().into_string().unwrap();
+        assert!(
+            ["sentinel", "img", "bundle"].contains(&name.as_str()),
+            "stray {name} outside the bundle"
+        );
+    }
+}
+
+#[test]
+fn hardlinks_cannot_reach_outside_and_root_cannot_change_type() {
+    let dir = tempdir();
+    let guard = sentinel(dir.path());
+    let before = snapshot(&guard);
+    let layout = new_image(dir.path(), "img", "latest");
+    let guard_file = format!("../../../../../../..{}/file", guard.display());
+    add_layer(
+        &layout,
+        "latest",
+        &LayerBuilder::new().hardlink("stolen", &guard_file).finish(),
+        "gzip",
+    );
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).fails_with("stolen");
+    assert_eq!(snapshot(&guard), before);
+    assert_eq!(
+        std::fs::metadata(guard.join("file")).unwrap().nlink(),
+        1,
+        "no link to the outside file was made"
+    );
+
+    let layout2 = new_image(dir.path(), "img2", "latest");
+    add_layer(
+        &layout2,
+        "latest",
+        &LayerBuilder::new().symlink(".", "/etc").finish(),
+        "gzip",
+    );
+    unpack(&layout2, "latest", &dir.path().join("bundle2")).fails_with("root directory");
+}
+
+#[test]
+fn tampered_layers_and_wrong_diff_ids_fail_cleanly() {
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    add_layer(
+        &layout,
+        "latest",
+        &LayerBuilder::new().file("f", b"data", 0o644, 0, 0).finish(),
+        "gzip",
+    );
+    // Rewrite the config with a wrong diff_id.
+    let bad = dir.path().join("bad");
+    copy_tree(&layout, &bad);
+    let stat = stat_json(&bad, "latest");
+    let layer_digest = stat["manifest"]["blob"]["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    {
+        let lay = umoci::layout::Layout::open(&bad).unwrap();
+        lay.update_index(|idx| -> Result<(), umoci::image::ImageError> {
+            let mut src = umoci::image::ImageSource::open(&lay, idx, "latest")?;
+            src.config.rootfs.diff_ids[0] = umoci::spec::Digest::sha256_of(b"something else");
+            let root = umoci::image::mutate::commit(&lay, &src)?;
+            umoci::layout::index::set_ref(idx, "latest", root)?;
+            Ok(())
+        })
+        .unwrap();
+    }
+    let bundle = dir.path().join("b1");
+    unpack(&bad, "latest", &bundle).fails_with("diffid mismatch");
+    assert!(!bundle.join("rootfs").exists());
+
+    // Flip a byte in the layer blob itself.
+    let tampered = dir.path().join("tampered");
+    copy_tree(&layout, &tampered);
+    let blob = tampered
+        .join("blobs/sha256")
+        .join(layer_digest.trim_start_matches("sha256:"));
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let last = bytes.len() - 5;
+    bytes[last] ^= 0xff;
+    std::fs::write(&blob, bytes).unwrap();
+    unpack(&tampered, "latest", &dir.path().join("b2")).fails_with("sha256:");
+
+    // A non-empty bundle is refused and left alone.
+    let busy = dir.path().join("busy");
+    std::fs::create_dir(&busy).unwrap();
+    std::fs::write(busy.join("x"), b"x").unwrap();
+    unpack(&layout, "latest", &busy).fails_with("not empty");
+    assert_eq!(std::fs::read_dir(&busy).unwrap().count(), 1);
+}
+
+#[test]
+fn same_tree_mtree_and_config_as_debian_umoci() {
+    if !have_tool("umoci") {
+        return;
+    }
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    let tar = LayerBuilder::new()
+        .dir("etc", 0o755, 0, 0)
+        .file(
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/sh\nsvc:x:1000:1000::/srv:/bin/sh\n",
+            0o644,
+            0,
+            0,
+        )
+        .file(
+            "etc/group",
+            b"root:x:0:\nsvc:x:1000:\nextra:x:2000:svc\n",
+            0o644,
+            0,
+            0,
+        )
+        .dir("srv", 0o2775, 1000, 1000)
+        .file("srv/app with space", b"app", 0o755, 1000, 1000)
+        .symlink("srv/link", "app with space")
+        .hardlink("srv/hard", "srv/app with space")
+        .file_with_xattrs("srv/x", b"x", &[("user.k", b"v")])
+        .node("srv/pipe", tar::EntryType::Fifo, 0, 0)
+        .finish();
+    add_layer(&layout, "latest", &tar, "gzip");
+    let upper = LayerBuilder::new()
+        .whiteout("srv/.wh.x")
+        .file("srv/y", b"y", 0o600, 1000, 1000)
+        .finish();
+    add_layer(&layout, "latest", &upper, "zstd");
+    umoci(&[
+        "config",
+        "--image",
+        &image_arg(&layout, "latest"),
+        "--config.user=svc",
+        "--config.env=A=b",
+        "--config.cmd=/bin/sh",
+        "--config.volume=/data",
+        "--config.exposedports=80/tcp",
+    ])
+    .ok();
+    // Debian's umoci 0.4.7 cannot read zstd layers: give it gzip.
+    let gz_layout = new_image(dir.path(), "img-gz", "latest");
+    add_layer(&gz_layout, "latest", &tar, "gzip");
+    add_layer(&gz_layout, "latest", &upper, "gzip");
+    umoci(&[
+        "config",
+        "--image",
+        &image_arg(&gz_layout, "latest"),
+        "--config.user=svc",
+        "--config.env=A=b",
+        "--config.cmd=/bin/sh",
+        "--config.volume=/data",
+        "--config.exposedports=80/tcp",
+    ])
+    .ok();
+
+    let ours = dir.path().join("ours");
+    let theirs = dir.path().join("theirs");
+    unpack(&layout, "latest", &ours).ok();
+    run(
+        "umoci",
+        &[
+            "unpack",
+            "--image",
+            &image_arg(&gz_layout, "latest"),
+            s(&theirs),
+        ],
+    )
+    .ok();
+    let tree = |b: &Path| {
+        let mut out = Vec::new();
+        for entry in walk(&b.join("rootfs")) {
+            let m = std::fs::symlink_metadata(&entry).unwrap();
+            out.push(format!(
+                "{} {:o} {} {} {}",
+                entry.strip_prefix(b).unwrap().display(),
+                m.mode(),
+                m.uid(),
+                m.gid(),
+                m.mtime()
+            ));
+        }
+        out.sort();
+        out
+    };
+    assert_eq!(tree(&ours), tree(&theirs));
+    assert_eq!(
+        snapshot(&ours.join("rootfs")),
+        snapshot(&theirs.join("rootfs"))
+    );
+    // mtree entries agree (headers and the manifest digest in the name differ).
+    let body = |b: &Path| {
+        let p = std::fs::read_dir(b)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "mtree"))
+            .unwrap();
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .skip(5)
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(body(&ours), body(&theirs));
+    // config.json agrees on everything 0.4.7 and 0.6 have in common.
+    let ours_cfg = read_json(&ours.join("config.json"));
+    let theirs_cfg = read_json(&theirs.join("config.json"));
+    for ptr in [
+        "/process/user",
+        "/process/args",
+        "/process/env",
+        "/process/cwd",
+        "/mounts",
+        "/linux/maskedPaths",
+        "/hostname",
+    ] {
+        assert_eq!(ours_cfg.pointer(ptr), theirs_cfg.pointer(ptr), "{ptr}");
+    }
+    assert_eq!(
+        ours_cfg["process"]["user"],
+        serde_json::json!({"uid": 1000, "gid": 1000, "additionalGids": [2000]})
+    );
+    // And Debian's umoci repacks our bundle.
+    std::fs::write(ours.join("rootfs/srv/new"), b"new").unwrap();
+    run(
+        "umoci",
+        &[
+            "repack",
+            "--image",
+            &image_arg(&layout, "repacked"),
+            s(&ours),
+        ],
+    )
+    .ok();
+    let again = dir.path().join("again");
+    unpack(&layout, "repacked", &again).ok();
+    assert_eq!(std::fs::read(again.join("rootfs/srv/new")).unwrap(), b"new");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        out.push(p.clone());
+        if std::fs::symlink_metadata(&p).unwrap().is_dir() {
+            out.extend(walk(&p));
+        }
+    }
+    out
+}
