@@ -5,7 +5,9 @@
 //! - [`unpack`]: extracting an image's layers and writing the bundle files.
 
 pub mod meta;
+pub mod repack;
 pub mod unpack;
 
 pub use meta::Meta;
+pub use repack::{repack, RepackError, RepackOptions};
 pub use unpack::{unpack_bundle, unpack_rootfs, write_runtime_config, UnpackError, UnpackOptions};

@@ -13,6 +13,7 @@ use crate::layer::{
     Compression, ExtractOptions, Extractor, FileHashes, LayerError, LayerStream, MapOptions,
 };
 use crate::layout::{Layout, LayoutError};
+use crate::mtree::stat_cache::StatCache;
 use crate::mtree::walk::WalkOptions;
 use crate::mtree::write::{write_manifest, Header};
 use crate::mtree::UMOCI_KEYWORDS;
@@ -275,11 +276,24 @@ pub fn write_bundle_manifest(
     let opts = WalkOptions {
         digests: true,
         known: Some(known),
+        cache: None,
         rootless,
     };
-    write_manifest(&tree, &header, UMOCI_KEYWORDS, &opts, &mut out)
-        .map_err(|e| other("generate mtree spec", e))?;
+    let mut cache = StatCache::new();
+    write_manifest(
+        &tree,
+        &header,
+        UMOCI_KEYWORDS,
+        &opts,
+        &mut out,
+        Some(&mut cache),
+    )
+    .map_err(|e| other("generate mtree spec", e))?;
     out.flush().map_err(|e| other("write mtree", e))?;
+    // Written after every file, so the files' ctimes predate it.
+    cache
+        .save(&bundle.join(StatCache::file_name(name)))
+        .map_err(|e| other("write stat cache", e))?;
     Ok(path)
 }
 

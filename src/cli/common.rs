@@ -191,3 +191,18 @@ impl IdMapArgs {
         })
     }
 }
+
+/// `--compress none|gzip|zstd|auto`.
+#[derive(Debug, Args)]
+pub struct CompressArgs {
+    /// compress layer using the specified algorithm (none, gzip, zstd, auto)
+    #[arg(long, value_name = "ALGORITHM", default_value = "auto")]
+    pub compress: String,
+}
+
+impl CompressArgs {
+    /// The parsed choice.
+    pub fn get(&self) -> Result<umoci::layer::CompressChoice> {
+        umoci::layer::CompressChoice::parse(&self.compress).map_err(anyhow::Error::msg)
+    }
+}

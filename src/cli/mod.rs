@@ -7,10 +7,12 @@ mod common;
 mod config;
 mod gc;
 mod init;
+mod insert;
 pub mod logger;
 mod ls;
 mod new;
 mod raw;
+mod repack;
 mod stat;
 mod tag;
 mod unpack;
@@ -101,6 +103,12 @@ enum Command {
     /// unpacks a reference into an OCI runtime bundle
     #[command(help_template = command_template!("unpack"), override_usage = "umoci unpack [command options] --image <image-path>[:<tag>] <bundle>")]
     Unpack(unpack::UnpackArgs),
+    /// repacks an OCI runtime bundle into a reference
+    #[command(help_template = command_template!("repack"), override_usage = "umoci repack [command options] --image <image-path>[:<tag>] <bundle>")]
+    Repack(repack::RepackArgs),
+    /// insert content into an OCI image
+    #[command(help_template = command_template!("insert"), override_usage = "umoci insert [command options] --image <image-path>[:<tag>] [--opaque] <source> <target>\n   umoci insert [command options] --image <image-path>[:<tag>] --whiteout <target>")]
+    Insert(insert::InsertArgs),
     /// advanced internal image tooling
     #[command(help_template = command_template!("raw"), override_usage = "umoci raw command [command options] [arguments...]")]
     Raw(raw::RawArgs),
@@ -192,6 +200,8 @@ fn run(args: Vec<OsString>) -> Result<()> {
         Command::Config(a) => config::run(a),
         Command::Unpack(a) => unpack::run(a),
         Command::Raw(a) => raw::run(a),
+        Command::Repack(a) => repack::run(a),
+        Command::Insert(a) => insert::run(a),
     }
 }
 

@@ -10,7 +10,7 @@ use umoci::image::ImageSource;
 use umoci::layout::Layout;
 use umoci::mtree::{parse, validate, UMOCI_KEYWORDS};
 
-use super::common::{positionals, IdMapArgs, ImageArgs};
+use super::common::{positionals, CompressArgs, HistoryArgs, IdMapArgs, ImageArgs, TagArgs};
 
 /// advanced internal image tooling
 #[derive(Debug, Args)]
@@ -27,6 +27,9 @@ enum RawCommand {
     /// generates a runtime configuration from an image configuration
     #[command(visible_alias = "config", help_template = super::command_template!("raw runtime-config"), override_usage = "umoci raw runtime-config [command options] --image <image-path>[:<tag>] <config.json>")]
     RuntimeConfig(RuntimeConfigArgs),
+    /// add a layer to an OCI image
+    #[command(help_template = super::command_template!("raw add-layer"), override_usage = "umoci raw add-layer [command options] --image <image-path>[:<tag>] <new-layer.tar>...")]
+    AddLayer(AddLayerArgs),
     /// verifies a directory against an mtree manifest
     #[command(hide = true, help_template = super::command_template!("raw mtree-validate"), override_usage = "umoci raw mtree-validate [command options] -f <manifest> -p <path>")]
     MtreeValidate(MtreeValidateArgs),
@@ -96,6 +99,7 @@ pub fn run(args: RawArgs) -> Result<()> {
         RawCommand::Unpack(a) => run_unpack(a),
         RawCommand::RuntimeConfig(a) => run_runtime_config(a),
         RawCommand::MtreeValidate(a) => run_mtree_validate(a),
+        RawCommand::AddLayer(a) => run_add_layer(a),
     }
 }
 
@@ -171,4 +175,70 @@ fn run_mtree_validate(args: MtreeValidateArgs) -> Result<()> {
         root.display(),
         manifest_path.display()
     )
+}
+
+/// add a layer to an OCI image
+#[derive(Debug, Args)]
+pub struct AddLayerArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    #[command(flatten)]
+    tag: TagArgs,
+    #[command(flatten)]
+    history: HistoryArgs,
+    #[command(flatten)]
+    compress: CompressArgs,
+    #[arg(hide = true)]
+    args: Vec<String>,
+}
+
+fn run_add_layer(args: AddLayerArgs) -> Result<()> {
+    use umoci::image::{add_layer, mutate, ImageError};
+    use umoci::layer::store_layer;
+    use umoci::layout::index;
+
+    if args.args.is_empty() {
+        bail!("invalid number of positional arguments: expected <new-layer.tar>...");
+    }
+    let image = args.image.get()?;
+    let tag = args.tag.or(&image.tag)?;
+    let history = args.history.options()?;
+    let choice = args.compress.get()?;
+    let layout = Layout::open(&image.layout)?;
+    let index_now = layout.read_index()?;
+    let base = ImageSource::open(&layout, &index_now, &image.tag)?;
+    let mut last_media_type = base.manifest.layers.last().map(|l| l.media_type.clone());
+    let mut layers = Vec::new();
+    for path in &args.args {
+        let meta = std::fs::metadata(path).with_context(|| format!("open layer {path}"))?;
+        if meta.is_dir() {
+            bail!("open layer {path}: is a directory (a layer must be an uncompressed tar file)");
+        }
+        let compression = choice.resolve(last_media_type.as_deref());
+        let mut file = std::fs::File::open(path).with_context(|| format!("open layer {path}"))?;
+        let (desc, diff_id) = store_layer(&layout, compression, |w| {
+            std::io::copy(&mut file, w)?;
+            Ok(())
+        })
+        .with_context(|| format!("add layer {path}"))?;
+        log::info!("new layer: {} (diff_id {diff_id})", desc.digest);
+        last_media_type = Some(desc.media_type.clone());
+        layers.push((desc, diff_id));
+    }
+    let author = base.config.author.clone();
+    let entries = layers
+        .iter()
+        .map(|_| history.entry("umoci raw add-layer", &author, false))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    layout.update_index(|idx| -> std::result::Result<(), ImageError> {
+        let mut current = ImageSource::load(&layout, base.path.clone())?;
+        for ((desc, diff_id), entry) in layers.iter().zip(entries) {
+            add_layer::append_layer(&mut current, desc.clone(), diff_id.clone(), entry)?;
+        }
+        let new_root = mutate::commit(&layout, &current)?;
+        index::set_ref(idx, &tag, new_root)?;
+        Ok(())
+    })?;
+    log::info!("created new tag for image manifest: {tag}");
+    Ok(())
 }

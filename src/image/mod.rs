@@ -2,6 +2,7 @@
 //! to its manifest and config, creating empty images, editing configs and
 //! writing the result back, and `stat` information.
 
+pub mod add_layer;
 pub mod config_edit;
 pub mod error;
 pub mod go_fmt;

@@ -6,15 +6,21 @@
 //! - [`entry`]: one tar entry's metadata, PAX extensions included.
 //! - [`extract`]: applying entries to a [`crate::fs::Root`], whiteouts and all.
 
+pub mod blob;
+pub mod compress;
 pub mod compression;
 pub mod entry;
 pub mod error;
 pub mod extract;
+pub mod generate;
 pub mod stream;
 mod whiteout;
 
+pub use blob::{store_layer, CompressChoice, LayerBlobError};
+pub use compress::compress_layer;
 pub use compression::Compression;
 pub use entry::{Entry, EntryKind};
 pub use error::LayerError;
 pub use extract::{ExtractOptions, Extractor, FileHashes, MapOptions};
+pub use generate::{GenerateOptions, LayerTar};
 pub use stream::LayerStream;

@@ -19,11 +19,11 @@ pub mod temp_area;
 pub mod verified;
 pub mod walk;
 
-use std::cell::{OnceCell, RefCell};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -56,8 +56,8 @@ pub const MAX_JSON_SIZE: i64 = 64 << 20;
 pub struct Layout {
     root: PathBuf,
     blobs: PathBuf,
-    temp: OnceCell<TempArea>,
-    staged: RefCell<Vec<(Digest, PathBuf)>>,
+    temp: OnceLock<TempArea>,
+    staged: Mutex<Vec<(Digest, PathBuf)>>,
     _blob_lock: DirLock,
 }
 
@@ -119,8 +119,8 @@ impl Layout {
         Ok(Layout {
             root: path.to_owned(),
             blobs,
-            temp: OnceCell::new(),
-            staged: RefCell::new(Vec::new()),
+            temp: OnceLock::new(),
+            staged: Mutex::new(Vec::new()),
             _blob_lock: lock,
         })
     }
@@ -151,7 +151,7 @@ impl Layout {
     }
 
     fn staged_path(&self, digest: &Digest) -> Option<PathBuf> {
-        let staged = self.staged.borrow();
+        let staged = self.staged.lock().unwrap_or_else(|e| e.into_inner());
         staged
             .iter()
             .find(|(d, _)| d == digest)
@@ -159,12 +159,15 @@ impl Layout {
     }
 
     pub(crate) fn stage(&self, digest: Digest, path: PathBuf) {
-        self.staged.borrow_mut().push((digest, path));
+        self.staged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((digest, path));
     }
 
     /// Moves every staged blob into `blobs/` and makes the renames durable.
     fn publish_staged(&self) -> Result<()> {
-        let staged = std::mem::take(&mut *self.staged.borrow_mut());
+        let staged = std::mem::take(&mut *self.staged.lock().unwrap_or_else(|e| e.into_inner()));
         let mut dirs = Vec::new();
         for (digest, path) in staged {
             let dir = self.blobs.join(digest.algorithm().name());

@@ -8,7 +8,9 @@
 //! - [`parse`]: reading that format back into entries keyed by path.
 //! - [`validate`]: comparing a tree with a manifest.
 
+pub mod diff;
 pub mod parse;
+pub mod stat_cache;
 pub mod validate;
 pub mod vis;
 pub mod walk;

@@ -78,6 +78,7 @@ pub fn validate(
     let opts = WalkOptions {
         digests,
         known: None,
+        cache: None,
         rootless,
     };
     let mut tree: BTreeMap<Vec<u8>, KeywordMap> = BTreeMap::new();

@@ -13,6 +13,7 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 use sha2::{Digest as _, Sha256};
 
+use super::stat_cache::StatCache;
 use super::vis::vis;
 use crate::fs::dir::list_dir;
 use crate::fs::{xattr, RelPath};
@@ -80,6 +81,10 @@ pub struct Node {
     pub xattrs: Vec<(Vec<u8>, Vec<u8>)>,
     /// Inode number (not a keyword; for stat caches).
     pub ino: u64,
+    /// Change time (s, ns) (not a keyword; for stat caches).
+    pub ctime: (i64, i64),
+    /// Modification time's nanoseconds (not a keyword; for stat caches).
+    pub mtime_nsec: i64,
 }
 
 impl Node {
@@ -140,6 +145,8 @@ pub struct WalkOptions<'a> {
     pub digests: bool,
     /// Digests already known, by inode: `(size, sha256)`.
     pub known: Option<&'a HashMap<u64, (u64, [u8; 32])>>,
+    /// Digests vouched for by a stat cache, by path.
+    pub cache: Option<&'a StatCache>,
     /// Open up owner-inaccessible directories and files temporarily, as
     /// an unprivileged owner must.
     pub rootless: bool,
@@ -193,9 +200,18 @@ fn walk_dir(
             NodeKind::File => {
                 node.xattrs = read_xattrs(dir, &name)?;
                 if opts.digests {
-                    node.sha256 = Some(match opts.known.and_then(|k| k.get(&node.ino)) {
-                        Some(&(size, digest)) if size == node.size => digest,
-                        _ => hash_file(dir, &name, node.mode, opts.rootless)?,
+                    let known = opts
+                        .known
+                        .and_then(|k| k.get(&node.ino))
+                        .filter(|(size, _)| *size == node.size)
+                        .map(|(_, d)| *d);
+                    let cached = || {
+                        opts.cache
+                            .and_then(|c| c.lookup(&node.path.to_bytes(), &st))
+                    };
+                    node.sha256 = Some(match known.or_else(cached) {
+                        Some(digest) => digest,
+                        None => hash_file(dir, &name, node.mode, opts.rootless)?,
                     });
                 }
             }
@@ -250,6 +266,8 @@ fn node_from_stat(name: Vec<u8>, path: RelPath, st: &rustix::fs::Stat) -> io::Re
         sha256: None,
         xattrs: Vec::new(),
         ino: st.st_ino,
+        ctime: (st.st_ctime, st.st_ctime_nsec as i64),
+        mtime_nsec: st.st_mtime_nsec as i64,
     })
 }
 

@@ -8,6 +8,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use super::stat_cache::{CachedStat, StatCache};
 use super::vis::vis;
 use super::walk::{walk, Event, WalkOptions};
 
@@ -33,6 +34,7 @@ pub fn write_manifest(
     keywords: &[&str],
     opts: &WalkOptions<'_>,
     out: &mut dyn Write,
+    mut cache: Option<&mut StatCache>,
 ) -> io::Result<()> {
     writeln!(out, "#{:>16}{}", "user: ", header.user)?;
     writeln!(out, "#{:>16}{}", "machine: ", header.machine)?;
@@ -81,6 +83,18 @@ pub fn write_manifest(
                 dir_stack.push(comment);
             }
             Event::Leaf(node) => {
+                if let (Some(cache), Some(sha256)) = (cache.as_deref_mut(), node.sha256) {
+                    cache.insert(
+                        node.path.to_bytes(),
+                        CachedStat {
+                            ino: node.ino,
+                            ctime: node.ctime,
+                            mtime: (node.mtime, node.mtime_nsec),
+                            size: node.size,
+                            sha256,
+                        },
+                    );
+                }
                 writeln!(
                     out,
                     "    {} {}",

@@ -1,0 +1,231 @@
+//! `repack`: the changes in a bundle's rootfs since its mtree manifest
+//! become one new layer; config and manifest follow and the tag moves.
+
+use std::path::Path;
+
+use super::meta::{Meta, META_NAME};
+use super::unpack::{write_bundle_manifest, UnpackError};
+use crate::fs::{RelPath, Root};
+use crate::image::{add_layer, mutate, HistoryOptions, ImageError, ImageSource};
+use crate::layer::{store_layer, CompressChoice, GenerateOptions, LayerBlobError, LayerTar};
+use crate::layout::{index, Layout, LayoutError};
+use crate::mtree::diff::{diff, Change, ChangeKind};
+use crate::mtree::parse;
+use crate::mtree::stat_cache::StatCache;
+use crate::spec::go_time::source_date_epoch;
+use crate::spec::Descriptor;
+
+/// Options for repacking.
+#[derive(Debug, Clone, Default)]
+pub struct RepackOptions {
+    /// `--compress`.
+    pub compress: CompressChoice,
+    /// `--mask-path`: changes beneath these are left out.
+    pub mask_paths: Vec<RelPath>,
+    /// Leave out changes beneath the image's volumes (unless `--no-mask-volumes`).
+    pub mask_volumes: bool,
+    /// `--refresh-bundle`: make the bundle describe the new image.
+    pub refresh_bundle: bool,
+    /// `--history.*`, `--no-history`.
+    pub history: HistoryOptions,
+}
+
+/// Why a repack failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RepackError {
+    /// Reading or writing the image failed.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    /// The layout failed.
+    #[error(transparent)]
+    Layout(#[from] LayoutError),
+    /// Writing the layer failed.
+    #[error(transparent)]
+    Layer(#[from] LayerBlobError),
+    /// Refreshing the bundle failed.
+    #[error(transparent)]
+    Unpack(#[from] UnpackError),
+    /// Anything else, with context.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Repacks `bundle` into `layout`, tagging the result `tag`. Returns the
+/// new manifest's root descriptor.
+pub fn repack(
+    layout: &Layout,
+    tag: &str,
+    bundle: &Path,
+    opts: &RepackOptions,
+) -> Result<Descriptor, RepackError> {
+    let meta = Meta::read(bundle).map_err(RepackError::Other)?;
+    let mtree_name = meta
+        .from
+        .descriptor()
+        .digest
+        .to_string()
+        .replacen(':', "_", 1);
+    let mtree_path = bundle.join(format!("{mtree_name}.mtree"));
+    let text = std::fs::read_to_string(&mtree_path)
+        .map_err(|e| RepackError::Other(format!("read mtree {}: {e}", mtree_path.display())))?;
+    let manifest = parse::parse(&text)
+        .map_err(|e| RepackError::Other(format!("{}: {e}", mtree_path.display())))?;
+    let cache_path = bundle.join(StatCache::file_name(&mtree_name));
+    let cache = StatCache::load(&cache_path);
+    let source = ImageSource::load(layout, meta.from.clone())?;
+    let rootfs = bundle.join("rootfs");
+    let rootless = meta.map_options.rootless;
+
+    log::info!("computing filesystem diff ...");
+    let tree_diff = diff(&rootfs, &manifest, Some(&cache), rootless)
+        .map_err(|e| RepackError::Other(format!("diff {}: {e}", rootfs.display())))?;
+    log::info!("... done");
+    let mut masks = opts.mask_paths.clone();
+    if opts.mask_volumes {
+        masks.extend(
+            source
+                .config
+                .config
+                .volumes
+                .keys()
+                .map(|v| RelPath::clean(v.as_bytes())),
+        );
+    }
+    let changes = layer_changes(tree_diff.changes, &masks);
+
+    let compression = opts
+        .compress
+        .resolve(source.manifest.layers.last().map(|l| l.media_type.as_str()));
+    let gen = GenerateOptions {
+        map: meta.map_options.clone(),
+        clamp_mtime: source_date_epoch()
+            .map_err(ImageError::from)?
+            .map(|t| t.unix_seconds()),
+    };
+    let root = Root::open(&rootfs)
+        .map_err(|e| RepackError::Other(format!("open {}: {e}", rootfs.display())))?;
+    log::info!("generating layer with {} changes", changes.len());
+    let (layer, diff_id) = store_layer(layout, compression, |w| {
+        let mut tar = LayerTar::new(w, gen);
+        for change in &changes {
+            let name = change.path.to_bytes();
+            match change.kind {
+                ChangeKind::Deleted => tar.add_whiteout(&name, false)?,
+                _ => tar.add(&root, &change.path, &name)?,
+            }
+        }
+        tar.finish()?;
+        Ok(())
+    })?;
+    log::info!("new layer: {} (diff_id {})", layer.digest, diff_id);
+
+    let author = source.config.author.clone();
+    let history = opts.history.entry("umoci repack", &author, false)?;
+    let new_root = layout.update_index(|idx| -> Result<Descriptor, RepackError> {
+        let mut current = ImageSource::load(layout, meta.from.clone())?;
+        add_layer::append_layer(
+            &mut current,
+            layer.clone(),
+            diff_id.clone(),
+            history.clone(),
+        )?;
+        let new_root = mutate::commit(layout, &current)?;
+        index::set_ref(idx, tag, new_root.clone())?;
+        Ok(new_root)
+    })?;
+    log::info!("created new tag for image manifest: {tag}");
+
+    if opts.refresh_bundle {
+        refresh_bundle(layout, tag, bundle, &meta, &mtree_name)?;
+    } else if let Err(e) = tree_diff.cache.save(&cache_path) {
+        // Only a speed-up for the next repack; the repack itself succeeded.
+        log::warn!("could not update stat cache {}: {e}", cache_path.display());
+    }
+    Ok(new_root)
+}
+
+/// Makes `bundle` describe the image `tag` now names: a new mtree (and
+/// stat cache) and `umoci.json`, the old ones removed.
+fn refresh_bundle(
+    layout: &Layout,
+    tag: &str,
+    bundle: &Path,
+    meta: &Meta,
+    old_name: &str,
+) -> Result<(), RepackError> {
+    let idx = layout.read_index()?;
+    let path = crate::image::source::resolve_manifest(layout, &idx, tag)?;
+    let new_name = path.descriptor().digest.to_string().replacen(':', "_", 1);
+    let new_meta = Meta {
+        from: path,
+        ..meta.clone()
+    };
+    if new_name != old_name {
+        let _ = std::fs::remove_file(bundle.join(format!("{new_name}.mtree")));
+        write_bundle_manifest(
+            bundle,
+            &new_name,
+            &Default::default(),
+            meta.map_options.rootless,
+        )?;
+        let _ = std::fs::remove_file(bundle.join(format!("{old_name}.mtree")));
+        let _ = std::fs::remove_file(bundle.join(StatCache::file_name(old_name)));
+    }
+    let tmp = bundle.join(format!(".{META_NAME}.tmp"));
+    std::fs::write(&tmp, new_meta.to_json())
+        .map_err(|e| RepackError::Other(format!("write {}: {e}", tmp.display())))?;
+    std::fs::rename(&tmp, bundle.join(META_NAME))
+        .map_err(|e| RepackError::Other(format!("write umoci.json: {e}")))?;
+    Ok(())
+}
+
+/// The changes that go into the layer: masked paths left out, and a
+/// removal only where no removed or replaced ancestor already covers it
+/// (a removed directory is one whiteout; a directory replaced by a file
+/// takes its children with it).
+fn layer_changes(changes: Vec<Change>, masks: &[RelPath]) -> Vec<Change> {
+    use std::collections::HashSet;
+    let masked = |p: &RelPath| masks.iter().any(|m| p.starts_with(m));
+    let covering: HashSet<RelPath> = changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Deleted || !c.is_dir)
+        .map(|c| c.path.clone())
+        .collect();
+    changes
+        .into_iter()
+        .filter(|c| !masked(&c.path))
+        .filter(|c| {
+            c.kind != ChangeKind::Deleted
+                || !c.path.ancestors().skip(1).any(|a| covering.contains(&a))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ch(path: &str, kind: ChangeKind, is_dir: bool) -> Change {
+        Change {
+            path: RelPath::clean(path.as_bytes()),
+            kind,
+            is_dir,
+        }
+    }
+
+    #[test]
+    fn removed_trees_become_one_whiteout_and_masks_apply() {
+        let changes = vec![
+            ch("a", ChangeKind::Deleted, true),
+            ch("a/b", ChangeKind::Deleted, true),
+            ch("a/b/c", ChangeKind::Deleted, false),
+            ch("d", ChangeKind::Modified, false),
+            ch("d/x", ChangeKind::Deleted, false),
+            ch("e", ChangeKind::Added, true),
+            ch("vol/f", ChangeKind::Added, false),
+        ];
+        let kept = layer_changes(changes, &[RelPath::clean(b"vol")]);
+        let paths: Vec<String> = kept.iter().map(|c| c.path.to_string()).collect();
+        assert_eq!(paths, ["a", "d", "e"]);
+    }
+}

@@ -1,0 +1,132 @@
+//! `umoci insert --image PATH[:TAG] SOURCE TARGET` and
+//! `umoci insert --image PATH[:TAG] --whiteout TARGET`: a new layer that
+//! adds a host file or tree at TARGET, or removes TARGET.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use umoci::fs::{RelPath, Root};
+use umoci::image::{add_layer, mutate, ImageError, ImageSource};
+use umoci::layer::{store_layer, GenerateOptions, LayerBlobError, LayerTar};
+use umoci::layout::{index, Layout};
+use umoci::mtree::walk::{walk, Event, WalkOptions};
+use umoci::spec::go_time::source_date_epoch;
+
+use super::common::{CompressArgs, HistoryArgs, IdMapArgs, ImageArgs, TagArgs};
+
+/// insert content into an OCI image
+#[derive(Debug, Args)]
+pub struct InsertArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    #[command(flatten)]
+    tag: TagArgs,
+    #[command(flatten)]
+    history: HistoryArgs,
+    #[command(flatten)]
+    compress: CompressArgs,
+    #[command(flatten)]
+    idmap: IdMapArgs,
+    /// insert a tar whiteout for the target path
+    #[arg(long)]
+    whiteout: bool,
+    /// make the target directory opaque (its lower-layer contents are hidden)
+    #[arg(long)]
+    opaque: bool,
+    #[arg(hide = true)]
+    args: Vec<String>,
+}
+
+/// Runs `insert`.
+pub fn run(args: InsertArgs) -> Result<()> {
+    let (source, target) = match (args.whiteout, args.args.as_slice()) {
+        (true, [target]) => (None, target.clone()),
+        (false, [source, target]) => (Some(source.clone()), target.clone()),
+        (true, _) => bail!("invalid number of positional arguments: expected <target>"),
+        (false, _) => bail!("invalid number of positional arguments: expected <source> <target>"),
+    };
+    let image = args.image.get()?;
+    let tag = args.tag.or(&image.tag)?;
+    let map = args.idmap.get()?;
+    let history = args.history.options()?;
+    let target_path = RelPath::clean(target.as_bytes());
+    let target_name = target_path.to_bytes();
+    let gen = GenerateOptions {
+        map: map.clone(),
+        clamp_mtime: source_date_epoch()?.map(|t| t.unix_seconds()),
+    };
+
+    let layout = Layout::open(&image.layout)?;
+    let index_now = layout.read_index()?;
+    let base = ImageSource::open(&layout, &index_now, &image.tag)?;
+    let compression = args
+        .compress
+        .get()?
+        .resolve(base.manifest.layers.last().map(|l| l.media_type.as_str()));
+
+    let (layer, diff_id) = store_layer(&layout, compression, |w| {
+        let mut tar = LayerTar::new(w, gen);
+        match &source {
+            None => tar.add_whiteout(&target_name, false)?,
+            Some(source) => {
+                let source = Path::new(source);
+                let meta = std::fs::symlink_metadata(source).map_err(|e| {
+                    LayerBlobError::from(std::io::Error::new(
+                        e.kind(),
+                        format!("{}: {e}", source.display()),
+                    ))
+                })?;
+                if meta.is_dir() {
+                    let root = Root::open(source).map_err(LayerBlobError::from)?;
+                    let mut paths = Vec::new();
+                    walk(source, &WalkOptions::default(), &mut |event| {
+                        if let Event::Enter(node) | Event::Leaf(node) = event {
+                            paths.push(node.path);
+                        }
+                        Ok(())
+                    })
+                    .map_err(LayerBlobError::from)?;
+                    paths.sort();
+                    for path in paths {
+                        let name = if path.is_root() {
+                            target_name.clone()
+                        } else {
+                            [target_name.as_slice(), b"/", path.to_bytes().as_slice()].concat()
+                        };
+                        tar.add(&root, &path, &name)?;
+                        if path.is_root() && args.opaque {
+                            tar.add_whiteout(&target_name, true)?;
+                        }
+                    }
+                } else {
+                    let parent = source
+                        .parent()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .unwrap_or(Path::new("."));
+                    let root = Root::open(parent).map_err(LayerBlobError::from)?;
+                    let name = source
+                        .file_name()
+                        .map(|n| std::os::unix::ffi::OsStrExt::as_bytes(n).to_vec())
+                        .unwrap_or_default();
+                    tar.add(&root, &RelPath::clean(&name), &target_name)?;
+                }
+            }
+        }
+        tar.finish()?;
+        Ok(())
+    })
+    .context("generate layer")?;
+
+    let author = base.config.author.clone();
+    let entry = history.entry("umoci insert", &author, false)?;
+    layout.update_index(|idx| -> Result<(), ImageError> {
+        let mut current = ImageSource::load(&layout, base.path.clone())?;
+        add_layer::append_layer(&mut current, layer.clone(), diff_id.clone(), entry.clone())?;
+        let new_root = mutate::commit(&layout, &current)?;
+        index::set_ref(idx, &tag, new_root)?;
+        Ok(())
+    })?;
+    log::info!("created new tag for image manifest: {tag}");
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! `umoci repack --image PATH[:TAG] BUNDLE`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use umoci::bundle::{repack, RepackOptions};
+use umoci::fs::RelPath;
+use umoci::layout::Layout;
+
+use super::common::{positionals, CompressArgs, HistoryArgs, ImageArgs};
+
+/// repacks an OCI runtime bundle into a reference
+#[derive(Debug, Args)]
+pub struct RepackArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    #[command(flatten)]
+    history: HistoryArgs,
+    #[command(flatten)]
+    compress: CompressArgs,
+    /// set of path prefixes in which deltas will be ignored when generating new layers
+    #[arg(long = "mask-path", value_name = "PATH")]
+    mask_path: Vec<String>,
+    /// do not add the Config.Volumes paths to the list of masked paths
+    #[arg(long = "no-mask-volumes")]
+    no_mask_volumes: bool,
+    /// update the mtree manifest and umoci.json of the bundle after repacking
+    #[arg(long = "refresh-bundle")]
+    refresh_bundle: bool,
+    #[arg(hide = true)]
+    args: Vec<String>,
+}
+
+/// Runs `repack`.
+pub fn run(args: RepackArgs) -> Result<()> {
+    let bundle = positionals(&args.args, &["<bundle>"])?[0].clone();
+    let image = args.image.get()?;
+    let opts = RepackOptions {
+        compress: args.compress.get()?,
+        mask_paths: args
+            .mask_path
+            .iter()
+            .map(|p| RelPath::clean(p.as_bytes()))
+            .collect(),
+        mask_volumes: !args.no_mask_volumes,
+        refresh_bundle: args.refresh_bundle,
+        history: args.history.options()?,
+    };
+    let layout = Layout::open(&image.layout)?;
+    repack(&layout, &image.tag, Path::new(&bundle), &opts).context("repack bundle")?;
+    Ok(())
+}

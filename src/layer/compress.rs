@@ -1,0 +1,137 @@
+//! Writing a layer blob: the tar is produced on the calling thread (and
+//! hashed into the diff ID there) while a second thread compresses it into
+//! the output, so both cores work and memory stays bounded.
+
+use std::io::{self, Write};
+use std::sync::mpsc::{sync_channel, SyncSender};
+
+use sha2::{Digest as _, Sha256};
+
+use super::compression::Compression;
+use crate::spec::{Algorithm, Digest};
+
+const CHUNK: usize = 1 << 18;
+
+/// Compression level for gzip layers (zlib's default, as upstream uses).
+const GZIP_LEVEL: u32 = 6;
+/// Compression level for zstd layers (zstd's default).
+const ZSTD_LEVEL: i32 = 3;
+
+/// The `Write` end handed to the tar producer.
+struct ChunkSender {
+    tx: SyncSender<Vec<u8>>,
+    buf: Vec<u8>,
+    hasher: Sha256,
+}
+
+impl Write for ChunkSender {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.hasher.update(data);
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+            self.tx
+                .send(chunk)
+                .map_err(|_| io::Error::other("layer compressor stopped"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs `produce` to write an uncompressed tar, compressing it with
+/// `compression` into `out` on a second thread. Returns `out` and the diff
+/// ID (sha256 of the uncompressed stream).
+pub fn compress_layer<W, E>(
+    out: W,
+    compression: Compression,
+    produce: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+) -> Result<(W, Digest), E>
+where
+    W: Write + Send,
+    E: From<io::Error>,
+{
+    let (tx, rx) = sync_channel::<Vec<u8>>(8);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || -> io::Result<W> {
+            let mut out = out;
+            match compression {
+                Compression::None => {
+                    for chunk in rx {
+                        out.write_all(&chunk)?;
+                    }
+                    Ok(out)
+                }
+                Compression::Gzip => {
+                    // No file name and mtime 0 in the header: reproducible.
+                    let mut gz =
+                        flate2::GzBuilder::new().write(out, flate2::Compression::new(GZIP_LEVEL));
+                    for chunk in rx {
+                        gz.write_all(&chunk)?;
+                    }
+                    gz.finish()
+                }
+                Compression::Zstd => {
+                    let mut zs = zstd::stream::write::Encoder::new(out, ZSTD_LEVEL)?;
+                    for chunk in rx {
+                        zs.write_all(&chunk)?;
+                    }
+                    zs.finish()
+                }
+            }
+        });
+        let mut sender = ChunkSender {
+            tx,
+            buf: Vec::with_capacity(CHUNK),
+            hasher: Sha256::new(),
+        };
+        let produced = produce(&mut sender).and_then(|()| sender.flush().map_err(E::from));
+        let ChunkSender { tx, hasher, .. } = sender;
+        drop(tx);
+        let compressed = worker
+            .join()
+            .map_err(|_| E::from(io::Error::other("layer compressor panicked")))?;
+        produced?;
+        let out = compressed.map_err(E::from)?;
+        let hex = hex::encode(hasher.finalize());
+        let diff_id = Digest::from_parts(Algorithm::Sha256, &hex)
+            .map_err(|e| E::from(io::Error::other(e.to_string())))?;
+        Ok((out, diff_id))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn compresses_reproducibly_and_reports_the_diff_id() {
+        let data: Vec<u8> = (0..2_000_000u32).map(|i| (i * 7 % 253) as u8).collect();
+        for compression in [Compression::None, Compression::Gzip, Compression::Zstd] {
+            let run = || {
+                compress_layer(Vec::new(), compression, |w| -> io::Result<()> {
+                    w.write_all(&data)
+                })
+                .unwrap()
+            };
+            let (a, diff_a) = run();
+            let (b, _) = run();
+            assert_eq!(a, b, "{compression:?} output differs between runs");
+            assert_eq!(diff_a, Digest::sha256_of(&data));
+            let mut back = Vec::new();
+            compression
+                .decoder(a.as_slice())
+                .unwrap()
+                .read_to_end(&mut back)
+                .unwrap();
+            assert_eq!(back, data);
+        }
+    }
+}

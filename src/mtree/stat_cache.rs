@@ -1,0 +1,180 @@
+//! A stat cache beside a bundle's mtree manifest: for each regular file,
+//! the inode, ctime, mtime and size it had when its digest was last known.
+//! A file whose stat still matches need not be read again to know it is
+//! unchanged. An entry is only trusted if its ctime is strictly older than
+//! the cache file's own mtime (both from the file system's clock), so a
+//! change made in the same clock tick as the cache was written cannot hide
+//! behind equal timestamps: such "racy" files are read again.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, Write};
+use std::path::Path;
+
+use super::vis::{unvis, vis};
+
+const MAGIC: &str = "umoci-rs stat cache v1";
+
+/// What was known about one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CachedStat {
+    /// Inode number.
+    pub ino: u64,
+    /// Change time (s, ns).
+    pub ctime: (i64, i64),
+    /// Modification time (s, ns).
+    pub mtime: (i64, i64),
+    /// Size.
+    pub size: u64,
+    /// Content digest.
+    pub sha256: [u8; 32],
+}
+
+/// Cached stats by path (bytes, as in the manifest).
+#[derive(Debug, Default)]
+pub struct StatCache {
+    entries: HashMap<Vec<u8>, CachedStat>,
+    /// The cache file's mtime; `None` for a cache not read from disk,
+    /// which vouches for nothing.
+    written_at: Option<(i64, i64)>,
+}
+
+impl StatCache {
+    /// The cache's file name for a manifest named `<mtree>.mtree`.
+    pub fn file_name(mtree_name: &str) -> String {
+        format!(".{mtree_name}.statcache")
+    }
+
+    /// A new, empty cache.
+    pub fn new() -> Self {
+        StatCache::default()
+    }
+
+    /// Records a file.
+    pub fn insert(&mut self, path: Vec<u8>, stat: CachedStat) {
+        self.entries.insert(path, stat);
+    }
+
+    /// The digest of `path` if the cache can vouch for it given its
+    /// current stat.
+    pub fn lookup(&self, path: &[u8], st: &rustix::fs::Stat) -> Option<[u8; 32]> {
+        let c = self.entries.get(path)?;
+        let same = c.ino == st.st_ino
+            && c.size == st.st_size as u64
+            && c.ctime == (st.st_ctime, st.st_ctime_nsec as i64)
+            && c.mtime == (st.st_mtime, st.st_mtime_nsec as i64);
+        let written_at = self.written_at?;
+        (same && (st.st_ctime, st.st_ctime_nsec as i64) < written_at).then_some(c.sha256)
+    }
+
+    /// Reads a cache; a missing or unreadable cache is simply empty.
+    pub fn load(path: &Path) -> Self {
+        Self::try_load(path).unwrap_or_default()
+    }
+
+    fn try_load(path: &Path) -> Option<Self> {
+        let file = std::fs::File::open(path).ok()?;
+        let st = rustix::fs::fstat(&file).ok()?;
+        let written_at = Some((st.st_mtime, st.st_mtime_nsec as i64));
+        let mut lines = io::BufReader::new(file).lines();
+        if lines.next()?.ok()? != MAGIC {
+            return None;
+        }
+        let mut entries = HashMap::new();
+        for line in lines {
+            let line = line.ok()?;
+            let f: Vec<&str> = line.splitn(8, ' ').collect();
+            if f.len() != 8 {
+                return None;
+            }
+            let pair = |s: &str| -> Option<(i64, i64)> {
+                let (a, b) = s.split_once('.')?;
+                Some((a.parse().ok()?, b.parse().ok()?))
+            };
+            let mut sha = [0u8; 32];
+            hex::decode_to_slice(f[5], &mut sha).ok()?;
+            let stat = CachedStat {
+                ino: f[0].parse().ok()?,
+                ctime: pair(f[1])?,
+                mtime: pair(f[2])?,
+                size: f[3].parse().ok()?,
+                sha256: sha,
+            };
+            let _reserved = f[4];
+            entries.insert(unvis(f[7]).ok()?, stat);
+        }
+        Some(StatCache {
+            entries,
+            written_at,
+        })
+    }
+
+    /// Writes the cache atomically.
+    pub fn save(&self, path: &Path) -> io::Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        {
+            let mut out = io::BufWriter::new(tmp.as_file_mut());
+            writeln!(out, "{MAGIC}")?;
+            let mut paths: Vec<&Vec<u8>> = self.entries.keys().collect();
+            paths.sort();
+            for p in paths {
+                let c = &self.entries[p];
+                writeln!(
+                    out,
+                    "{} {}.{} {}.{} {} - {} - {}",
+                    c.ino,
+                    c.ctime.0,
+                    c.ctime.1,
+                    c.mtime.0,
+                    c.mtime.1,
+                    c.size,
+                    hex::encode(c.sha256),
+                    vis(p)
+                )?;
+            }
+            out.flush()?;
+        }
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_recent_or_changed_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"x").unwrap();
+        let st = rustix::fs::stat(&file).unwrap();
+        let mut cache = StatCache::new();
+        let entry = CachedStat {
+            ino: st.st_ino,
+            ctime: (st.st_ctime, st.st_ctime_nsec as i64),
+            mtime: (st.st_mtime, st.st_mtime_nsec as i64),
+            size: st.st_size as u64,
+            sha256: [7; 32],
+        };
+        cache.insert(b"a b/f".to_vec(), entry);
+        // Not read from disk: vouches for nothing.
+        assert_eq!(cache.lookup(b"a b/f", &st), None);
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        let path = dir.path().join("cache");
+        cache.save(&path).unwrap();
+        let loaded = StatCache::load(&path);
+        assert_eq!(loaded.lookup(b"a b/f", &st), Some([7; 32]));
+        let mut changed = st;
+        changed.st_size += 1;
+        assert_eq!(loaded.lookup(b"a b/f", &changed), None);
+        // A file changed in the same tick as the cache was written is racy.
+        let mut racy = st;
+        racy.st_ctime = loaded.written_at.unwrap().0 + 1;
+        assert_eq!(loaded.lookup(b"a b/f", &racy), None);
+        assert_eq!(
+            StatCache::load(&dir.path().join("missing")).lookup(b"a b/f", &st),
+            None
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! Bundles run: a busybox image unpacked by us starts under `runc` (as root
+//! and, unpacked rootless by an unprivileged user, under rootless runc).
+
+mod common;
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use common::layers::{add_layer, new_image, LayerBuilder};
+use common::*;
+
+/// A layout with a busybox image whose command echoes a greeting.
+fn busybox_image(dir: &Path) -> std::path::PathBuf {
+    let busybox = std::fs::read("/bin/busybox").expect("busybox-static provides /bin/busybox");
+    let layout = new_image(dir, "busybox", "latest");
+    let tar = LayerBuilder::new()
+        .dir("bin", 0o755, 0, 0)
+        .file("bin/busybox", &busybox, 0o755, 0, 0)
+        .symlink("bin/sh", "busybox")
+        .symlink("bin/echo", "busybox")
+        .symlink("bin/id", "busybox")
+        .dir("etc", 0o755, 0, 0)
+        .file(
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
+            0o644,
+            0,
+            0,
+        )
+        .file("etc/group", b"root:x:0:\napp:x:1000:\n", 0o644, 0, 0)
+        .dir("home", 0o755, 0, 0)
+        .dir("home/app", 0o700, 1000, 1000)
+        .file("home/app/owned", b"mine", 0o600, 1000, 1000)
+        .dir("proc", 0o555, 0, 0)
+        .dir("sys", 0o555, 0, 0)
+        .dir("dev", 0o755, 0, 0)
+        .dir("tmp", 0o1777, 0, 0)
+        .finish();
+    add_layer(&layout, "latest", &tar, "gzip");
+    umoci(&[
+        "config",
+        "--image",
+        &image_arg(&layout, "latest"),
+        "--config.env=GREETING=hello-from-runc",
+        "--config.cmd=/bin/sh",
+        "--config.cmd=-c",
+        "--config.cmd=echo $GREETING; id -u",
+    ])
+    .ok();
+    layout
+}
+
+/// `config.json` without a terminal, so runc can run it from a test.
+fn no_terminal(bundle: &Path) {
+    let path = bundle.join("config.json");
+    let mut config = read_json(&path);
+    config["process"]["terminal"] = serde_json::json!(false);
+    std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+}
+
+#[test]
+fn runc_runs_an_unpacked_busybox_image() {
+    if !have_tool("runc") || !rustix::process::geteuid().is_root() {
+        return;
+    }
+    let dir = tempdir();
+    let layout = busybox_image(dir.path());
+    let bundle = dir.path().join("bundle");
+    umoci(&[
+        "unpack",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&bundle),
+    ])
+    .ok();
+    no_terminal(&bundle);
+    let state = dir.path().join("runc-state");
+    let id = format!("umoci-test-{}", std::process::id());
+    let out = std::process::Command::new("runc")
+        .args(["--root", s(&state), "run", "--bundle", s(&bundle), &id])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "runc failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), ["hello-from-runc", "0"]);
+}
+
+const TEST_USER: &str = "umoci-rootless-test";
+
+/// Creates (once) the unprivileged user the rootless tests run as.
+fn test_user() -> Option<(u32, u32)> {
+    if !rustix::process::geteuid().is_root() || !have_tool("useradd") || !have_tool("runuser") {
+        return None;
+    }
+    let id = run("id", &["-u", TEST_USER]);
+    if id.status != 0 {
+        let made = run(
+            "useradd",
+            &["--create-home", "--shell", "/bin/sh", TEST_USER],
+        );
+        // A concurrent test may have created it first.
+        assert!(
+            made.status == 0 || run("id", &["-u", TEST_USER]).status == 0,
+            "useradd: {}",
+            made.stderr
+        );
+    }
+    let uid = run("id", &["-u", TEST_USER]).ok().trim().parse().unwrap();
+    let gid = run("id", &["-g", TEST_USER]).ok().trim().parse().unwrap();
+    Some((uid, gid))
+}
+
+fn as_user(args: &[&str]) -> Run {
+    let mut full = vec!["-u", TEST_USER, "--"];
+    full.extend_from_slice(args);
+    run("runuser", &full)
+}
+
+#[test]
+fn rootless_unpack_records_owners_and_validates() {
+    let Some((uid, _gid)) = test_user() else {
+        return;
+    };
+    let dir = tempdir();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let layout = busybox_image(&work);
+    run("chown", &["-R", &format!("{TEST_USER}:"), s(&work)]).ok();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let bundle = work.join("bundle");
+    let out = as_user(&[
+        umoci_bin(),
+        "unpack",
+        "--rootless",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&bundle),
+    ]);
+    assert_eq!(out.status, 0, "rootless unpack failed: {}", out.stderr);
+
+    let owned = bundle.join("rootfs/home/app/owned");
+    let md = std::fs::symlink_metadata(&owned).unwrap();
+    assert_eq!(md.uid(), uid, "files belong to the unpacking user");
+    let xattr = run(
+        "getfattr",
+        &[
+            "-n",
+            "user.rootlesscontainers",
+            "--only-values",
+            "--absolute-names",
+            s(&owned),
+        ],
+    );
+    assert_eq!(xattr.status, 0, "{}", xattr.stderr);
+    let meta = read_json(&bundle.join("umoci.json"));
+    assert_eq!(meta["map_options"]["rootless"], true);
+    assert_eq!(meta["map_options"]["uid_mappings"][0]["hostID"], uid);
+    let config = read_json(&bundle.join("config.json"));
+    let namespaces = config["linux"]["namespaces"].as_array().unwrap();
+    assert!(namespaces.iter().any(|n| n["type"] == "user"));
+    assert!(!namespaces.iter().any(|n| n["type"] == "network"));
+    // 0700 directories owned by "app" are readable by their real owner.
+    assert_eq!(
+        std::fs::metadata(bundle.join("rootfs/home/app"))
+            .unwrap()
+            .mode()
+            & 0o7777,
+        0o700
+    );
+
+    let mtree = std::fs::read_dir(&bundle)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "mtree"))
+        .unwrap();
+    let check = as_user(&[
+        umoci_bin(),
+        "raw",
+        "mtree-validate",
+        "--rootless",
+        "--umoci-keywords",
+        "-f",
+        s(&mtree),
+        "-p",
+        s(&bundle.join("rootfs")),
+    ]);
+    assert_eq!(check.status, 0, "{}{}", check.stdout, check.stderr);
+    assert!(check.stdout.is_empty() && check.stderr.is_empty());
+}
