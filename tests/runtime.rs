@@ -196,3 +196,147 @@ fn rootless_unpack_records_owners_and_validates() {
     assert_eq!(check.status, 0, "{}{}", check.stdout, check.stderr);
     assert!(check.stdout.is_empty() && check.stderr.is_empty());
 }
+
+#[test]
+fn rootless_repack_restores_image_owners() {
+    let Some(_) = test_user() else { return };
+    let dir = tempdir();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let layout = busybox_image(&work);
+    run("chown", &["-R", &format!("{TEST_USER}:"), s(&work)]).ok();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let bundle = work.join("bundle");
+    let image = image_arg(&layout, "latest");
+    let out = as_user(&[
+        umoci_bin(),
+        "unpack",
+        "--rootless",
+        "--image",
+        &image,
+        s(&bundle),
+    ]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let edit = as_user(&[
+        "sh",
+        "-c",
+        &format!(
+            "echo changed > {0}/rootfs/home/app/owned && echo new > {0}/rootfs/home/app/new",
+            s(&bundle)
+        ),
+    ]);
+    assert_eq!(edit.status, 0, "{}", edit.stderr);
+    let out = as_user(&[
+        umoci_bin(),
+        "repack",
+        "--image",
+        &image_arg(&layout, "edited"),
+        s(&bundle),
+    ]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+
+    let check = dir.path().join("check");
+    umoci(&[
+        "unpack",
+        "--image",
+        &image_arg(&layout, "edited"),
+        s(&check),
+    ])
+    .ok();
+    let owned = std::fs::metadata(check.join("rootfs/home/app/owned")).unwrap();
+    assert_eq!(
+        (owned.uid(), owned.gid()),
+        (1000, 1000),
+        "owner restored from user.rootlesscontainers"
+    );
+    assert_eq!(
+        std::fs::read(check.join("rootfs/home/app/owned")).unwrap(),
+        b"changed\n"
+    );
+    let new = std::fs::metadata(check.join("rootfs/home/app/new")).unwrap();
+    assert_eq!(
+        (new.uid(), new.gid()),
+        (0, 0),
+        "files the user made belong to the container's root"
+    );
+    let xattr = run(
+        "getfattr",
+        &[
+            "-d",
+            "-m",
+            "-",
+            "--absolute-names",
+            s(&check.join("rootfs/home/app/owned")),
+        ],
+    )
+    .stdout;
+    assert!(
+        !xattr.contains("rootlesscontainers"),
+        "the marker xattr never reaches a layer: {xattr}"
+    );
+}
+
+#[test]
+fn runc_sees_a_repacked_change() {
+    if !have_tool("runc") || !rustix::process::geteuid().is_root() {
+        return;
+    }
+    let dir = tempdir();
+    let layout = busybox_image(dir.path());
+    let bundle = dir.path().join("bundle");
+    umoci(&[
+        "unpack",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&bundle),
+    ])
+    .ok();
+    std::fs::write(bundle.join("rootfs/etc/motd"), b"repacked-change\n").unwrap();
+    umoci(&[
+        "repack",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&bundle),
+    ])
+    .ok();
+    umoci(&[
+        "config",
+        "--image",
+        &image_arg(&layout, "latest"),
+        "--config.cmd=/bin/sh",
+        "--config.cmd=-c",
+        "--config.cmd=busybox cat /etc/motd",
+    ])
+    .ok();
+    let fresh = dir.path().join("fresh");
+    umoci(&[
+        "unpack",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&fresh),
+    ])
+    .ok();
+    no_terminal(&fresh);
+    let out = std::process::Command::new("runc")
+        .args([
+            "--root",
+            s(&dir.path().join("state")),
+            "run",
+            "--bundle",
+            s(&fresh),
+            &format!("umoci-repack-{}", std::process::id()),
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "repacked-change\n");
+}
