@@ -260,7 +260,7 @@ fn node_from_stat(name: Vec<u8>, path: RelPath, st: &rustix::fs::Stat) -> io::Re
         uid: st.st_uid,
         gid: st.st_gid,
         mode: st.st_mode & 0o7777,
-        nlink: st.st_nlink as u64,
+        nlink: st.st_nlink,
         mtime: st.st_mtime,
         link: None,
         sha256: None,
