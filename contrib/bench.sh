@@ -40,12 +40,23 @@ fi
 work=$(mktemp -d "$cache/run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# settle: flush and drop caches so every run starts from the same state.
+# (Creating a tree right after deleting a big one is several times slower
+# on ext4 until the caches are dropped; without this the order of the
+# cases decides the result.)
+settle() {
+	sync
+	if [ "${WARM:-0}" != 1 ] && [ -w /proc/sys/vm/drop_caches ]; then
+		echo 3 >/proc/sys/vm/drop_caches
+	fi
+}
+
 # best_of CMD...: prints "seconds max-rss-kb" of the fastest of $runs runs.
 best_of() {
 	local best="" line
 	for _ in $(seq "$runs"); do
 		rm -rf "$work/out"
-		sync
+		settle
 		line=$(/usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1)
 		if [ -z "$best" ] || awk -v a="${line% *}" -v b="${best% *}" 'BEGIN{exit !(a<b)}'; then
 			best=$line
@@ -79,7 +90,21 @@ if "$ours" repack --help >/dev/null 2>&1; then
 	cp -r "$image" "$work/layout-ours"
 	cp -r "$image" "$work/layout-theirs"
 	touch "$work/ours-bundle/rootfs/etc/hostname" "$work/theirs-bundle/rootfs/etc/hostname"
-	o=$(best_of "$ours" repack --image "$work/layout-ours:base" "$work/ours-bundle")
-	t=$(best_of "$theirs" repack --image "$work/layout-theirs:base" "$work/theirs-bundle")
+	# Right after an edit the tree is in the page cache: measure warm.
+	o=$(WARM=1 best_of "$ours" repack --image "$work/layout-ours:base" "$work/ours-bundle")
+	t=$(WARM=1 best_of "$theirs" repack --image "$work/layout-theirs:base" "$work/theirs-bundle")
 	row "repack (one file touched)" "$o" "$t"
+	# The whole rootfs as one new layer: a bundle of an empty image with
+	# the rootfs copied in.
+	for who in ours theirs; do
+		"$theirs" new --image "$work/layout-$who:empty"
+		bin=$ours; [ "$who" = theirs ] && bin=$theirs
+		"$bin" unpack --image "$work/layout-$who:empty" "$work/$who-full"
+		cp -a "$work/ours-bundle/rootfs/." "$work/$who-full/rootfs/"
+	done
+	o=$(best_of "$ours" repack --image "$work/layout-ours:full" --compress gzip "$work/ours-full")
+	t=$(best_of "$theirs" repack --image "$work/layout-theirs:full" "$work/theirs-full")
+	row "repack whole rootfs (gzip)" "$o" "$t"
+	o=$(best_of "$ours" repack --image "$work/layout-ours:fullz" --compress zstd "$work/ours-full")
+	row "repack whole rootfs (zstd)" "$o" "$t"
 fi

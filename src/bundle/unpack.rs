@@ -277,6 +277,7 @@ pub fn write_bundle_manifest(
         digests: true,
         known: Some(known),
         cache: None,
+        digest_only: None,
         rootless,
     };
     let mut cache = StatCache::new();

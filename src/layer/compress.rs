@@ -10,10 +10,11 @@ use sha2::{Digest as _, Sha256};
 use super::compression::Compression;
 use crate::spec::{Algorithm, Digest};
 
-const CHUNK: usize = 1 << 18;
+/// Size of the pieces the tar is handed over in (and gzip's block size).
+pub(crate) const CHUNK: usize = 1 << 20;
 
-/// Compression level for gzip layers (zlib's default, as upstream uses).
-const GZIP_LEVEL: u32 = 6;
+/// Compression threads (the machines this runs on have two cores).
+pub(crate) const WORKERS: usize = 2;
 /// Compression level for zstd layers (zstd's default).
 const ZSTD_LEVEL: i32 = 3;
 
@@ -68,17 +69,12 @@ where
                     }
                     Ok(out)
                 }
-                Compression::Gzip => {
-                    // No file name and mtime 0 in the header: reproducible.
-                    let mut gz =
-                        flate2::GzBuilder::new().write(out, flate2::Compression::new(GZIP_LEVEL));
-                    for chunk in rx {
-                        gz.write_all(&chunk)?;
-                    }
-                    gz.finish()
-                }
+                Compression::Gzip => super::pargzip::compress(rx, out),
                 Compression::Zstd => {
                     let mut zs = zstd::stream::write::Encoder::new(out, ZSTD_LEVEL)?;
+                    // zstd's own worker threads; the output does not depend
+                    // on their scheduling.
+                    zs.multithread(WORKERS as u32)?;
                     for chunk in rx {
                         zs.write_all(&chunk)?;
                     }
@@ -91,8 +87,11 @@ where
             buf: Vec::with_capacity(CHUNK),
             hasher: Sha256::new(),
         };
-        let produced = produce(&mut sender).and_then(|()| sender.flush().map_err(E::from));
-        let ChunkSender { tx, hasher, .. } = sender;
+        let produced = produce(&mut sender);
+        let ChunkSender { tx, hasher, buf } = sender;
+        if produced.is_ok() && !buf.is_empty() {
+            let _ = tx.send(buf);
+        }
         drop(tx);
         let compressed = worker
             .join()

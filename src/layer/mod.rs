@@ -13,6 +13,7 @@ pub mod entry;
 pub mod error;
 pub mod extract;
 pub mod generate;
+mod pargzip;
 pub mod stream;
 mod whiteout;
 

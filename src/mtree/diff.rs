@@ -58,10 +58,18 @@ pub fn diff(
     for entry in &manifest.entries {
         recorded.insert(entry.path_bytes(), (&entry.keywords, entry.is_dir()));
     }
+    let recorded_files: std::collections::HashSet<Vec<u8>> = manifest
+        .entries
+        .iter()
+        .filter(|e| e.keywords.get("type").is_none_or(|t| t == "file"))
+        .map(|e| e.path_bytes())
+        .collect();
+    let in_manifest = |p: &RelPath| recorded_files.contains(&p.to_bytes());
     let opts = WalkOptions {
         digests: true,
         known: None,
         cache,
+        digest_only: Some(&in_manifest),
         rootless,
     };
     let mut changes = Vec::new();
@@ -82,6 +90,7 @@ pub fn diff(
                         mtime: (node.mtime, node.mtime_nsec),
                         size: node.size,
                         sha256,
+                        xattrs: node.xattrs.clone(),
                     },
                 );
             }

@@ -15,7 +15,7 @@ use super::vis::{unvis, vis};
 const MAGIC: &str = "umoci-rs stat cache v1";
 
 /// What was known about one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedStat {
     /// Inode number.
     pub ino: u64,
@@ -27,6 +27,9 @@ pub struct CachedStat {
     pub size: u64,
     /// Content digest.
     pub sha256: [u8; 32],
+    /// The file's xattrs when the digest was taken (a change to them
+    /// changes the ctime, so they are vouched for together).
+    pub xattrs: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 /// Cached stats by path (bytes, as in the manifest).
@@ -56,14 +59,14 @@ impl StatCache {
 
     /// The digest of `path` if the cache can vouch for it given its
     /// current stat.
-    pub fn lookup(&self, path: &[u8], st: &rustix::fs::Stat) -> Option<[u8; 32]> {
+    pub fn lookup(&self, path: &[u8], st: &rustix::fs::Stat) -> Option<&CachedStat> {
         let c = self.entries.get(path)?;
         let same = c.ino == st.st_ino
             && c.size == st.st_size as u64
             && c.ctime == (st.st_ctime, st.st_ctime_nsec as i64)
             && c.mtime == (st.st_mtime, st.st_mtime_nsec as i64);
         let written_at = self.written_at?;
-        (same && (st.st_ctime, st.st_ctime_nsec as i64) < written_at).then_some(c.sha256)
+        (same && (st.st_ctime, st.st_ctime_nsec as i64) < written_at).then_some(c)
     }
 
     /// Reads a cache; a missing or unreadable cache is simply empty.
@@ -92,14 +95,24 @@ impl StatCache {
             };
             let mut sha = [0u8; 32];
             hex::decode_to_slice(f[5], &mut sha).ok()?;
+            let xattrs = if f[6] == "-" {
+                Vec::new()
+            } else {
+                f[6].split(',')
+                    .map(|kv| {
+                        let (k, v) = kv.split_once('=')?;
+                        Some((unvis(k).ok()?, unvis(v).ok()?))
+                    })
+                    .collect::<Option<Vec<_>>>()?
+            };
             let stat = CachedStat {
                 ino: f[0].parse().ok()?,
                 ctime: pair(f[1])?,
                 mtime: pair(f[2])?,
                 size: f[3].parse().ok()?,
                 sha256: sha,
+                xattrs,
             };
-            let _reserved = f[4];
             entries.insert(unvis(f[7]).ok()?, stat);
         }
         Some(StatCache {
@@ -121,7 +134,7 @@ impl StatCache {
                 let c = &self.entries[p];
                 writeln!(
                     out,
-                    "{} {}.{} {}.{} {} - {} - {}",
+                    "{} {}.{} {}.{} {} - {} {} {}",
                     c.ino,
                     c.ctime.0,
                     c.ctime.1,
@@ -129,6 +142,7 @@ impl StatCache {
                     c.mtime.1,
                     c.size,
                     hex::encode(c.sha256),
+                    encode_xattrs(&c.xattrs),
                     vis(p)
                 )?;
             }
@@ -137,6 +151,19 @@ impl StatCache {
         tmp.persist(path).map_err(|e| e.error)?;
         Ok(())
     }
+}
+
+/// `name=value,…` with both sides escaped (so no spaces or commas), or `-`.
+fn encode_xattrs(xattrs: &[(Vec<u8>, Vec<u8>)]) -> String {
+    if xattrs.is_empty() {
+        return "-".to_owned();
+    }
+    let esc = |b: &[u8]| vis(b).replace(',', "\\054").replace('=', "\\075");
+    xattrs
+        .iter()
+        .map(|(k, v)| format!("{}={}", esc(k), esc(v)))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[cfg(test)]
@@ -156,15 +183,16 @@ mod tests {
             mtime: (st.st_mtime, st.st_mtime_nsec as i64),
             size: st.st_size as u64,
             sha256: [7; 32],
+            xattrs: vec![(b"user.a=b".to_vec(), b"v,1 \xff".to_vec())],
         };
-        cache.insert(b"a b/f".to_vec(), entry);
+        cache.insert(b"a b/f".to_vec(), entry.clone());
         // Not read from disk: vouches for nothing.
         assert_eq!(cache.lookup(b"a b/f", &st), None);
         std::thread::sleep(std::time::Duration::from_millis(30));
         let path = dir.path().join("cache");
         cache.save(&path).unwrap();
         let loaded = StatCache::load(&path);
-        assert_eq!(loaded.lookup(b"a b/f", &st), Some([7; 32]));
+        assert_eq!(loaded.lookup(b"a b/f", &st), Some(&entry));
         let mut changed = st;
         changed.st_size += 1;
         assert_eq!(loaded.lookup(b"a b/f", &changed), None);

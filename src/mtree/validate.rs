@@ -79,6 +79,7 @@ pub fn validate(
         digests,
         known: None,
         cache: None,
+        digest_only: None,
         rootless,
     };
     let mut tree: BTreeMap<Vec<u8>, KeywordMap> = BTreeMap::new();

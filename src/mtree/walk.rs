@@ -139,7 +139,7 @@ pub enum Event {
 }
 
 /// How to walk.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 pub struct WalkOptions<'a> {
     /// Compute `sha256digest` for regular files.
     pub digests: bool,
@@ -147,6 +147,9 @@ pub struct WalkOptions<'a> {
     pub known: Option<&'a HashMap<u64, (u64, [u8; 32])>>,
     /// Digests vouched for by a stat cache, by path.
     pub cache: Option<&'a StatCache>,
+    /// When set, only files it accepts are hashed (a diff needs no digest
+    /// for a file the manifest has never seen).
+    pub digest_only: Option<&'a dyn Fn(&RelPath) -> bool>,
     /// Open up owner-inaccessible directories and files temporarily, as
     /// an unprivileged owner must.
     pub rootless: bool,
@@ -198,21 +201,30 @@ fn walk_dir(
                     Some(rustix::fs::readlinkat(dir, name.as_slice(), Vec::new())?.into_bytes());
             }
             NodeKind::File => {
-                node.xattrs = read_xattrs(dir, &name)?;
-                if opts.digests {
-                    let known = opts
-                        .known
-                        .and_then(|k| k.get(&node.ino))
-                        .filter(|(size, _)| *size == node.size)
-                        .map(|(_, d)| *d);
-                    let cached = || {
-                        opts.cache
-                            .and_then(|c| c.lookup(&node.path.to_bytes(), &st))
-                    };
-                    node.sha256 = Some(match known.or_else(cached) {
-                        Some(digest) => digest,
-                        None => hash_file(dir, &name, node.mode, opts.rootless)?,
-                    });
+                // A stat cache that vouches for the file (same inode, size,
+                // mtime and ctime) vouches for its content and xattrs.
+                let cached = if opts.digests {
+                    opts.cache
+                        .and_then(|c| c.lookup(&node.path.to_bytes(), &st))
+                } else {
+                    None
+                };
+                if let Some(c) = cached {
+                    node.sha256 = Some(c.sha256);
+                    node.xattrs = c.xattrs.clone();
+                } else {
+                    node.xattrs = read_xattrs(dir, &name)?;
+                    if opts.digests && opts.digest_only.is_none_or(|f| f(&node.path)) {
+                        let known = opts
+                            .known
+                            .and_then(|k| k.get(&node.ino))
+                            .filter(|(size, _)| *size == node.size)
+                            .map(|(_, d)| *d);
+                        node.sha256 = Some(match known {
+                            Some(digest) => digest,
+                            None => hash_file(dir, &name, node.mode, opts.rootless)?,
+                        });
+                    }
                 }
             }
             _ => {}

@@ -92,6 +92,7 @@ pub fn write_manifest(
                             mtime: (node.mtime, node.mtime_nsec),
                             size: node.size,
                             sha256,
+                            xattrs: node.xattrs.clone(),
                         },
                     );
                 }
