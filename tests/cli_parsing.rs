@@ -39,6 +39,32 @@ fn help_uses_upstream_layout_for_every_command() {
         // `umoci help CMD` prints the same page.
         assert_eq!(umoci(&["help", cmd]).ok(), out, "{cmd}");
     }
+    for (args, line) in [
+        (&["raw", "unpack", "--help"][..], "   umoci raw unpack - "),
+        (
+            &["raw", "runtime-config", "--help"][..],
+            "   umoci raw runtime-config - ",
+        ),
+        (
+            &["raw", "config", "--help"][..],
+            "   umoci raw runtime-config - ",
+        ),
+        (
+            &["raw", "add-layer", "--help"][..],
+            "   umoci raw add-layer - ",
+        ),
+    ] {
+        let out = umoci(args).ok();
+        assert!(
+            out.lines().nth(1).unwrap().starts_with(line),
+            "{args:?}: {out}"
+        );
+    }
+    let raw = umoci(&["raw", "--help"]).ok();
+    for sub in ["unpack", "runtime-config", "add-layer"] {
+        assert!(raw.contains(sub), "raw help lacks {sub}: {raw}");
+    }
+    assert!(!raw.contains("mtree-validate"), "mtree-validate is hidden");
     let top = umoci(&["h"]).ok();
     assert!(top.starts_with("NAME:\n   umoci - "), "{top}");
     for cmd in [

@@ -505,3 +505,157 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn keep_dirlinks_writes_through_directory_symlinks() {
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    let lower = LayerBuilder::new()
+        .dir("real", 0o755, 0, 0)
+        .symlink("lib", "real")
+        .finish();
+    add_layer(&layout, "latest", &lower, "gzip");
+    let upper = LayerBuilder::new()
+        .dir("lib", 0o755, 0, 0)
+        .file("lib/x", b"x", 0o644, 0, 0)
+        .finish();
+    add_layer(&layout, "latest", &upper, "gzip");
+
+    let kept = dir.path().join("kept");
+    umoci(&[
+        "unpack",
+        "--keep-dirlinks",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&kept),
+    ])
+    .ok();
+    assert!(std::fs::symlink_metadata(kept.join("rootfs/lib"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(kept.join("rootfs/real/x").is_file());
+
+    let clobbered = dir.path().join("clobbered");
+    unpack(&layout, "latest", &clobbered).ok();
+    assert!(std::fs::symlink_metadata(clobbered.join("rootfs/lib"))
+        .unwrap()
+        .is_dir());
+    assert!(!clobbered.join("rootfs/real/x").exists());
+}
+
+#[test]
+fn raw_unpack_and_raw_runtime_config() {
+    let dir = tempdir();
+    let hello = copy_hello(dir.path(), "hello");
+    let rootfs = dir.path().join("rootfs");
+    umoci(&[
+        "raw",
+        "unpack",
+        "--image",
+        &image_arg(&hello, "latest"),
+        s(&rootfs),
+    ])
+    .ok();
+    assert_eq!(
+        std::fs::read_to_string(rootfs.join("usr/share/hello/greeting.txt")).unwrap(),
+        "Hello from the umoci test image.\n"
+    );
+    assert!(!dir.path().join("config.json").exists());
+    // An existing rootfs is refused.
+    umoci(&[
+        "raw",
+        "unpack",
+        "--image",
+        &image_arg(&hello, "latest"),
+        s(&rootfs),
+    ])
+    .fails_with("already exists");
+
+    let config = dir.path().join("config.json");
+    umoci(&[
+        "raw",
+        "runtime-config",
+        "--rootfs",
+        s(&rootfs),
+        "--image",
+        &image_arg(&hello, "latest"),
+        s(&config),
+    ])
+    .ok();
+    let spec = read_json(&config);
+    assert_eq!(spec["ociVersion"], "1.2.1");
+    assert_eq!(
+        spec["process"]["args"],
+        serde_json::json!(["cat", "/greeting"])
+    );
+    assert!(spec["process"]["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e == "HOME=/root"));
+    assert_eq!(
+        spec["annotations"]["org.opencontainers.image.title"],
+        "hello"
+    );
+    assert_eq!(spec["linux"]["namespaces"][0]["type"], "cgroup");
+    // The alias, without a rootfs, and with id maps.
+    let mapped = dir.path().join("mapped.json");
+    umoci(&[
+        "raw",
+        "config",
+        "--uid-map",
+        "0:100000:65536",
+        "--gid-map",
+        "0:100000:65536",
+        "--image",
+        &image_arg(&hello, "latest"),
+        s(&mapped),
+    ])
+    .ok();
+    let spec = read_json(&mapped);
+    assert_eq!(
+        spec["linux"]["uidMappings"],
+        serde_json::json!([{"containerID": 0, "hostID": 100000, "size": 65536}])
+    );
+    assert!(spec["linux"]["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["type"] == "user"));
+    umoci(&[
+        "raw",
+        "config",
+        "--uid-map",
+        "bogus",
+        "--image",
+        &image_arg(&hello, "latest"),
+        s(&mapped),
+    ])
+    .fails_with("bogus");
+}
+
+#[test]
+fn mtree_validate_reports_changes() {
+    let dir = tempdir();
+    let hello = copy_hello(dir.path(), "hello");
+    let bundle = dir.path().join("bundle");
+    unpack(&hello, "latest", &bundle).ok();
+    validate(&bundle);
+    std::fs::write(bundle.join("rootfs/etc/os-release"), b"NAME=\"changed!\"\n").unwrap();
+    let mtree = std::fs::read_dir(&bundle)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "mtree"))
+        .unwrap();
+    let out = umoci(&[
+        "raw",
+        "mtree-validate",
+        "-f",
+        s(&mtree),
+        "-p",
+        s(&bundle.join("rootfs")),
+    ]);
+    assert_eq!(out.status, 1);
+    assert!(out.stderr.contains("etc/os-release"), "{}", out.stderr);
+}

@@ -110,7 +110,10 @@ enum Command {
     #[command(help_template = command_template!("insert"), override_usage = "umoci insert [command options] --image <image-path>[:<tag>] [--opaque] <source> <target>\n   umoci insert [command options] --image <image-path>[:<tag>] --whiteout <target>")]
     Insert(insert::InsertArgs),
     /// advanced internal image tooling
-    #[command(help_template = command_template!("raw"), override_usage = "umoci raw command [command options] [arguments...]")]
+    #[command(
+        help_template = "NAME:\n   umoci raw - {about}\n\nUSAGE:\n   {usage}\n\nCOMMANDS:\n{subcommands}\n\nOPTIONS:\n{options}\n",
+        override_usage = "umoci raw command [command options] [arguments...]"
+    )]
     Raw(raw::RawArgs),
 }
 
