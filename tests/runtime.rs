@@ -58,6 +58,31 @@ fn no_terminal(bundle: &Path) {
     std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
 }
 
+/// Runs `bundle` with runc (no terminal, state under `scratch`) and
+/// returns its stdout, failing the test if runc fails.
+fn runc_run(bundle: &Path, scratch: &Path, name: &str) -> String {
+    no_terminal(bundle);
+    let out = std::process::Command::new("runc")
+        .args([
+            "--root",
+            s(&scratch.join("runc-state")),
+            "run",
+            "--bundle",
+            s(bundle),
+        ])
+        .arg(format!("umoci-{name}-{}", std::process::id()))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "runc failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 #[test]
 fn runc_runs_an_unpacked_busybox_image() {
     if !have_tool("runc") || !rustix::process::geteuid().is_root() {
@@ -73,20 +98,7 @@ fn runc_runs_an_unpacked_busybox_image() {
         s(&bundle),
     ])
     .ok();
-    no_terminal(&bundle);
-    let state = dir.path().join("runc-state");
-    let id = format!("umoci-test-{}", std::process::id());
-    let out = std::process::Command::new("runc")
-        .args(["--root", s(&state), "run", "--bundle", s(&bundle), &id])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "runc failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = runc_run(&bundle, dir.path(), "unpacked");
     assert_eq!(stdout.lines().collect::<Vec<_>>(), ["hello-from-runc", "0"]);
 }
 
@@ -177,11 +189,7 @@ fn rootless_unpack_records_owners_and_validates() {
         0o700
     );
 
-    let mtree = std::fs::read_dir(&bundle)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "mtree"))
-        .unwrap();
+    let mtree = mtree_of(&bundle);
     let check = as_user(&[
         umoci_bin(),
         "raw",
@@ -320,23 +328,6 @@ fn runc_sees_a_repacked_change() {
         s(&fresh),
     ])
     .ok();
-    no_terminal(&fresh);
-    let out = std::process::Command::new("runc")
-        .args([
-            "--root",
-            s(&dir.path().join("state")),
-            "run",
-            "--bundle",
-            s(&fresh),
-            &format!("umoci-repack-{}", std::process::id()),
-        ])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "repacked-change\n");
+    let stdout = runc_run(&fresh, dir.path(), "repacked");
+    assert_eq!(stdout, "repacked-change\n");
 }

@@ -14,11 +14,7 @@ fn unpack(layout: &Path, tag: &str, bundle: &Path) -> Run {
 }
 
 fn validate(bundle: &Path) {
-    let mtree = std::fs::read_dir(bundle)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "mtree"))
-        .expect("bundle has an mtree");
+    let mtree = mtree_of(bundle);
     umoci(&[
         "raw",
         "mtree-validate",
@@ -643,11 +639,7 @@ fn mtree_validate_reports_changes() {
     unpack(&hello, "latest", &bundle).ok();
     validate(&bundle);
     std::fs::write(bundle.join("rootfs/etc/os-release"), b"NAME=\"changed!\"\n").unwrap();
-    let mtree = std::fs::read_dir(&bundle)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "mtree"))
-        .unwrap();
+    let mtree = mtree_of(&bundle);
     let out = umoci(&[
         "raw",
         "mtree-validate",

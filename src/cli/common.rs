@@ -26,6 +26,15 @@ impl ImageArgs {
         };
         Ok(ImageRef::parse(image)?)
     }
+
+    /// Opens the layout (shared lock) and loads the tagged image.
+    pub fn open(&self) -> Result<(umoci::layout::Layout, umoci::image::ImageSource)> {
+        let image = self.get()?;
+        let layout = umoci::layout::Layout::open(&image.layout)?;
+        let index = layout.read_index()?;
+        let source = umoci::image::ImageSource::open(&layout, &index, &image.tag)?;
+        Ok((layout, source))
+    }
 }
 
 /// `--layout PATH`.

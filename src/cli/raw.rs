@@ -105,25 +105,19 @@ pub fn run(args: RawArgs) -> Result<()> {
 
 fn run_unpack(args: RawUnpackArgs) -> Result<()> {
     let rootfs = positionals(&args.args, &["<rootfs>"])?[0].clone();
-    let image = args.image.get()?;
     let opts = UnpackOptions {
         map: args.idmap.get()?,
         keep_dirlinks: args.keep_dirlinks,
     };
-    let layout = Layout::open(&image.layout)?;
-    let index = layout.read_index()?;
-    let source = ImageSource::open(&layout, &index, &image.tag)?;
+    let (layout, source) = args.image.open()?;
     unpack_rootfs(&layout, &source, Path::new(&rootfs), &opts).context("unpack rootfs")?;
     Ok(())
 }
 
 fn run_runtime_config(args: RuntimeConfigArgs) -> Result<()> {
     let out = positionals(&args.args, &["<config.json>"])?[0].clone();
-    let image = args.image.get()?;
     let map = args.idmap.get()?;
-    let layout = Layout::open(&image.layout)?;
-    let index = layout.read_index()?;
-    let source = ImageSource::open(&layout, &index, &image.tag)?;
+    let (_layout, source) = args.image.open()?;
     write_runtime_config(&source, args.rootfs.as_deref(), &map, Path::new(&out))?;
     Ok(())
 }

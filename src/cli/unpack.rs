@@ -5,8 +5,6 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use clap::Args;
 use umoci::bundle::{unpack_bundle, UnpackOptions};
-use umoci::image::ImageSource;
-use umoci::layout::Layout;
 
 use super::common::{positionals, IdMapArgs, ImageArgs};
 
@@ -27,14 +25,11 @@ pub struct UnpackArgs {
 /// Runs `unpack`.
 pub fn run(args: UnpackArgs) -> Result<()> {
     let bundle = positionals(&args.args, &["<bundle>"])?[0].clone();
-    let image = args.image.get()?;
     let opts = UnpackOptions {
         map: args.idmap.get()?,
         keep_dirlinks: args.keep_dirlinks,
     };
-    let layout = Layout::open(&image.layout)?;
-    let index = layout.read_index()?;
-    let source = ImageSource::open(&layout, &index, &image.tag)?;
+    let (layout, source) = args.image.open()?;
     unpack_bundle(&layout, &source, Path::new(&bundle), &opts).context("create runtime bundle")?;
     Ok(())
 }

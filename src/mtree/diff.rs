@@ -8,7 +8,7 @@ use std::io;
 use std::path::Path;
 
 use super::parse::Manifest;
-use super::stat_cache::{CachedStat, StatCache};
+use super::stat_cache::StatCache;
 use super::validate::node_keywords;
 use super::walk::{walk, Event, NodeKind, WalkOptions};
 use super::UMOCI_KEYWORDS;
@@ -81,18 +81,8 @@ pub fn diff(
         };
         let key = node.path.to_bytes();
         if node.kind == NodeKind::File {
-            if let Some(sha256) = node.sha256 {
-                new_cache.insert(
-                    key.clone(),
-                    CachedStat {
-                        ino: node.ino,
-                        ctime: node.ctime,
-                        mtime: (node.mtime, node.mtime_nsec),
-                        size: node.size,
-                        sha256,
-                        xattrs: node.xattrs.clone(),
-                    },
-                );
+            if let Some(stat) = node.cached_stat() {
+                new_cache.insert(key.clone(), stat);
             }
         }
         let is_dir = node.kind == NodeKind::Dir;

@@ -13,7 +13,7 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 use sha2::{Digest as _, Sha256};
 
-use super::stat_cache::StatCache;
+use super::stat_cache::{CachedStat, StatCache};
 use super::vis::vis;
 use crate::fs::dir::list_dir;
 use crate::fs::{xattr, RelPath};
@@ -115,6 +115,20 @@ impl Node {
                     .join(" ")
             }
             _ => return None,
+        })
+    }
+}
+
+impl Node {
+    /// What a stat cache should remember about this (regular, hashed) file.
+    pub fn cached_stat(&self) -> Option<CachedStat> {
+        Some(CachedStat {
+            ino: self.ino,
+            ctime: self.ctime,
+            mtime: (self.mtime, self.mtime_nsec),
+            size: self.size,
+            sha256: self.sha256?,
+            xattrs: self.xattrs.clone(),
         })
     }
 }

@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::stat_cache::{CachedStat, StatCache};
+use super::stat_cache::StatCache;
 use super::vis::vis;
 use super::walk::{walk, Event, WalkOptions};
 
@@ -83,18 +83,8 @@ pub fn write_manifest(
                 dir_stack.push(comment);
             }
             Event::Leaf(node) => {
-                if let (Some(cache), Some(sha256)) = (cache.as_deref_mut(), node.sha256) {
-                    cache.insert(
-                        node.path.to_bytes(),
-                        CachedStat {
-                            ino: node.ino,
-                            ctime: node.ctime,
-                            mtime: (node.mtime, node.mtime_nsec),
-                            size: node.size,
-                            sha256,
-                            xattrs: node.xattrs.clone(),
-                        },
-                    );
+                if let (Some(cache), Some(stat)) = (cache.as_deref_mut(), node.cached_stat()) {
+                    cache.insert(node.path.to_bytes(), stat);
                 }
                 writeln!(
                     out,

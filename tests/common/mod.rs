@@ -208,3 +208,29 @@ pub fn init_layout(dir: &Path, name: &str) -> PathBuf {
     umoci(&["init", "--layout", s(&path)]).ok();
     path
 }
+
+/// The mtree manifest file of a bundle.
+pub fn mtree_of(bundle: &Path) -> PathBuf {
+    std::fs::read_dir(bundle)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "mtree"))
+        .expect("bundle has an mtree manifest")
+}
+
+/// The entry names of layer `n` of `layout:tag` (a gzip layer).
+pub fn layer_listing(layout: &Path, tag: &str, n: usize) -> Vec<String> {
+    let stat = stat_json(layout, tag);
+    let digest = stat["manifest"]["blob"]["layers"][n]["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let blob = layout
+        .join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"));
+    run("tar", &["-tzf", s(&blob)])
+        .ok()
+        .lines()
+        .map(String::from)
+        .collect()
+}
