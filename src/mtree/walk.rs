@@ -2,11 +2,13 @@
 //! directory, non-directories first, then directories, each group sorted
 //! bytewise; a directory's contents follow it and end with `..`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::channel;
 
 use base64::Engine as _;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
@@ -163,7 +165,7 @@ pub struct WalkOptions<'a> {
     pub cache: Option<&'a StatCache>,
     /// When set, only files it accepts are hashed (a diff needs no digest
     /// for a file the manifest has never seen).
-    pub digest_only: Option<&'a dyn Fn(&RelPath) -> bool>,
+    pub digest_only: Option<&'a (dyn Fn(&RelPath) -> bool + Sync)>,
     /// Open up owner-inaccessible directories and files temporarily, as
     /// an unprivileged owner must.
     pub rootless: bool,
@@ -184,16 +186,56 @@ pub fn walk(
     let mut node = node_from_stat(b".".to_vec(), RelPath::root(), &st)?;
     node.xattrs = read_xattrs(dir.as_fd(), b"")?;
     visit(Event::Enter(node))?;
-    walk_dir(dir.as_fd(), &RelPath::root(), opts, visit)?;
+    let root_path = RelPath::root();
+    let (files, dirs) = list_children(dir.as_fd())?;
+    for (name, st) in files {
+        visit(Event::Leaf(leaf(dir.as_fd(), &root_path, name, &st, opts)?))?;
+    }
+    // The root's subtrees are read (stat, xattrs, hashes) on two threads;
+    // their events are replayed here in order, so output is unchanged.
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = channel::<(usize, io::Result<Vec<Event>>)>();
+    std::thread::scope(|scope| -> io::Result<()> {
+        for _ in 0..WALKERS {
+            let tx = tx.clone();
+            let (next, dirs, root_path, dir) = (&next, &dirs, &root_path, dir.as_fd());
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((name, st)) = dirs.get(i) else { break };
+                let mut events = Vec::new();
+                let result = subtree(dir, root_path, name.clone(), st, opts, &mut |e| {
+                    events.push(e);
+                    Ok(())
+                });
+                if tx.send((i, result.map(|()| events))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut ready = BTreeMap::new();
+        let mut emitted = 0;
+        for (i, events) in rx {
+            ready.insert(i, events);
+            while let Some(events) = ready.remove(&emitted) {
+                for event in events? {
+                    visit(event)?;
+                }
+                emitted += 1;
+            }
+        }
+        Ok(())
+    })?;
     visit(Event::Leave)
 }
 
-fn walk_dir(
-    dir: BorrowedFd<'_>,
-    path: &RelPath,
-    opts: &WalkOptions<'_>,
-    visit: &mut dyn FnMut(Event) -> io::Result<()>,
-) -> io::Result<()> {
+/// Threads reading subtrees in parallel.
+const WALKERS: usize = 2;
+
+type Child = (Vec<u8>, rustix::fs::Stat);
+
+/// The entries of `dir`: non-directories and directories, each sorted.
+fn list_children(dir: BorrowedFd<'_>) -> io::Result<(Vec<Child>, Vec<Child>)> {
     let mut files = Vec::new();
     let mut dirs = Vec::new();
     for name in list_dir(dir)? {
@@ -206,64 +248,100 @@ fn walk_dir(
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     dirs.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok((files, dirs))
+}
+
+fn walk_dir(
+    dir: BorrowedFd<'_>,
+    path: &RelPath,
+    opts: &WalkOptions<'_>,
+    visit: &mut dyn FnMut(Event) -> io::Result<()>,
+) -> io::Result<()> {
+    let (files, dirs) = list_children(dir)?;
     for (name, st) in files {
-        let child = path.join(&name);
-        let mut node = node_from_stat(name.clone(), child, &st)?;
-        match node.kind {
-            NodeKind::Symlink => {
-                node.link =
-                    Some(rustix::fs::readlinkat(dir, name.as_slice(), Vec::new())?.into_bytes());
-            }
-            NodeKind::File => {
-                // A stat cache that vouches for the file (same inode, size,
-                // mtime and ctime) vouches for its content and xattrs.
-                let cached = if opts.digests {
-                    opts.cache
-                        .and_then(|c| c.lookup(&node.path.to_bytes(), &st))
-                } else {
-                    None
-                };
-                if let Some(c) = cached {
-                    node.sha256 = Some(c.sha256);
-                    node.xattrs = c.xattrs.clone();
-                } else {
-                    node.xattrs = read_xattrs(dir, &name)?;
-                    if opts.digests && opts.digest_only.is_none_or(|f| f(&node.path)) {
-                        let known = opts
-                            .known
-                            .and_then(|k| k.get(&node.ino))
-                            .filter(|(size, _)| *size == node.size)
-                            .map(|(_, d)| *d);
-                        node.sha256 = Some(match known {
-                            Some(digest) => digest,
-                            None => hash_file(dir, &name, node.mode, opts.rootless)?,
-                        });
-                    }
-                }
-            }
-            _ => {}
-        }
-        visit(Event::Leaf(node))?;
+        visit(Event::Leaf(leaf(dir, path, name, &st, opts)?))?;
     }
     for (name, st) in dirs {
-        let child_path = path.join(&name);
-        let mut node = node_from_stat(name.clone(), child_path.clone(), &st)?;
-        node.xattrs = read_xattrs(dir, &name)?;
-        let mode = node.mode;
-        visit(Event::Enter(node))?;
-        let (child, opened_up) = open_child_dir(dir, &name, mode, opts.rootless)?;
-        let result = walk_dir(child.as_fd(), &child_path, opts, visit);
-        if opened_up {
-            rustix::fs::chmodat(
-                dir,
-                name.as_slice(),
-                Mode::from_raw_mode(mode),
-                AtFlags::empty(),
-            )?;
-        }
-        result?;
-        visit(Event::Leave)?;
+        subtree(dir, path, name, &st, opts, visit)?;
     }
+    Ok(())
+}
+
+/// The node of a non-directory.
+fn leaf(
+    dir: BorrowedFd<'_>,
+    path: &RelPath,
+    name: Vec<u8>,
+    st: &rustix::fs::Stat,
+    opts: &WalkOptions<'_>,
+) -> io::Result<Node> {
+    let st = *st;
+    let child = path.join(&name);
+    let mut node = node_from_stat(name.clone(), child, &st)?;
+    match node.kind {
+        NodeKind::Symlink => {
+            node.link =
+                Some(rustix::fs::readlinkat(dir, name.as_slice(), Vec::new())?.into_bytes());
+        }
+        NodeKind::File => {
+            // A stat cache that vouches for the file (same inode, size,
+            // mtime and ctime) vouches for its content and xattrs.
+            let cached = if opts.digests {
+                opts.cache
+                    .and_then(|c| c.lookup(&node.path.to_bytes(), &st))
+            } else {
+                None
+            };
+            if let Some(c) = cached {
+                node.sha256 = Some(c.sha256);
+                node.xattrs = c.xattrs.clone();
+            } else {
+                node.xattrs = read_xattrs(dir, &name)?;
+                if opts.digests && opts.digest_only.is_none_or(|f| f(&node.path)) {
+                    let known = opts
+                        .known
+                        .and_then(|k| k.get(&node.ino))
+                        .filter(|(size, _)| *size == node.size)
+                        .map(|(_, d)| *d);
+                    node.sha256 = Some(match known {
+                        Some(digest) => digest,
+                        None => hash_file(dir, &name, node.mode, opts.rootless)?,
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(node)
+}
+
+/// A directory: `Enter`, its contents, `Leave`.
+fn subtree(
+    dir: BorrowedFd<'_>,
+    path: &RelPath,
+    name: Vec<u8>,
+    st: &rustix::fs::Stat,
+    opts: &WalkOptions<'_>,
+    visit: &mut dyn FnMut(Event) -> io::Result<()>,
+) -> io::Result<()> {
+    let st = *st;
+    let child_path = path.join(&name);
+    let mut node = node_from_stat(name.clone(), child_path.clone(), &st)?;
+    node.xattrs = read_xattrs(dir, &name)?;
+    let mode = node.mode;
+    visit(Event::Enter(node))?;
+    let (child, opened_up) = open_child_dir(dir, &name, mode, opts.rootless)?;
+    let result = walk_dir(child.as_fd(), &child_path, opts, visit);
+    if opened_up {
+        rustix::fs::chmodat(
+            dir,
+            name.as_slice(),
+            Mode::from_raw_mode(mode),
+            AtFlags::empty(),
+        )?;
+    }
+    result?;
+    visit(Event::Leave)?;
     Ok(())
 }
 
