@@ -5,6 +5,7 @@
 mod argv;
 mod common;
 mod config;
+mod docs;
 mod gc;
 mod init;
 mod insert;
@@ -115,6 +116,9 @@ enum Command {
         override_usage = "umoci raw command [command options] [arguments...]"
     )]
     Raw(raw::RawArgs),
+    /// generates man pages and shell completions
+    #[command(hide = true, name = "generate-docs")]
+    GenerateDocs(docs::DocsArgs),
 }
 
 fn version_text() -> String {
@@ -203,6 +207,7 @@ fn run(args: Vec<OsString>) -> Result<()> {
         Command::Config(a) => config::run(a),
         Command::Unpack(a) => unpack::run(a),
         Command::Raw(a) => raw::run(a),
+        Command::GenerateDocs(a) => docs::run(a),
         Command::Repack(a) => repack::run(a),
         Command::Insert(a) => insert::run(a),
     }
