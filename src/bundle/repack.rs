@@ -28,6 +28,8 @@ pub struct RepackOptions {
     pub refresh_bundle: bool,
     /// `--history.*`, `--no-history`.
     pub history: HistoryOptions,
+    /// Counters to report progress through.
+    pub progress: Option<std::sync::Arc<crate::layer::Progress>>,
 }
 
 /// Why a repack failed.
@@ -101,7 +103,11 @@ pub fn repack(
         clamp_mtime: source_date_epoch()
             .map_err(ImageError::from)?
             .map(|t| t.unix_seconds()),
+        progress: opts.progress.clone(),
     };
+    if let Some(p) = &opts.progress {
+        p.start_layer(1, 1);
+    }
     let root = Root::open(&rootfs)
         .map_err(|e| RepackError::Other(format!("open {}: {e}", rootfs.display())))?;
     log::info!("generating layer with {} changes", changes.len());

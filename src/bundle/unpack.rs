@@ -26,6 +26,8 @@ pub struct UnpackOptions {
     pub map: MapOptions,
     /// `--keep-dirlinks`.
     pub keep_dirlinks: bool,
+    /// Counters to report progress through.
+    pub progress: Option<std::sync::Arc<crate::layer::Progress>>,
 }
 
 /// Why an unpack failed.
@@ -137,14 +139,20 @@ fn extract_layers(
         ExtractOptions {
             map: map.clone(),
             keep_dirlinks: opts.keep_dirlinks,
+            progress: opts.progress.clone(),
         },
     );
-    for (layer, diff_id) in source
+    let total = source.manifest.layers.len();
+    for (n, (layer, diff_id)) in source
         .manifest
         .layers
         .iter()
         .zip(&source.config.rootfs.diff_ids)
+        .enumerate()
     {
+        if let Some(p) = &opts.progress {
+            p.start_layer(n + 1, total);
+        }
         let layer_err = |source: LayerError| UnpackError::Layer {
             digest: layer.digest.to_string(),
             source,

@@ -55,6 +55,7 @@ pub fn run(args: InsertArgs) -> Result<()> {
     let gen = GenerateOptions {
         map: map.clone(),
         clamp_mtime: source_date_epoch()?.map(|t| t.unix_seconds()),
+        progress: None,
     };
 
     let layout = Layout::open(&image.layout)?;

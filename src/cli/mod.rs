@@ -12,6 +12,7 @@ mod insert;
 pub mod logger;
 mod ls;
 mod new;
+mod progress;
 mod raw;
 mod repack;
 mod stat;

@@ -105,9 +105,11 @@ pub fn run(args: RawArgs) -> Result<()> {
 
 fn run_unpack(args: RawUnpackArgs) -> Result<()> {
     let rootfs = positionals(&args.args, &["<rootfs>"])?[0].clone();
+    let ticker = super::progress::Ticker::start("unpack");
     let opts = UnpackOptions {
         map: args.idmap.get()?,
         keep_dirlinks: args.keep_dirlinks,
+        progress: ticker.counters.clone(),
     };
     let (layout, source) = args.image.open()?;
     unpack_rootfs(&layout, &source, Path::new(&rootfs), &opts).context("unpack rootfs")?;

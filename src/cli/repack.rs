@@ -36,6 +36,7 @@ pub struct RepackArgs {
 pub fn run(args: RepackArgs) -> Result<()> {
     let bundle = positionals(&args.args, &["<bundle>"])?[0].clone();
     let image = args.image.get()?;
+    let ticker = super::progress::Ticker::start("repack");
     let opts = RepackOptions {
         compress: args.compress.get()?,
         mask_paths: args
@@ -46,6 +47,7 @@ pub fn run(args: RepackArgs) -> Result<()> {
         mask_volumes: !args.no_mask_volumes,
         refresh_bundle: args.refresh_bundle,
         history: args.history.options()?,
+        progress: ticker.counters.clone(),
     };
     let layout = Layout::open(&image.layout)?;
     repack(&layout, &image.tag, Path::new(&bundle), &opts).context("repack bundle")?;

@@ -25,9 +25,11 @@ pub struct UnpackArgs {
 /// Runs `unpack`.
 pub fn run(args: UnpackArgs) -> Result<()> {
     let bundle = positionals(&args.args, &["<bundle>"])?[0].clone();
+    let ticker = super::progress::Ticker::start("unpack");
     let opts = UnpackOptions {
         map: args.idmap.get()?,
         keep_dirlinks: args.keep_dirlinks,
+        progress: ticker.counters.clone(),
     };
     let (layout, source) = args.image.open()?;
     unpack_bundle(&layout, &source, Path::new(&bundle), &opts).context("create runtime bundle")?;

@@ -70,6 +70,8 @@ pub struct ExtractOptions {
     /// Write through an existing symlink-to-directory when a layer has a
     /// directory at that path (`--keep-dirlinks`).
     pub keep_dirlinks: bool,
+    /// Counters to bump per entry, if someone is watching.
+    pub progress: Option<std::sync::Arc<super::Progress>>,
 }
 
 /// Content digests of the regular files written, by inode number, with
@@ -121,6 +123,9 @@ impl<'r> Extractor<'r> {
             let mut entry = entry.map_err(LayerError::Read)?;
             let meta = Entry::from_tar(&mut entry)?;
             self.apply_entry(&meta, &mut entry)?;
+            if let Some(progress) = &self.opts.progress {
+                progress.entry(meta.size);
+            }
         }
         self.finish_layer()
     }

@@ -29,6 +29,8 @@ pub struct GenerateOptions {
     pub map: MapOptions,
     /// `SOURCE_DATE_EPOCH`: newer mtimes are clamped to it.
     pub clamp_mtime: Option<i64>,
+    /// Counters to bump per entry, if someone is watching.
+    pub progress: Option<std::sync::Arc<super::Progress>>,
 }
 
 /// A layer tar being written.
@@ -74,6 +76,13 @@ impl<W: Write> LayerTar<W> {
         }
         .map_err(|e| LayerError::io(tar_name, "lstat", e))?;
         let ftype = FileType::from_raw_mode(st.st_mode);
+        if let Some(progress) = &self.opts.progress {
+            progress.entry(if ftype == FileType::RegularFile {
+                st.st_size as u64
+            } else {
+                0
+            });
+        }
 
         let mut xattrs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         let mut owner_from_xattr = None;

@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod generate;
 mod pargzip;
+pub mod progress;
 pub mod stream;
 mod whiteout;
 
@@ -24,4 +25,5 @@ pub use entry::{Entry, EntryKind};
 pub use error::LayerError;
 pub use extract::{ExtractOptions, Extractor, FileHashes, MapOptions};
 pub use generate::{GenerateOptions, LayerTar};
+pub use progress::Progress;
 pub use stream::LayerStream;
