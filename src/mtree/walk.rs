@@ -199,7 +199,7 @@ pub fn walk(
         for _ in 0..WALKERS {
             let tx = tx.clone();
             let (next, dirs, root_path, dir) = (&next, &dirs, &root_path, dir.as_fd());
-            scope.spawn(move || loop {
+            let worker = move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some((name, st)) = dirs.get(i) else { break };
                 let mut events = Vec::new();
@@ -210,7 +210,11 @@ pub fn walk(
                 if tx.send((i, result.map(|()| events))).is_err() {
                     break;
                 }
-            });
+            };
+            // Subtrees recurse once per level; give deep trees room.
+            std::thread::Builder::new()
+                .stack_size(WALK_STACK)
+                .spawn_scoped(scope, worker)?;
         }
         drop(tx);
         let mut ready = BTreeMap::new();
@@ -231,6 +235,9 @@ pub fn walk(
 
 /// Threads reading subtrees in parallel.
 const WALKERS: usize = 2;
+/// Stack for a walker thread: deep enough for any path the kernel accepts
+/// (4096 bytes, so at most 2048 levels), as the main thread's 8 MiB is.
+const WALK_STACK: usize = 64 << 20;
 
 type Child = (Vec<u8>, rustix::fs::Stat);
 

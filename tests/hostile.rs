@@ -1,0 +1,224 @@
+//! Hostile and broken images: each ends in a clear error or a neutralised
+//! entry, with bounded memory, and nothing outside the bundle touched.
+
+mod common;
+
+use std::path::Path;
+
+use common::layers::{add_layer, new_image, LayerBuilder};
+use common::*;
+
+/// Runs our unpack under `/usr/bin/time` and returns (run, peak RSS in KiB).
+fn unpack_measured(layout: &Path, tag: &str, bundle: &Path) -> (Run, u64) {
+    let report = bundle.with_extension("time");
+    let out = run(
+        "/usr/bin/time",
+        &[
+            "-o",
+            s(&report),
+            "-f",
+            "%M",
+            umoci_bin(),
+            "unpack",
+            "--image",
+            &image_arg(layout, tag),
+            s(bundle),
+        ],
+    );
+    let rss = std::fs::read_to_string(&report)
+        .unwrap_or_default()
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or("0")
+        .parse()
+        .unwrap_or(0);
+    (out, rss)
+}
+
+#[test]
+fn deep_directory_chains_unpack_validate_and_repack() {
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    let mut b = LayerBuilder::new();
+    let mut path = String::new();
+    for _ in 0..1500 {
+        path.push_str("d/");
+        b.long_file(&format!("{path}f"), b"x");
+    }
+    add_layer(&layout, "latest", &b.finish(), "gzip");
+    let bundle = dir.path().join("bundle");
+    umoci(&[
+        "unpack",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&bundle),
+    ])
+    .ok();
+    assert!(bundle.join("rootfs").join(&path).join("f").is_file());
+    umoci(&[
+        "raw",
+        "mtree-validate",
+        "--umoci-keywords",
+        "-f",
+        s(&mtree_of(&bundle)),
+        "-p",
+        s(&bundle.join("rootfs")),
+    ])
+    .ok();
+    std::fs::write(bundle.join("rootfs").join(&path).join("g"), b"y").unwrap();
+    umoci(&[
+        "repack",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&bundle),
+    ])
+    .ok();
+}
+
+#[test]
+fn paths_longer_than_the_kernel_allows_are_a_clear_error() {
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    let long = format!("{}/file", "a".repeat(250));
+    let deep: String = (0..40)
+        .map(|_| format!("{}/", "n".repeat(200)))
+        .collect::<String>()
+        + "f";
+    assert!(deep.len() > 4096);
+    let tar = LayerBuilder::new()
+        .long_file(&long, b"ok")
+        .long_file(&deep, b"too deep")
+        .finish();
+    add_layer(&layout, "latest", &tar, "gzip");
+    let bundle = dir.path().join("bundle");
+    let line = umoci(&[
+        "unpack",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&bundle),
+    ])
+    .fails_with("nnnn");
+    assert!(line.to_lowercase().contains("too long"), "{line}");
+    assert!(!bundle.join("rootfs").exists());
+}
+
+#[test]
+fn a_compression_bomb_streams_in_bounded_memory() {
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    // 128 MiB of zeros: ~130 KiB compressed.
+    let zeros = vec![0u8; 128 << 20];
+    let tar = LayerBuilder::new()
+        .file("zeros", &zeros, 0o644, 0, 0)
+        .finish();
+    drop(zeros);
+    add_layer(&layout, "latest", &tar, "gzip");
+    drop(tar);
+    let bundle = dir.path().join("bundle");
+    let (out, rss) = unpack_measured(&layout, "latest", &bundle);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(
+        std::fs::metadata(bundle.join("rootfs/zeros"))
+            .unwrap()
+            .len(),
+        128 << 20
+    );
+    assert!(rss > 0 && rss < 64 * 1024, "peak RSS {rss} KiB");
+}
+
+#[test]
+fn many_tiny_entries_stay_within_memory_bounds() {
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    let mut b = LayerBuilder::new();
+    for d in 0..40 {
+        b.dir(&format!("d{d}"), 0o755, 0, 0);
+        for f in 0..500 {
+            b.file(&format!("d{d}/f{f}"), b"", 0o644, 0, 0);
+        }
+    }
+    add_layer(&layout, "latest", &b.finish(), "zstd");
+    let bundle = dir.path().join("bundle");
+    let (out, rss) = unpack_measured(&layout, "latest", &bundle);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(rss < 64 * 1024, "peak RSS {rss} KiB for 20k entries");
+}
+
+#[test]
+fn truncated_and_corrupt_streams_fail_and_name_the_layer() {
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    let tar = LayerBuilder::new()
+        .file("f", &vec![7u8; 100_000], 0o644, 0, 0)
+        .finish();
+    add_layer(&layout, "latest", &tar, "gzip");
+    let stat = stat_json(&layout, "latest");
+    let layer = stat["manifest"]["blob"]["layers"][0].clone();
+    let digest = layer["digest"].as_str().unwrap().to_owned();
+    let blob = layout
+        .join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"));
+
+    // A truncated blob is caught by its size before anything is written.
+    let truncated = dir.path().join("truncated");
+    copy_tree(&layout, &truncated);
+    let tblob = truncated
+        .join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"));
+    let bytes = std::fs::read(&blob).unwrap();
+    std::fs::write(&tblob, &bytes[..bytes.len() / 2]).unwrap();
+    umoci(&[
+        "unpack",
+        "--image",
+        &image_arg(&truncated, "latest"),
+        s(&dir.path().join("b1")),
+    ])
+    .fails_with(&digest);
+
+    // Garbage of the right size fails the digest (or the decompressor).
+    let garbage = dir.path().join("garbage");
+    copy_tree(&layout, &garbage);
+    let gblob = garbage
+        .join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"));
+    std::fs::write(&gblob, vec![0x55u8; bytes.len()]).unwrap();
+    let run = umoci(&[
+        "unpack",
+        "--image",
+        &image_arg(&garbage, "latest"),
+        s(&dir.path().join("b2")),
+    ]);
+    assert_eq!(run.status, 1);
+    assert!(run.stderr.contains(&digest), "{}", run.stderr);
+    assert!(!dir.path().join("b2/rootfs").exists());
+}
+
+#[test]
+fn whiteouts_and_links_aimed_outside_do_nothing_outside() {
+    let dir = tempdir();
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("victim"), b"keep me").unwrap();
+    let before = snapshot(&outside);
+    let layout = new_image(dir.path(), "img", "latest");
+    let rel = "../../../../../../../..".to_owned() + &outside.display().to_string();
+    let tar = LayerBuilder::new()
+        .symlink("out", &rel)
+        .symlink("abs", &outside.display().to_string())
+        .whiteout("out/.wh.victim")
+        .whiteout("abs/.wh.victim")
+        .whiteout("../.wh.outside")
+        .whiteout("abs/.wh..wh..opq")
+        .finish();
+    add_layer(&layout, "latest", &tar, "gzip");
+    let bundle = dir.path().join("bundle");
+    umoci(&[
+        "unpack",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&bundle),
+    ])
+    .ok();
+    assert_eq!(snapshot(&outside), before);
+}
