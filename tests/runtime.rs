@@ -331,3 +331,54 @@ fn runc_sees_a_repacked_change() {
     let stdout = runc_run(&fresh, dir.path(), "repacked");
     assert_eq!(stdout, "repacked-change\n");
 }
+
+#[test]
+fn rootless_runc_runs_a_rootless_bundle() {
+    if !have_tool("runc") {
+        return;
+    }
+    let Some(_) = test_user() else { return };
+    let dir = tempdir();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let layout = busybox_image(&work);
+    run("chown", &["-R", &format!("{TEST_USER}:"), s(&work)]).ok();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let bundle = work.join("bundle");
+    let out = as_user(&[
+        umoci_bin(),
+        "unpack",
+        "--rootless",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&bundle),
+    ]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    no_terminal(&bundle);
+    run(
+        "chown",
+        &[&format!("{TEST_USER}:"), s(&bundle.join("config.json"))],
+    )
+    .ok();
+    let state = work.join("runc-state");
+    let id = format!("umoci-rootless-{}", std::process::id());
+    let out = as_user(&[
+        "runc",
+        "--root",
+        s(&state),
+        "run",
+        "--bundle",
+        s(&bundle),
+        &id,
+    ]);
+    // The process runs as the container's root, which is our user outside.
+    assert_eq!(out.status, 0, "rootless runc failed: {}", out.stderr);
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        ["hello-from-runc", "0"]
+    );
+}

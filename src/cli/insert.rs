@@ -52,11 +52,15 @@ pub fn run(args: InsertArgs) -> Result<()> {
     let history = args.history.options()?;
     let target_path = RelPath::clean(target.as_bytes());
     let target_name = target_path.to_bytes();
+    let ticker = super::progress::Ticker::start("insert");
     let gen = GenerateOptions {
         map: map.clone(),
         clamp_mtime: source_date_epoch()?.map(|t| t.unix_seconds()),
-        progress: None,
+        progress: ticker.counters.clone(),
     };
+    if let Some(p) = &ticker.counters {
+        p.start_layer(1, 1);
+    }
 
     let layout = Layout::open(&image.layout)?;
     let index_now = layout.read_index()?;
