@@ -18,3 +18,9 @@ fn raise_open_file_limit() {
         let _ = setrlimit(Resource::Nofile, limit);
     }
 }
+
+/// mimalloc keeps freed memory for reuse instead of returning (and then
+/// faulting in again) pages: a walk of a large tree allocates and frees
+/// small buffers for every entry.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
