@@ -13,6 +13,7 @@
 //! - [`layout`]: the image-layout directory: verified blob store, tags in
 //!   `index.json`, locking and garbage collection.
 //! - [`fs`]: file-system operations confined to a root; id mappings.
+//! - [`progress`]: counters long operations bump for a front end to show.
 //! - [`spec`]: the OCI data model (digests, descriptors, manifests, configs).
 
 pub mod bundle;
@@ -21,5 +22,6 @@ pub mod image;
 pub mod layer;
 pub mod layout;
 pub mod mtree;
+pub mod progress;
 pub mod runtime;
 pub mod spec;

@@ -19,7 +19,9 @@ pub struct GcArgs {
 pub fn run(args: GcArgs) -> Result<()> {
     positionals(&args.args, &[])?;
     let layout = Layout::open_with(&args.layout.get()?, LockMode::Exclusive)?;
-    let report = gc::collect(&layout)?;
+    let ticker = super::progress::Ticker::start("gc");
+    let report = gc::collect_with_progress(&layout, ticker.counters.as_deref())?;
+    drop(ticker);
     for (digest, size) in &report.removed {
         log::info!("gc: removed unreferenced blob {digest} ({size} bytes)");
     }

@@ -38,19 +38,22 @@ impl Ticker {
             while !s.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(200));
                 let (layer, layers, entries, bytes) = c.read();
-                if layer == 0 {
-                    continue;
-                }
                 if layer != layer_seen {
                     layer_seen = layer;
                     since = Instant::now();
                 }
                 let secs = since.elapsed().as_secs_f64().max(0.001);
-                let line = format!(
-                    "{what} layer {layer}/{layers}: {entries} entries, {} ({}/s)",
-                    human(bytes as f64),
-                    human(bytes as f64 / secs)
-                );
+                let rate = human(bytes as f64 / secs);
+                let line = if layers > 0 {
+                    format!(
+                        "{what} layer {layer}/{layers}: {entries} entries, {} ({rate}/s)",
+                        human(bytes as f64)
+                    )
+                } else if entries > 0 {
+                    format!("{what}: {entries} blobs removed, {}", human(bytes as f64))
+                } else {
+                    continue;
+                };
                 let _ = write!(std::io::stderr(), "\r\x1b[K{line}");
             }
             let _ = write!(std::io::stderr(), "\r\x1b[K");

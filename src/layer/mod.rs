@@ -14,10 +14,10 @@ pub mod error;
 pub mod extract;
 pub mod generate;
 mod pargzip;
-pub mod progress;
 pub mod stream;
 mod whiteout;
 
+pub use crate::progress::Progress;
 pub use blob::{store_layer, CompressChoice, LayerBlobError};
 pub use compress::compress_layer;
 pub use compression::Compression;
@@ -25,5 +25,4 @@ pub use entry::{Entry, EntryKind};
 pub use error::LayerError;
 pub use extract::{ExtractOptions, Extractor, FileHashes, MapOptions};
 pub use generate::{GenerateOptions, LayerTar};
-pub use progress::Progress;
 pub use stream::LayerStream;

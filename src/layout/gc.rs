@@ -25,6 +25,14 @@ pub struct GcReport {
 /// lock held exclusively (so no other process is between writing a blob and
 /// tagging it).
 pub fn collect(layout: &Layout) -> Result<GcReport> {
+    collect_with_progress(layout, None)
+}
+
+/// [`collect`], counting each blob removed (and its size) in `progress`.
+pub fn collect_with_progress(
+    layout: &Layout,
+    progress: Option<&crate::progress::Progress>,
+) -> Result<GcReport> {
     let index = layout.read_index()?;
     for root in &index.manifests {
         log::debug!("gc: marking from root {}", root.digest);
@@ -58,6 +66,9 @@ pub fn collect(layout: &Layout) -> Result<GcReport> {
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
             std::fs::remove_file(entry.path()).map_err(|e| LayoutError::io(entry.path(), e))?;
             log::debug!("garbage collecting blob: {digest}");
+            if let Some(p) = progress {
+                p.entry(size);
+            }
             report.removed.push((digest, size));
             removed_any = true;
         }

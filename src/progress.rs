@@ -1,4 +1,4 @@
-//! Counters a long layer operation bumps as it goes, for a front end to
+//! Counters a long operation (a layer unpacked or generated, a gc) bumps as it goes, for a front end to
 //! show progress from another thread. Plain atomics: the library decides
 //! nothing about terminals.
 
