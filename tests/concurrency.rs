@@ -125,3 +125,75 @@ fn gc_running_beside_edits_keeps_every_tag_whole() {
         );
     }
 }
+
+#[test]
+fn repacks_configs_tags_and_gc_at_once_keep_every_tag_whole() {
+    use common::layers::{add_layer, new_image, LayerBuilder};
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    add_layer(
+        &layout,
+        "latest",
+        &LayerBuilder::new()
+            .file("base", b"base", 0o644, 0, 0)
+            .finish(),
+        "gzip",
+    );
+    let mut bundles = Vec::new();
+    for i in 0..4 {
+        let bundle = dir.path().join(format!("bundle{i}"));
+        umoci(&[
+            "unpack",
+            "--image",
+            &image_arg(&layout, "latest"),
+            s(&bundle),
+        ])
+        .ok();
+        std::fs::write(
+            bundle.join(format!("rootfs/from-{i}")),
+            vec![i as u8; 100_000],
+        )
+        .unwrap();
+        bundles.push(bundle);
+    }
+    let img = image_arg(&layout, "latest");
+    let mut children = Vec::new();
+    for (i, bundle) in bundles.iter().enumerate() {
+        children.push(spawn(&[
+            "repack".into(),
+            "--image".into(),
+            image_arg(&layout, &format!("r{i}")),
+            s(bundle).into(),
+        ]));
+        children.push(spawn(&[
+            "config".into(),
+            "--image".into(),
+            img.clone(),
+            "--tag".into(),
+            format!("c{i}"),
+            format!("--config.env=N={i}"),
+        ]));
+        children.push(spawn(&[
+            "tag".into(),
+            "--image".into(),
+            img.clone(),
+            format!("t{i}"),
+        ]));
+        children.push(spawn(&["gc".into(), "--layout".into(), s(&layout).into()]));
+    }
+    for child in children {
+        wait_ok(child);
+    }
+    for i in 0..4 {
+        for tag in [format!("r{i}"), format!("c{i}"), format!("t{i}")] {
+            let bundle = dir.path().join(format!("check-{tag}"));
+            umoci(&["unpack", "--image", &image_arg(&layout, &tag), s(&bundle)]).ok();
+            if tag.starts_with('r') {
+                assert!(
+                    bundle.join(format!("rootfs/from-{i}")).is_file(),
+                    "{tag} lost its change"
+                );
+            }
+        }
+    }
+}
