@@ -25,13 +25,28 @@ fn fuzz_targets_find_no_crash_in_bounded_runs() {
     let scratch = tempdir();
     let seeds = scratch.path().join("seeds-tar");
     run("python3", &[s(&repo.join("fuzz/make-seeds.py")), s(&seeds)]).ok();
-    let build = Command::new("cargo").args(["fuzz", "build", "-s", "none"]).current_dir(repo).output().unwrap();
-    assert!(build.status.success(), "cargo fuzz build: {}", String::from_utf8_lossy(&build.stderr));
+    let build = Command::new("cargo")
+        .args(["fuzz", "build", "-s", "none"])
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert!(
+        build.status.success(),
+        "cargo fuzz build: {}",
+        String::from_utf8_lossy(&build.stderr)
+    );
     for target in ["tar_extract", "mtree_parse", "json_load"] {
         let corpus = scratch.path().join(format!("corpus-{target}"));
         std::fs::create_dir_all(&corpus).unwrap();
         let regressions = repo.join("tests/fuzz-regressions").join(target);
-        let mut args = vec!["fuzz".to_owned(), "run".into(), "-s".into(), "none".into(), target.into(), s(&corpus).into()];
+        let mut args = vec![
+            "fuzz".to_owned(),
+            "run".into(),
+            "-s".into(),
+            "none".into(),
+            target.into(),
+            s(&corpus).into(),
+        ];
         if target == "tar_extract" {
             args.push(s(&seeds).into());
         }
@@ -44,9 +59,17 @@ fn fuzz_targets_find_no_crash_in_bounded_runs() {
             "-rss_limit_mb=1024".into(),
             format!("-artifact_prefix={}/", scratch.path().display()),
         ]);
-        let out = Command::new("cargo").args(&args).current_dir(repo).output().unwrap();
+        let out = Command::new("cargo")
+            .args(&args)
+            .current_dir(repo)
+            .output()
+            .unwrap();
         let log = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "fuzzing {target} found a crash (see the artifact under {}):\n{log}", scratch.path().display());
+        assert!(
+            out.status.success(),
+            "fuzzing {target} found a crash (see the artifact under {}):\n{log}",
+            scratch.path().display()
+        );
         assert!(log.contains("Done "), "{target} did not run: {log}");
     }
 }

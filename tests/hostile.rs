@@ -222,3 +222,69 @@ fn whiteouts_and_links_aimed_outside_do_nothing_outside() {
     .ok();
     assert_eq!(snapshot(&outside), before);
 }
+
+#[test]
+fn lying_descriptors_and_deep_index_chains_are_refused() {
+    let dir = tempdir();
+    let hello = copy_hello(dir.path(), "hello");
+    let before = snapshot(&hello);
+    // index.json claims a different manifest size.
+    let mut index = read_json(&hello.join("index.json"));
+    let size = index["manifests"][0]["size"].as_i64().unwrap();
+    for lie in [size - 1, size + 1, 1 << 40] {
+        index["manifests"][0]["size"] = serde_json::json!(lie);
+        std::fs::write(
+            hello.join("index.json"),
+            serde_json::to_vec(&index).unwrap(),
+        )
+        .unwrap();
+        let run = umoci(&[
+            "unpack",
+            "--image",
+            &image_arg(&hello, "latest"),
+            s(&dir.path().join("b")),
+        ]);
+        assert_eq!(run.status, 1, "size {lie} accepted");
+        assert!(!dir.path().join("b/rootfs").exists());
+    }
+    index["manifests"][0]["size"] = serde_json::json!(size);
+    std::fs::write(
+        hello.join("index.json"),
+        serde_json::to_vec(&index).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(snapshot(&hello).len(), before.len());
+
+    // A chain of 40 nested indexes above the manifest: bounded, clear error.
+    let chain = copy_hello(dir.path(), "chain");
+    let mut child = read_json(&chain.join("index.json"))["manifests"][0].clone();
+    child["annotations"] = serde_json::Value::Null;
+    let mut child =
+        serde_json::from_value::<serde_json::Map<String, serde_json::Value>>(child).unwrap();
+    child.remove("annotations");
+    for _ in 0..40 {
+        let blob = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [child]})).unwrap();
+        let digest = umoci::spec::Digest::sha256_of(&blob);
+        std::fs::write(chain.join("blobs/sha256").join(digest.hex()), &blob).unwrap();
+        child = serde_json::from_value(serde_json::json!({"mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest.to_string(), "size": blob.len()})).unwrap();
+    }
+    child.insert(
+        "annotations".into(),
+        serde_json::json!({"org.opencontainers.image.ref.name": "deep"}),
+    );
+    let top = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [child]});
+    std::fs::write(chain.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
+    let run = umoci(&["stat", "--image", &image_arg(&chain, "deep")]);
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.to_lowercase().contains("deep")
+            || run.stderr.contains("depth")
+            || run.stderr.contains("nest"),
+        "{}",
+        run.stderr
+    );
+    // gc refuses rather than guess what the chain keeps alive.
+    let kept = snapshot(&chain);
+    umoci(&["gc", "--layout", s(&chain)]).fails_with("nested too deeply");
+    assert_eq!(snapshot(&chain), kept);
+}
