@@ -11,7 +11,7 @@ use crate::layer::{store_layer, CompressChoice, GenerateOptions, LayerBlobError,
 use crate::layout::{index, Layout, LayoutError};
 use crate::mtree::diff::{diff, Change, ChangeKind};
 use crate::mtree::parse;
-use crate::mtree::stat_cache::StatCache;
+use crate::mtree::stat_cache::{StatCache, StatCacheWriter};
 use crate::spec::go_time::source_date_epoch;
 use crate::spec::Descriptor;
 
@@ -79,8 +79,17 @@ pub fn repack(
     let rootless = meta.map_options.rootless;
 
     log::info!("computing filesystem diff ...");
-    let tree_diff = diff(&rootfs, &manifest, Some(&cache), rootless)
-        .map_err(|e| RepackError::Other(format!("diff {}: {e}", rootfs.display())))?;
+    let mut new_cache = StatCacheWriter::create(&cache_path).map_err(|e| {
+        RepackError::Other(format!("create stat cache {}: {e}", cache_path.display()))
+    })?;
+    let tree_diff = diff(
+        &rootfs,
+        &manifest,
+        Some(&cache),
+        Some(&mut new_cache),
+        rootless,
+    )
+    .map_err(|e| RepackError::Other(format!("diff {}: {e}", rootfs.display())))?;
     log::info!("... done");
     let mut masks = opts.mask_paths.clone();
     if opts.mask_volumes {
@@ -143,7 +152,7 @@ pub fn repack(
 
     if opts.refresh_bundle {
         refresh_bundle(layout, tag, bundle, &meta, &mtree_name)?;
-    } else if let Err(e) = tree_diff.cache.save(&cache_path) {
+    } else if let Err(e) = new_cache.finish() {
         // Only a speed-up for the next repack; the repack itself succeeded.
         log::warn!("could not update stat cache {}: {e}", cache_path.display());
     }

@@ -13,7 +13,7 @@ use crate::layer::{
     Compression, ExtractOptions, Extractor, FileHashes, LayerError, LayerStream, MapOptions,
 };
 use crate::layout::{Layout, LayoutError};
-use crate::mtree::stat_cache::StatCache;
+use crate::mtree::stat_cache::{StatCache, StatCacheWriter};
 use crate::mtree::walk::WalkOptions;
 use crate::mtree::write::{write_manifest, Header};
 use crate::mtree::UMOCI_KEYWORDS;
@@ -288,7 +288,8 @@ pub fn write_bundle_manifest(
         digest_only: None,
         rootless,
     };
-    let mut cache = StatCache::new();
+    let mut cache = StatCacheWriter::create(&bundle.join(StatCache::file_name(name)))
+        .map_err(|e| other("create stat cache", e))?;
     write_manifest(
         &tree,
         &header,
@@ -299,10 +300,8 @@ pub fn write_bundle_manifest(
     )
     .map_err(|e| other("generate mtree spec", e))?;
     out.flush().map_err(|e| other("write mtree", e))?;
-    // Written after every file, so the files' ctimes predate it.
-    cache
-        .save(&bundle.join(StatCache::file_name(name)))
-        .map_err(|e| other("write stat cache", e))?;
+    // Finished after every file, so the files' ctimes predate it.
+    cache.finish().map_err(|e| other("write stat cache", e))?;
     Ok(path)
 }
 

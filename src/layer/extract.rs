@@ -8,7 +8,7 @@
 //! disturbed are put back at the end of each layer. Regular files are
 //! hashed as they are written so the bundle's mtree needs no second read.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -91,7 +91,7 @@ pub struct Extractor<'r> {
     root: &'r Root,
     opts: ExtractOptions,
     can_mknod: bool,
-    upper: HashSet<RelPath>,
+    upper: whiteout::UpperPaths,
     dir_times: HashMap<RelPath, (Time, Time)>,
     deferred_modes: BTreeMap<RelPath, u32>,
     hashes: FileHashes,
@@ -107,7 +107,7 @@ impl<'r> Extractor<'r> {
             root,
             opts,
             can_mknod,
-            upper: HashSet::new(),
+            upper: whiteout::UpperPaths::default(),
             dir_times: HashMap::new(),
             deferred_modes: BTreeMap::new(),
             hashes: FileHashes::new(),
@@ -208,10 +208,7 @@ impl<'r> Extractor<'r> {
                 self.apply_metadata(Target::At(dir, name), meta, false, true)?;
             }
         }
-        for ancestor in meta.path.ancestors() {
-            self.upper.insert(ancestor);
-        }
-        self.upper.insert(meta.path.clone());
+        self.upper.insert_with_ancestors(&meta.path);
         Ok(())
     }
 
@@ -229,7 +226,7 @@ impl<'r> Extractor<'r> {
             .map_err(|e| LayerError::io(&meta.raw_name, "open root", e))?;
         self.apply_metadata(Target::Fd(fd.as_fd()), meta, false, false)?;
         self.dir_times.insert(RelPath::root(), times_of(meta));
-        self.upper.insert(RelPath::root());
+        self.upper.insert_with_ancestors(&RelPath::root());
         Ok(())
     }
 

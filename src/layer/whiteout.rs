@@ -6,6 +6,7 @@
 //! them in the same layer.
 
 use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hasher};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
@@ -21,10 +22,46 @@ pub const PREFIX: &[u8] = b".wh.";
 /// The opaque-directory marker's file name.
 pub const OPAQUE: &[u8] = b".wh..wh..opq";
 
+/// The paths a layer has written so far, with their ancestors, kept as
+/// 64-bit hashes: a layer of millions of entries costs 16 bytes each, not
+/// a copy of every path.
+#[derive(Debug, Default)]
+pub struct UpperPaths {
+    keys: HashSet<u64>,
+}
+
+impl UpperPaths {
+    /// Records `path` and every ancestor of it.
+    pub fn insert_with_ancestors(&mut self, path: &RelPath) {
+        let mut h = DefaultHasher::new();
+        self.keys.insert(h.clone().finish());
+        for component in path.components() {
+            h.write(component);
+            h.write_u8(b'/');
+            self.keys.insert(h.clone().finish());
+        }
+    }
+
+    /// Whether `path` was recorded.
+    pub fn contains(&self, path: &RelPath) -> bool {
+        let mut h = DefaultHasher::new();
+        for component in path.components() {
+            h.write(component);
+            h.write_u8(b'/');
+        }
+        self.keys.contains(&h.finish())
+    }
+
+    /// Forgets everything (at the end of a layer).
+    pub fn clear(&mut self) {
+        self.keys.clear();
+    }
+}
+
 /// Removes `name` (or, when `None`, every child) in the directory `dir`
 /// at `dir_path`, sparing paths in `upper`.
 pub fn apply(
-    upper: &HashSet<RelPath>,
+    upper: &UpperPaths,
     dir: BorrowedFd<'_>,
     dir_path: &RelPath,
     name: Option<&[u8]>,
@@ -41,12 +78,7 @@ pub fn apply(
     }
 }
 
-fn prune(
-    upper: &HashSet<RelPath>,
-    dir: BorrowedFd<'_>,
-    name: &[u8],
-    path: &RelPath,
-) -> io::Result<()> {
+fn prune(upper: &UpperPaths, dir: BorrowedFd<'_>, name: &[u8], path: &RelPath) -> io::Result<()> {
     if !upper.contains(path) {
         return remove_all_at(dir, name);
     }

@@ -8,7 +8,7 @@ use std::io;
 use std::path::Path;
 
 use super::parse::Manifest;
-use super::stat_cache::StatCache;
+use super::stat_cache::{StatCache, StatCacheWriter};
 use super::validate::node_keywords;
 use super::walk::{walk, Event, NodeKind, WalkOptions};
 use super::UMOCI_KEYWORDS;
@@ -36,13 +36,11 @@ pub struct Change {
     pub is_dir: bool,
 }
 
-/// The result of a diff: the changes in path order, and a refreshed stat
-/// cache holding every regular file's current digest.
+/// The result of a diff: the changes in path order. (A refreshed stat
+/// cache, if asked for, was written to the writer passed in.)
 pub struct TreeDiff {
     /// Changes, sorted by path.
     pub changes: Vec<Change>,
-    /// A cache for the tree as it is now.
-    pub cache: StatCache,
 }
 
 /// Compares the tree at `root` with `manifest`.
@@ -50,6 +48,7 @@ pub fn diff(
     root: &Path,
     manifest: &Manifest,
     cache: Option<&StatCache>,
+    mut new_cache: Option<&mut StatCacheWriter>,
     rootless: bool,
 ) -> io::Result<TreeDiff> {
     let keywords: Vec<String> = UMOCI_KEYWORDS.iter().map(|s| s.to_string()).collect();
@@ -73,7 +72,6 @@ pub fn diff(
         rootless,
     };
     let mut changes = Vec::new();
-    let mut new_cache = StatCache::new();
     walk(root, &opts, &mut |event| {
         let node = match event {
             Event::Enter(n) | Event::Leaf(n) => n,
@@ -81,8 +79,8 @@ pub fn diff(
         };
         let key = node.path.to_bytes();
         if node.kind == NodeKind::File {
-            if let Some(stat) = node.cached_stat() {
-                new_cache.insert(key.clone(), stat);
+            if let (Some(writer), Some(stat)) = (new_cache.as_deref_mut(), node.cached_stat()) {
+                writer.add(&key, &stat)?;
             }
         }
         let is_dir = node.kind == NodeKind::Dir;
@@ -110,10 +108,7 @@ pub fn diff(
         });
     }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(TreeDiff {
-        changes,
-        cache: new_cache,
-    })
+    Ok(TreeDiff { changes })
 }
 
 /// Whether recorded and current keywords disagree on anything umoci tracks.

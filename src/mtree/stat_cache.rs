@@ -123,32 +123,60 @@ impl StatCache {
 
     /// Writes the cache atomically.
     pub fn save(&self, path: &Path) -> io::Result<()> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        {
-            let mut out = io::BufWriter::new(tmp.as_file_mut());
-            writeln!(out, "{MAGIC}")?;
-            let mut paths: Vec<&Vec<u8>> = self.entries.keys().collect();
-            paths.sort();
-            for p in paths {
-                let c = &self.entries[p];
-                writeln!(
-                    out,
-                    "{} {}.{} {}.{} {} - {} {} {}",
-                    c.ino,
-                    c.ctime.0,
-                    c.ctime.1,
-                    c.mtime.0,
-                    c.mtime.1,
-                    c.size,
-                    hex::encode(c.sha256),
-                    encode_xattrs(&c.xattrs),
-                    vis(p)
-                )?;
-            }
-            out.flush()?;
+        let mut writer = StatCacheWriter::create(path)?;
+        let mut paths: Vec<&Vec<u8>> = self.entries.keys().collect();
+        paths.sort();
+        for p in paths {
+            writer.add(p, &self.entries[p])?;
         }
-        tmp.persist(path).map_err(|e| e.error)?;
+        writer.finish()
+    }
+}
+
+/// Writes a cache file entry by entry, so a tree of any size never has to
+/// be held in memory; the file appears (atomically) at [`finish`](Self::finish).
+pub struct StatCacheWriter {
+    out: io::BufWriter<tempfile::NamedTempFile>,
+    path: std::path::PathBuf,
+}
+
+impl StatCacheWriter {
+    /// Starts a cache that will replace `path`.
+    pub fn create(path: &Path) -> io::Result<Self> {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut out = io::BufWriter::new(tempfile::NamedTempFile::new_in(dir)?);
+        writeln!(out, "{MAGIC}")?;
+        Ok(StatCacheWriter {
+            out,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Records one file.
+    pub fn add(&mut self, path: &[u8], c: &CachedStat) -> io::Result<()> {
+        writeln!(
+            self.out,
+            "{} {}.{} {}.{} {} - {} {} {}",
+            c.ino,
+            c.ctime.0,
+            c.ctime.1,
+            c.mtime.0,
+            c.mtime.1,
+            c.size,
+            hex::encode(c.sha256),
+            encode_xattrs(&c.xattrs),
+            vis(path)
+        )
+    }
+
+    /// Puts the cache in place. Its mtime, taken now, is what later
+    /// lookups compare ctimes against.
+    pub fn finish(self) -> io::Result<()> {
+        let tmp = self.out.into_inner().map_err(|e| e.into_error())?;
+        tmp.persist(&self.path).map_err(|e| e.error)?;
         Ok(())
     }
 }

@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::stat_cache::StatCache;
+use super::stat_cache::StatCacheWriter;
 use super::vis::vis;
 use super::walk::{walk, Event, WalkOptions};
 
@@ -34,7 +34,7 @@ pub fn write_manifest(
     keywords: &[&str],
     opts: &WalkOptions<'_>,
     out: &mut dyn Write,
-    mut cache: Option<&mut StatCache>,
+    mut cache: Option<&mut StatCacheWriter>,
 ) -> io::Result<()> {
     writeln!(out, "#{:>16}{}", "user: ", header.user)?;
     writeln!(out, "#{:>16}{}", "machine: ", header.machine)?;
@@ -84,7 +84,7 @@ pub fn write_manifest(
             }
             Event::Leaf(node) => {
                 if let (Some(cache), Some(stat)) = (cache.as_deref_mut(), node.cached_stat()) {
-                    cache.insert(node.path.to_bytes(), stat);
+                    cache.add(&node.path.to_bytes(), &stat)?;
                 }
                 writeln!(
                     out,
