@@ -127,6 +127,28 @@ fn test_user() -> Option<(u32, u32)> {
     Some((uid, gid))
 }
 
+/// A busybox layout under `dir/work` owned by the test user, unpacked by
+/// that user with `--rootless` into `dir/work/bundle`.
+fn rootless_unpack(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let work = dir.join("work");
+    std::fs::create_dir(&work).unwrap();
+    let layout = busybox_image(&work);
+    run("chown", &["-R", &format!("{TEST_USER}:"), s(&work)]).ok();
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let bundle = work.join("bundle");
+    let image = image_arg(&layout, "latest");
+    let out = as_user(&[
+        umoci_bin(),
+        "unpack",
+        "--rootless",
+        "--image",
+        &image,
+        s(&bundle),
+    ]);
+    assert_eq!(out.status, 0, "rootless unpack failed: {}", out.stderr);
+    (layout, bundle)
+}
+
 fn as_user(args: &[&str]) -> Run {
     let mut full = vec!["-u", TEST_USER, "--"];
     full.extend_from_slice(args);
@@ -139,25 +161,7 @@ fn rootless_unpack_records_owners_and_validates() {
         return;
     };
     let dir = tempdir();
-    let work = dir.path().join("work");
-    std::fs::create_dir(&work).unwrap();
-    let layout = busybox_image(&work);
-    run("chown", &["-R", &format!("{TEST_USER}:"), s(&work)]).ok();
-    std::fs::set_permissions(
-        dir.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    let bundle = work.join("bundle");
-    let out = as_user(&[
-        umoci_bin(),
-        "unpack",
-        "--rootless",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&bundle),
-    ]);
-    assert_eq!(out.status, 0, "rootless unpack failed: {}", out.stderr);
+    let (_layout, bundle) = rootless_unpack(dir.path());
 
     let owned = bundle.join("rootfs/home/app/owned");
     let md = std::fs::symlink_metadata(&owned).unwrap();
@@ -209,26 +213,7 @@ fn rootless_unpack_records_owners_and_validates() {
 fn rootless_repack_restores_image_owners() {
     let Some(_) = test_user() else { return };
     let dir = tempdir();
-    let work = dir.path().join("work");
-    std::fs::create_dir(&work).unwrap();
-    let layout = busybox_image(&work);
-    run("chown", &["-R", &format!("{TEST_USER}:"), s(&work)]).ok();
-    std::fs::set_permissions(
-        dir.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    let bundle = work.join("bundle");
-    let image = image_arg(&layout, "latest");
-    let out = as_user(&[
-        umoci_bin(),
-        "unpack",
-        "--rootless",
-        "--image",
-        &image,
-        s(&bundle),
-    ]);
-    assert_eq!(out.status, 0, "{}", out.stderr);
+    let (layout, bundle) = rootless_unpack(dir.path());
     let edit = as_user(&[
         "sh",
         "-c",
@@ -339,32 +324,14 @@ fn rootless_runc_runs_a_rootless_bundle() {
     }
     let Some(_) = test_user() else { return };
     let dir = tempdir();
-    let work = dir.path().join("work");
-    std::fs::create_dir(&work).unwrap();
-    let layout = busybox_image(&work);
-    run("chown", &["-R", &format!("{TEST_USER}:"), s(&work)]).ok();
-    std::fs::set_permissions(
-        dir.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    let bundle = work.join("bundle");
-    let out = as_user(&[
-        umoci_bin(),
-        "unpack",
-        "--rootless",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&bundle),
-    ]);
-    assert_eq!(out.status, 0, "{}", out.stderr);
+    let (_layout, bundle) = rootless_unpack(dir.path());
     no_terminal(&bundle);
     run(
         "chown",
         &[&format!("{TEST_USER}:"), s(&bundle.join("config.json"))],
     )
     .ok();
-    let state = work.join("runc-state");
+    let state = dir.path().join("work/runc-state");
     let id = format!("umoci-rootless-{}", std::process::id());
     let out = as_user(&[
         "runc",

@@ -4,11 +4,11 @@
 use std::path::Path;
 
 use super::meta::{Meta, META_NAME};
-use super::unpack::{write_bundle_manifest, UnpackError};
+use super::unpack::{mtree_name, write_bundle_manifest, UnpackError};
 use crate::fs::{RelPath, Root};
-use crate::image::{add_layer, mutate, HistoryOptions, ImageError, ImageSource};
+use crate::image::{add_layer, HistoryOptions, ImageError, ImageSource};
 use crate::layer::{store_layer, CompressChoice, GenerateOptions, LayerBlobError, LayerTar};
-use crate::layout::{index, Layout, LayoutError};
+use crate::layout::{Layout, LayoutError};
 use crate::mtree::diff::{diff, Change, ChangeKind};
 use crate::mtree::parse;
 use crate::mtree::stat_cache::{StatCache, StatCacheWriter};
@@ -61,12 +61,7 @@ pub fn repack(
     opts: &RepackOptions,
 ) -> Result<Descriptor, RepackError> {
     let meta = Meta::read(bundle).map_err(RepackError::Other)?;
-    let mtree_name = meta
-        .from
-        .descriptor()
-        .digest
-        .to_string()
-        .replacen(':', "_", 1);
+    let mtree_name = mtree_name(meta.from.descriptor());
     let mtree_path = bundle.join(format!("{mtree_name}.mtree"));
     let text = std::fs::read_to_string(&mtree_path)
         .map_err(|e| RepackError::Other(format!("read mtree {}: {e}", mtree_path.display())))?;
@@ -136,18 +131,12 @@ pub fn repack(
 
     let author = source.config.author.clone();
     let history = opts.history.entry("umoci repack", &author, false)?;
-    let new_root = layout.update_index(|idx| -> Result<Descriptor, RepackError> {
-        let mut current = ImageSource::load(layout, meta.from.clone())?;
-        add_layer::append_layer(
-            &mut current,
-            layer.clone(),
-            diff_id.clone(),
-            history.clone(),
-        )?;
-        let new_root = mutate::commit(layout, &current)?;
-        index::set_ref(idx, tag, new_root.clone())?;
-        Ok(new_root)
-    })?;
+    let new_layer = add_layer::NewLayer {
+        descriptor: layer,
+        diff_id,
+        history,
+    };
+    let new_root = add_layer::commit_layers(layout, &meta.from, &[new_layer], tag)?;
     log::info!("created new tag for image manifest: {tag}");
 
     if opts.refresh_bundle {
@@ -170,7 +159,7 @@ fn refresh_bundle(
 ) -> Result<(), RepackError> {
     let idx = layout.read_index()?;
     let path = crate::image::source::resolve_manifest(layout, &idx, tag)?;
-    let new_name = path.descriptor().digest.to_string().replacen(':', "_", 1);
+    let new_name = mtree_name(path.descriptor());
     let new_meta = Meta {
         from: path,
         ..meta.clone()

@@ -231,7 +231,12 @@ pub fn unpack_bundle(
         &bundle.join("config.json"),
     )?;
     log::info!("computing filesystem manifest ...");
-    write_bundle_manifest(bundle, &mtree_name(source), &hashes, opts.map.rootless)?;
+    write_bundle_manifest(
+        bundle,
+        &mtree_name(source.path.descriptor()),
+        &hashes,
+        opts.map.rootless,
+    )?;
     log::info!("... done");
     let meta = Meta {
         version: META_VERSION.to_owned(),
@@ -245,14 +250,10 @@ pub fn unpack_bundle(
     Ok(())
 }
 
-/// `sha256_<hex>`: the manifest's digest with `:` replaced, as upstream names it.
-pub fn mtree_name(source: &ImageSource) -> String {
-    source
-        .path
-        .descriptor()
-        .digest
-        .to_string()
-        .replacen(':', "_", 1)
+/// `sha256_<hex>`: the manifest's digest with `:` replaced, as upstream
+/// names a bundle's mtree (and we its stat cache) after it.
+pub fn mtree_name(manifest: &crate::spec::Descriptor) -> String {
+    manifest.digest.to_string().replacen(':', "_", 1)
 }
 
 /// Writes `BUNDLE/<name>.mtree` for `BUNDLE/rootfs`.

@@ -7,9 +7,8 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use umoci::fs::{RelPath, Root};
-use umoci::image::{add_layer, mutate, ImageError, ImageSource};
+use umoci::image::add_layer;
 use umoci::layer::{store_layer, GenerateOptions, LayerBlobError, LayerTar};
-use umoci::layout::{index, Layout};
 use umoci::mtree::walk::{walk, Event, WalkOptions};
 use umoci::spec::go_time::source_date_epoch;
 
@@ -62,9 +61,7 @@ pub fn run(args: InsertArgs) -> Result<()> {
         p.start_layer(1, 1);
     }
 
-    let layout = Layout::open(&image.layout)?;
-    let index_now = layout.read_index()?;
-    let base = ImageSource::open(&layout, &index_now, &image.tag)?;
+    let (layout, base) = args.image.open()?;
     let compression = args
         .compress
         .get()?
@@ -125,13 +122,12 @@ pub fn run(args: InsertArgs) -> Result<()> {
 
     let author = base.config.author.clone();
     let entry = history.entry("umoci insert", &author, false)?;
-    layout.update_index(|idx| -> Result<(), ImageError> {
-        let mut current = ImageSource::load(&layout, base.path.clone())?;
-        add_layer::append_layer(&mut current, layer.clone(), diff_id.clone(), entry.clone())?;
-        let new_root = mutate::commit(&layout, &current)?;
-        index::set_ref(idx, &tag, new_root)?;
-        Ok(())
-    })?;
+    let new_layer = add_layer::NewLayer {
+        descriptor: layer,
+        diff_id,
+        history: entry,
+    };
+    add_layer::commit_layers(&layout, &base.path, &[new_layer], &tag)?;
     log::info!("created new tag for image manifest: {tag}");
     Ok(())
 }

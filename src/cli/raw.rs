@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use umoci::bundle::{unpack_rootfs, write_runtime_config, UnpackOptions};
-use umoci::image::ImageSource;
-use umoci::layout::Layout;
 use umoci::mtree::{parse, validate, UMOCI_KEYWORDS};
 
 use super::common::{positionals, CompressArgs, HistoryArgs, IdMapArgs, ImageArgs, TagArgs};
@@ -189,9 +187,8 @@ pub struct AddLayerArgs {
 }
 
 fn run_add_layer(args: AddLayerArgs) -> Result<()> {
-    use umoci::image::{add_layer, mutate, ImageError};
+    use umoci::image::add_layer;
     use umoci::layer::store_layer;
-    use umoci::layout::index;
 
     if args.args.is_empty() {
         bail!("invalid number of positional arguments: expected <new-layer.tar>...");
@@ -200,9 +197,7 @@ fn run_add_layer(args: AddLayerArgs) -> Result<()> {
     let tag = args.tag.or(&image.tag)?;
     let history = args.history.options()?;
     let choice = args.compress.get()?;
-    let layout = Layout::open(&image.layout)?;
-    let index_now = layout.read_index()?;
-    let base = ImageSource::open(&layout, &index_now, &image.tag)?;
+    let (layout, base) = args.image.open()?;
     let mut last_media_type = base.manifest.layers.last().map(|l| l.media_type.clone());
     let mut layers = Vec::new();
     for path in &args.args {
@@ -226,15 +221,16 @@ fn run_add_layer(args: AddLayerArgs) -> Result<()> {
         .iter()
         .map(|_| history.entry("umoci raw add-layer", &author, false))
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    layout.update_index(|idx| -> std::result::Result<(), ImageError> {
-        let mut current = ImageSource::load(&layout, base.path.clone())?;
-        for ((desc, diff_id), entry) in layers.iter().zip(entries) {
-            add_layer::append_layer(&mut current, desc.clone(), diff_id.clone(), entry)?;
-        }
-        let new_root = mutate::commit(&layout, &current)?;
-        index::set_ref(idx, &tag, new_root)?;
-        Ok(())
-    })?;
+    let new_layers: Vec<add_layer::NewLayer> = layers
+        .into_iter()
+        .zip(entries)
+        .map(|((descriptor, diff_id), history)| add_layer::NewLayer {
+            descriptor,
+            diff_id,
+            history,
+        })
+        .collect();
+    add_layer::commit_layers(&layout, &base.path, &new_layers, &tag)?;
     log::info!("created new tag for image manifest: {tag}");
     Ok(())
 }

@@ -1,10 +1,49 @@
-//! Appending a layer to an image: the manifest gains the descriptor, the
+//! Appending layers to an image: the manifest gains the descriptor, the
 //! config its diff ID and (unless `--no-history`) a history entry, whose
-//! time also becomes the image's creation time.
+//! time also becomes the image's creation time; then the tag moves, all
+//! under the index lock. `repack`, `insert` and `raw add-layer` share it.
 
 use super::source::ImageSource;
+use super::{mutate, Result};
+use crate::layout::{index, DescriptorPath, Layout};
 use crate::spec::go_time::{source_date_epoch, GoTime};
 use crate::spec::{Descriptor, Digest, History};
+
+/// A layer blob already written (staged) to the layout, to be appended.
+#[derive(Debug, Clone)]
+pub struct NewLayer {
+    /// The layer blob's descriptor.
+    pub descriptor: Descriptor,
+    /// The digest of its uncompressed tar.
+    pub diff_id: Digest,
+    /// Its history entry, if any.
+    pub history: Option<History>,
+}
+
+/// Under the index lock, reloads the image `base` leads to, appends
+/// `layers` in order, stores the new config and manifest and points `tag`
+/// at the result, which is returned.
+pub fn commit_layers(
+    layout: &Layout,
+    base: &DescriptorPath,
+    layers: &[NewLayer],
+    tag: &str,
+) -> Result<Descriptor> {
+    layout.update_index(|idx| {
+        let mut current = ImageSource::load(layout, base.clone())?;
+        for layer in layers {
+            append_layer(
+                &mut current,
+                layer.descriptor.clone(),
+                layer.diff_id.clone(),
+                layer.history.clone(),
+            )?;
+        }
+        let new_root = mutate::commit(layout, &current)?;
+        index::set_ref(idx, tag, new_root.clone())?;
+        Ok(new_root)
+    })
+}
 
 /// Appends `layer` (with `diff_id`) and `history` to `source`.
 pub fn append_layer(
@@ -12,7 +51,7 @@ pub fn append_layer(
     layer: Descriptor,
     diff_id: Digest,
     history: Option<History>,
-) -> super::Result<()> {
+) -> Result<()> {
     source.manifest.layers.push(layer);
     source.config.rootfs.diff_ids.push(diff_id);
     let created = match history.as_ref().and_then(|h| h.created) {
