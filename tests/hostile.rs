@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::layers::{add_layer, new_image, LayerBuilder};
+use common::layers::{add_layer, add_layer_streamed, new_image, LayerBuilder};
 use common::*;
 
 /// Runs our unpack under `/usr/bin/time` and returns (run, peak RSS in KiB).
@@ -287,4 +287,117 @@ fn lying_descriptors_and_deep_index_chains_are_refused() {
     let kept = snapshot(&chain);
     umoci(&["gc", "--layout", s(&chain)]).fails_with("nested too deeply");
     assert_eq!(snapshot(&chain), kept);
+}
+
+/// Writes `value` into a 12-byte tar number field in base-256, as GNU tar
+/// does for numbers too large for octal.
+fn base256(field: &mut [u8; 12], value: u64) {
+    field.fill(0);
+    field[0] = 0x80;
+    field[4..].copy_from_slice(&value.to_be_bytes());
+}
+
+fn owned_by_root(h: &mut tar::Header) {
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(0);
+}
+
+/// Writes a header with `size`, then `size` zero bytes and the padding.
+fn zero_entry(w: &mut dyn std::io::Write, kind: tar::EntryType, size: u64) {
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(kind);
+    h.set_path("bomb").unwrap();
+    h.set_mode(0o644);
+    owned_by_root(&mut h);
+    h.set_size(size);
+    h.set_cksum();
+    w.write_all(h.as_bytes()).unwrap();
+    let chunk = vec![0u8; 1 << 20];
+    let mut left = size + (512 - size % 512) % 512;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        w.write_all(&chunk[..n]).unwrap();
+        left -= n as u64;
+    }
+}
+
+/// Ends a tar stream with one ordinary file and the two zero blocks.
+fn finish_tar(w: &mut dyn std::io::Write) {
+    let mut h = tar::Header::new_gnu();
+    h.set_path("after").unwrap();
+    h.set_mode(0o644);
+    owned_by_root(&mut h);
+    h.set_size(0);
+    h.set_cksum();
+    w.write_all(h.as_bytes()).unwrap();
+    w.write_all(&[0u8; 1024]).unwrap();
+}
+
+#[test]
+fn header_bombs_are_refused_in_bounded_memory() {
+    // A PAX header or GNU long name of 1 GiB of zeros is 1 MiB of gzip;
+    // a parser that reads headers whole would allocate the full GiB.
+    for kind in [tar::EntryType::XHeader, tar::EntryType::GNULongName] {
+        let dir = tempdir();
+        let layout = new_image(dir.path(), "img", "latest");
+        add_layer_streamed(&layout, "latest", |w| {
+            zero_entry(w, kind, 1 << 30);
+            finish_tar(w);
+        });
+        let bundle = dir.path().join("bundle");
+        let (out, rss) = unpack_measured(&layout, "latest", &bundle);
+        assert_ne!(out.status, 0, "{kind:?}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("exceed 16 MiB"),
+            "{kind:?}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("sha256:"),
+            "names the layer: {}",
+            out.stderr
+        );
+        assert!(rss > 0 && rss < 96 * 1024, "{kind:?}: peak RSS {rss} KiB");
+        assert!(!bundle.join("rootfs").exists());
+    }
+}
+
+#[test]
+fn a_sparse_file_bigger_than_the_disk_is_refused_up_front() {
+    // One data byte at the end of a 1 PiB hole: a few hundred bytes of
+    // layer that would otherwise write zeros until the disk is full.
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    let huge: u64 = 1 << 50;
+    add_layer_streamed(&layout, "latest", |w| {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::GNUSparse);
+        h.set_path("sparse").unwrap();
+        h.set_mode(0o644);
+        owned_by_root(&mut h);
+        h.set_size(1);
+        let gnu = h.as_gnu_mut().unwrap();
+        base256(&mut gnu.realsize, huge);
+        base256(&mut gnu.sparse[0].offset, huge - 1);
+        base256(&mut gnu.sparse[0].numbytes, 1);
+        h.set_cksum();
+        w.write_all(h.as_bytes()).unwrap();
+        let mut block = [0u8; 512];
+        block[0] = b'x';
+        w.write_all(&block).unwrap();
+        finish_tar(w);
+    });
+    let bundle = dir.path().join("bundle");
+    let started = std::time::Instant::now();
+    let line = umoci(&[
+        "unpack",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&bundle),
+    ])
+    .fails_with("sparse");
+    assert!(line.contains("does not fit"), "{line}");
+    assert!(started.elapsed().as_secs() < 30);
+    assert!(!bundle.join("rootfs").exists());
 }

@@ -18,6 +18,7 @@ use rustix::io::Errno;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
+use super::budget::{ContentReader, HeaderBudget};
 use super::entry::{Entry, EntryKind, Time};
 use super::error::LayerError;
 use super::whiteout;
@@ -118,11 +119,20 @@ impl<'r> Extractor<'r> {
 
     /// Applies one uncompressed layer stream.
     pub fn apply_layer<R: Read>(&mut self, layer: R) -> Result<(), LayerError> {
+        let (layer, budget) = HeaderBudget::new(layer);
         let mut archive = tar::Archive::new(layer);
         for entry in archive.entries().map_err(LayerError::Read)? {
             let mut entry = entry.map_err(LayerError::Read)?;
+            budget.reset();
             let meta = Entry::from_tar(&mut entry)?;
-            self.apply_entry(&meta, &mut entry)?;
+            let mut content = ContentReader {
+                inner: &mut entry,
+                budget: &budget,
+            };
+            self.apply_entry(&meta, &mut content)?;
+            // Content nobody wanted (a directory with data, say) is
+            // skipped here rather than counted against the header budget.
+            io::copy(&mut content, &mut io::sink()).map_err(LayerError::Read)?;
             if let Some(progress) = &self.opts.progress {
                 progress.entry(meta.size);
             }
@@ -282,6 +292,9 @@ impl<'r> Extractor<'r> {
         )
         .map_err(|e| LayerError::io(&meta.raw_name, "create file", e))?;
         let mut file = File::from(fd);
+        if meta.size >= ROOM_CHECK_SIZE {
+            ensure_room(&file, meta)?;
+        }
         let mut hasher = Sha256::new();
         let mut written = 0u64;
         loop {
@@ -547,6 +560,32 @@ impl<'r> Extractor<'r> {
 }
 
 /// ENOENT or ENOTDIR: the path is simply not there (any more).
+/// Files at least this large are checked against the free space first.
+const ROOM_CHECK_SIZE: u64 = 64 << 20;
+
+/// Refuses a file that cannot fit: a GNU sparse entry can describe an
+/// exabyte of holes in a few bytes of layer, and writing it out would only
+/// end when the disk is full.
+fn ensure_room(file: &File, meta: &Entry) -> Result<(), LayerError> {
+    let st = rustix::fs::fstatvfs(file).map_err(|e| LayerError::io(&meta.raw_name, "statfs", e))?;
+    let blocks = if rustix::process::geteuid().is_root() {
+        st.f_bfree
+    } else {
+        st.f_bavail
+    };
+    let free = blocks.saturating_mul(st.f_frsize);
+    if meta.size > free {
+        return Err(LayerError::invalid(
+            &meta.raw_name,
+            format!(
+                "file of {} bytes does not fit in the {free} bytes free",
+                meta.size
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn is_missing(e: &io::Error) -> bool {
     let code = e.raw_os_error();
     code == Some(Errno::NOENT.raw_os_error()) || code == Some(Errno::NOTDIR.raw_os_error())

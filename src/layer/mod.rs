@@ -7,6 +7,7 @@
 //! - [`extract`]: applying entries to a [`crate::fs::Root`], whiteouts and all.
 
 pub mod blob;
+mod budget;
 pub mod compress;
 pub mod compression;
 pub mod entry;

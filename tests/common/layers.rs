@@ -152,6 +152,49 @@ pub fn add_layer(layout_path: &Path, tag: &str, tar: &[u8], compression: &str) {
         .unwrap();
 }
 
+/// Appends a gzip layer whose tar `write` streams out, for layers too big
+/// to hold in memory (bombs, millions of entries).
+pub fn add_layer_streamed(layout_path: &Path, tag: &str, write: impl FnOnce(&mut dyn Write)) {
+    /// Hashes the tar (its diff ID) on its way into the compressor.
+    struct Tee<W> {
+        hasher: umoci::spec::Hasher,
+        out: W,
+    }
+    impl<W: Write> Write for Tee<W> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let n = self.out.write(buf)?;
+            self.hasher.update(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.out.flush()
+        }
+    }
+    let layout = Layout::open(layout_path).unwrap();
+    let blob = layout.blob_writer().unwrap();
+    let mut tee = Tee {
+        hasher: umoci::spec::Algorithm::Sha256.hasher(),
+        out: flate2::write::GzEncoder::new(blob, flate2::Compression::fast()),
+    };
+    write(&mut tee);
+    let diff_id = tee.hasher.finish();
+    let (digest, size) = tee.out.finish().unwrap().commit().unwrap();
+    layout
+        .update_index(|idx| -> Result<(), ImageError> {
+            let mut source = ImageSource::open(&layout, idx, tag)?;
+            source.manifest.layers.push(umoci::spec::Descriptor::new(
+                media_type::LAYER_TAR_GZIP,
+                digest,
+                size,
+            ));
+            source.config.rootfs.diff_ids.push(diff_id);
+            let root = mutate::commit(&layout, &source)?;
+            index::set_ref(idx, tag, root)?;
+            Ok(())
+        })
+        .unwrap();
+}
+
 /// A fresh layout with an empty image `tag`.
 pub fn new_image(dir: &Path, name: &str, tag: &str) -> std::path::PathBuf {
     let layout = super::init_layout(dir, name);
