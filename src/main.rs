@@ -4,6 +4,7 @@
 mod cli;
 
 fn main() {
+    tune_allocator();
     raise_open_file_limit();
     std::process::exit(cli::main(std::env::args_os().collect()));
 }
@@ -24,3 +25,24 @@ fn raise_open_file_limit() {
 /// small buffers for every entry.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's own defaults keep freed pages committed for a while and
+/// commit arenas eagerly, which is fast but let peak RSS reach twice the
+/// live heap on a layer of a million entries. Returning pages at once and
+/// committing on demand measured no slower on a Debian rootfs (2.5-2.8 s
+/// unpack either way) and took that layer from 69 MB to 40 MB of RSS.
+fn tune_allocator() {
+    use libmimalloc_sys::{mi_option_set, mi_option_t};
+    // Option numbers from mimalloc.h's `mi_option_e` (the v3 sources the
+    // crate builds; these three have the same numbers in v2).
+    const ARENA_EAGER_COMMIT: mi_option_t = 4;
+    const PURGE_DECOMMITS: mi_option_t = 5;
+    const PURGE_DELAY: mi_option_t = 15;
+    // SAFETY: setting an option is a plain store into mimalloc's option
+    // table; we are single-threaded at this point.
+    unsafe {
+        mi_option_set(ARENA_EAGER_COMMIT, 0);
+        mi_option_set(PURGE_DECOMMITS, 1);
+        mi_option_set(PURGE_DELAY, 0);
+    }
+}

@@ -401,3 +401,151 @@ fn a_sparse_file_bigger_than_the_disk_is_refused_up_front() {
     assert!(started.elapsed().as_secs() < 30);
     assert!(!bundle.join("rootfs").exists());
 }
+
+/// A tmpfs mounted for one test (root only): a million-inode tree is
+/// created and removed there in seconds, and leaves ext4 nothing to
+/// reclaim that would slow the tests after it.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path) -> Option<Tmpfs> {
+        if !rustix::process::geteuid().is_root() {
+            return None;
+        }
+        let at = dir.join("tmpfs");
+        std::fs::create_dir(&at).unwrap();
+        let out = run(
+            "mount",
+            &["-t", "tmpfs", "-o", "size=6g,nr_inodes=4m", "tmpfs", s(&at)],
+        );
+        assert_eq!(out.status, 0, "mount tmpfs: {}", out.stderr);
+        Some(Tmpfs(at))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        run("umount", &["-l", s(&self.0)]);
+    }
+}
+
+fn empty_file_header(path: &str) -> tar::Header {
+    let mut h = tar::Header::new_ustar();
+    h.set_path(path).unwrap();
+    h.set_mode(0o644);
+    owned_by_root(&mut h);
+    h.set_size(0);
+    h.set_cksum();
+    h
+}
+
+#[test]
+fn millions_of_entries_unpack_in_bounded_memory() {
+    let dir = tempdir();
+    let tmpfs = Tmpfs::mount(dir.path());
+    // Root gets the full size on a tmpfs; others a smaller tree on disk.
+    let scale = if tmpfs.is_some() { 1000 } else { 200 };
+    let layout = new_image(dir.path(), "img", "latest");
+    // Layer 1: one top-level directory holding scale × 1000 files in
+    // subdirectories (the mtree walk must stream it, not buffer it).
+    add_layer_streamed(&layout, "latest", |w| {
+        let mut tar = tar::Builder::new(w);
+        for d in 0..scale {
+            for f in 0..1000 {
+                let h = empty_file_header(&format!("top/d{d:04}/f{f:03}"));
+                tar.append(&h, std::io::empty()).unwrap();
+            }
+        }
+        tar.finish().unwrap();
+    });
+    // Layer 2: a single directory of scale × 600 files, then an opaque
+    // whiteout of it that must spare all of them (they are this layer's),
+    // and a whiteout removing one lower directory.
+    let wide = scale * 600;
+    add_layer_streamed(&layout, "latest", |w| {
+        let mut tar = tar::Builder::new(w);
+        for f in 0..wide {
+            let h = empty_file_header(&format!("wide/f{f:07}"));
+            tar.append(&h, std::io::empty()).unwrap();
+        }
+        for name in ["wide/.wh..wh..opq", "top/.wh.d0000"] {
+            tar.append(&empty_file_header(name), std::io::empty())
+                .unwrap();
+        }
+        tar.finish().unwrap();
+    });
+    let bundle = match &tmpfs {
+        Some(t) => t.0.join("bundle"),
+        None => dir.path().join("bundle"),
+    };
+    let (out, rss) = unpack_measured(&layout, "latest", &bundle);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let rootfs = bundle.join("rootfs");
+    let count = |p: &Path| std::fs::read_dir(p).unwrap().count();
+    assert_eq!(count(&rootfs.join("wide")), wide);
+    assert!(!rootfs.join("top/d0000").exists());
+    assert_eq!(count(&rootfs.join("top")), scale - 1);
+    assert_eq!(count(&rootfs.join(format!("top/d{:04}", scale - 1))), 1000);
+    let entries = scale * 1000 + wide;
+    eprintln!("{entries} entries: peak RSS {rss} KiB");
+    assert!(rss > 0 && rss < 64 * 1024, "peak RSS {rss} KiB");
+}
+
+#[test]
+fn a_ten_thousand_deep_chain_and_a_megabyte_path_are_clear_errors() {
+    // 10,000 levels is 20,000 bytes of path: past what the kernel takes.
+    let deep: String = "a/".repeat(10_000) + "f";
+    let huge = "x".repeat(1 << 20);
+    type Build<'a> = Box<dyn Fn(&mut LayerBuilder) + 'a>;
+    let cases: Vec<(&str, Build)> = vec![
+        (
+            "deep chain",
+            Box::new(|b: &mut LayerBuilder| {
+                let mut path = String::new();
+                for _ in 0..10_000 {
+                    path.push_str("a/");
+                    b.long_dir(&path);
+                }
+                b.long_file(&deep, b"bottom");
+            }),
+        ),
+        (
+            "1 MiB name",
+            Box::new(|b: &mut LayerBuilder| {
+                b.long_file(&huge, b"x");
+            }),
+        ),
+        (
+            "1 MiB symlink target",
+            Box::new(|b: &mut LayerBuilder| {
+                b.long_symlink("link", &huge);
+            }),
+        ),
+    ];
+    for (what, build) in cases {
+        let dir = tempdir();
+        let layout = new_image(dir.path(), "img", "latest");
+        let mut b = LayerBuilder::new();
+        build(&mut b);
+        add_layer(&layout, "latest", &b.finish(), "gzip");
+        let bundle = dir.path().join("bundle");
+        let started = std::time::Instant::now();
+        let (out, rss) = unpack_measured(&layout, "latest", &bundle);
+        assert_ne!(out.status, 0, "{what}: {}", out.stdout);
+        let line = out
+            .stderr
+            .trim()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(line.to_lowercase().contains("too long"), "{what}: {line}");
+        assert!(
+            line.len() < 4096,
+            "{what}: the error quotes no megabyte path"
+        );
+        assert!(!bundle.join("rootfs").exists(), "{what}");
+        assert!(rss < 64 * 1024, "{what}: peak RSS {rss} KiB");
+        assert!(started.elapsed().as_secs() < 60, "{what}");
+    }
+}

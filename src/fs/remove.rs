@@ -39,8 +39,8 @@ pub fn remove_all_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
 pub fn empty_dir(dir: BorrowedFd<'_>) -> io::Result<()> {
     // Collect names first: removing while iterating can skip entries.
     let names = super::dir::list_dir(dir)?;
-    for name in names {
-        remove_all_at(dir, &name)?;
+    for name in names.iter() {
+        remove_all_at(dir, name)?;
     }
     Ok(())
 }

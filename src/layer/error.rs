@@ -35,16 +35,44 @@ pub enum LayerError {
 impl LayerError {
     pub(crate) fn invalid(path: &[u8], reason: impl Into<String>) -> Self {
         LayerError::Invalid {
-            path: String::from_utf8_lossy(path).into_owned(),
+            path: shown_name(path),
             reason: reason.into(),
         }
     }
 
     pub(crate) fn io(path: &[u8], op: &'static str, source: impl Into<io::Error>) -> Self {
         LayerError::Io {
-            path: String::from_utf8_lossy(path).into_owned(),
+            path: shown_name(path),
             op,
             source: source.into(),
         }
+    }
+}
+
+/// Longest entry name quoted whole in a message.
+const SHOWN_NAME_MAX: usize = 256;
+
+/// An entry name for a message: a hostile name may be megabytes long, so
+/// long ones keep their start and end and say how long they were.
+fn shown_name(path: &[u8]) -> String {
+    if path.len() <= SHOWN_NAME_MAX {
+        return String::from_utf8_lossy(path).into_owned();
+    }
+    let head = String::from_utf8_lossy(&path[..SHOWN_NAME_MAX / 2]);
+    let tail = String::from_utf8_lossy(&path[path.len() - SHOWN_NAME_MAX / 4..]);
+    format!("{head}...{tail} ({} bytes)", path.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_are_shortened_in_messages() {
+        let long = [b"start/".as_slice(), &[b'x'; 100_000], b"/end"].concat();
+        let msg = LayerError::invalid(&long, "too long").to_string();
+        assert!(msg.len() < 400, "{msg}");
+        assert!(msg.contains("start/") && msg.contains("/end") && msg.contains("100010 bytes"));
+        assert_eq!(shown_name(b"short"), "short");
     }
 }

@@ -79,6 +79,17 @@ pub struct ExtractOptions {
 /// their sizes: what the mtree needs without reading the files again.
 pub type FileHashes = HashMap<u64, (u64, [u8; 32])>;
 
+/// How many file digests are kept for the mtree walk before only big
+/// files' are (about 13 MB of map).
+const MAX_KNOWN_HASHES: usize = 200_000;
+/// Files this large always have their digest kept.
+const BIG_FILE: u64 = 1 << 20;
+/// How many path components the held directory times may add up to
+/// before they are applied early (a directory touched again later is
+/// simply noted again). Counting components, not directories, bounds
+/// deep chains too: 2,000 nested directories hold 2 million of them.
+const MAX_DIR_TIME_COMPONENTS: usize = 1 << 18;
+
 /// Where metadata is applied: an open descriptor of the entry itself, or a
 /// name in a directory (never followed).
 #[derive(Clone, Copy)]
@@ -94,6 +105,8 @@ pub struct Extractor<'r> {
     can_mknod: bool,
     upper: whiteout::UpperPaths,
     dir_times: HashMap<RelPath, (Time, Time)>,
+    /// Path components held in `dir_times`.
+    dir_times_cost: usize,
     deferred_modes: BTreeMap<RelPath, u32>,
     hashes: FileHashes,
     xattr_unsupported_warned: bool,
@@ -110,6 +123,7 @@ impl<'r> Extractor<'r> {
             can_mknod,
             upper: whiteout::UpperPaths::default(),
             dir_times: HashMap::new(),
+            dir_times_cost: 0,
             deferred_modes: BTreeMap::new(),
             hashes: FileHashes::new(),
             xattr_unsupported_warned: false,
@@ -119,6 +133,13 @@ impl<'r> Extractor<'r> {
 
     /// Applies one uncompressed layer stream.
     pub fn apply_layer<R: Read>(&mut self, layer: R) -> Result<(), LayerError> {
+        let root_is_empty = self
+            .root
+            .resolve(&RelPath::root(), OFlags::RDONLY | OFlags::DIRECTORY)
+            .and_then(|fd| crate::fs::dir::list_dir(fd.as_fd()))
+            .map_err(|e| LayerError::io(b"/", "list root", e))?
+            .is_empty();
+        self.upper.start_layer(root_is_empty);
         let (layer, budget) = HeaderBudget::new(layer);
         let mut archive = tar::Archive::new(layer);
         for entry in archive.entries().map_err(LayerError::Read)? {
@@ -205,7 +226,7 @@ impl<'r> Extractor<'r> {
                         .map_err(|e| LayerError::io(name_bytes, "mkdir", e))?;
                 }
                 self.apply_metadata(Target::At(dir, name), meta, dirlink, !keep)?;
-                self.dir_times.insert(meta.path.clone(), times_of(meta));
+                self.remember_dir_time(meta.path.clone(), times_of(meta))?;
             }
             EntryKind::Symlink => {
                 rustix::fs::symlinkat(meta.link.as_slice(), dir, name)
@@ -235,7 +256,7 @@ impl<'r> Extractor<'r> {
             .resolve(&RelPath::root(), OFlags::RDONLY | OFlags::DIRECTORY)
             .map_err(|e| LayerError::io(&meta.raw_name, "open root", e))?;
         self.apply_metadata(Target::Fd(fd.as_fd()), meta, false, false)?;
-        self.dir_times.insert(RelPath::root(), times_of(meta));
+        self.remember_dir_time(RelPath::root(), times_of(meta))?;
         self.upper.insert_with_ancestors(&RelPath::root());
         Ok(())
     }
@@ -258,6 +279,10 @@ impl<'r> Extractor<'r> {
             }
             Some(target)
         };
+        if self.upper.is_everything() {
+            // Nothing lies below this layer; all there is is its own.
+            return Ok(());
+        }
         let parent = match self.root.open_dir(parent_path) {
             Ok(fd) => fd,
             // Nothing there to white out.
@@ -315,10 +340,16 @@ impl<'r> Extractor<'r> {
                 format!("short file: {written} of {} bytes", meta.size),
             ));
         }
-        let st =
-            rustix::fs::fstat(&file).map_err(|e| LayerError::io(&meta.raw_name, "stat file", e))?;
-        self.hashes
-            .insert(st.st_ino, (written, hasher.finalize().into()));
+        // Remembering a digest spares the mtree walk a read of the file.
+        // Past a cap, only big files are worth the memory: small ones are
+        // cheap to read again, and a layer of millions of them must not
+        // grow this map without bound. Empty files the walk never reads.
+        if written > 0 && (self.hashes.len() < MAX_KNOWN_HASHES || written >= BIG_FILE) {
+            let st = rustix::fs::fstat(&file)
+                .map_err(|e| LayerError::io(&meta.raw_name, "stat file", e))?;
+            self.hashes
+                .insert(st.st_ino, (written, hasher.finalize().into()));
+        }
         Ok(file)
     }
 
@@ -513,12 +544,34 @@ impl<'r> Extractor<'r> {
             sec: st.st_mtime,
             nsec: st.st_mtime_nsec as u32,
         };
-        self.dir_times.insert(path.clone(), (atime, mtime));
+        self.remember_dir_time(path.clone(), (atime, mtime))
+    }
+
+    /// Holds `times` for `path` until the layer ends, or until too many
+    /// are held: then all are applied at once. That is safe because a
+    /// directory this layer touches again afterwards is noted again, with
+    /// the times just applied.
+    fn remember_dir_time(&mut self, path: RelPath, times: (Time, Time)) -> Result<(), LayerError> {
+        let cost = path.components().len() + 1;
+        if self.dir_times.insert(path, times).is_none() {
+            self.dir_times_cost += cost;
+        }
+        if self.dir_times_cost >= MAX_DIR_TIME_COMPONENTS {
+            self.apply_dir_times()?;
+        }
         Ok(())
     }
 
     fn finish_layer(&mut self) -> Result<(), LayerError> {
+        self.apply_dir_times()?;
+        self.upper = whiteout::UpperPaths::default();
+        self.root.invalidate();
+        Ok(())
+    }
+
+    fn apply_dir_times(&mut self) -> Result<(), LayerError> {
         let times = std::mem::take(&mut self.dir_times);
+        self.dir_times_cost = 0;
         for (path, (atime, mtime)) in times {
             match self.with_target(&path, |t| set_times(t, atime, mtime)) {
                 Ok(()) => {}
@@ -532,8 +585,6 @@ impl<'r> Extractor<'r> {
                 }
             }
         }
-        self.upper.clear();
-        self.root.invalidate();
         Ok(())
     }
 

@@ -23,39 +23,98 @@ pub const PREFIX: &[u8] = b".wh.";
 pub const OPAQUE: &[u8] = b".wh..wh..opq";
 
 /// The paths a layer has written so far, with their ancestors, kept as
-/// 64-bit hashes: a layer of millions of entries costs 16 bytes each, not
-/// a copy of every path.
+/// 64-bit hashes: recent ones in a small set, the rest in one sorted
+/// vector, so a layer of millions of entries costs about 8 bytes each
+/// rather than a copy of every path.
 #[derive(Debug, Default)]
 pub struct UpperPaths {
-    keys: HashSet<u64>,
+    /// Nothing lay below this layer: every path on disk is its own, and
+    /// nothing needs recording.
+    all: bool,
+    recent: HashSet<u64>,
+    sorted: Vec<u64>,
 }
 
+/// How many hashes wait in the set before they are merged into the
+/// sorted vector (a merge costs one pass over it).
+const RECENT_MAX: usize = 1 << 16;
+
 impl UpperPaths {
+    /// Starts a layer. When the root is empty, there is no lower content
+    /// for a whiteout to remove, and every path is upper.
+    pub fn start_layer(&mut self, root_is_empty: bool) {
+        self.recent.clear();
+        self.sorted = Vec::new();
+        self.all = root_is_empty;
+    }
+
+    /// Whether every path is upper (the layer was applied to an empty
+    /// root), so that whiteouts have nothing to remove.
+    pub fn is_everything(&self) -> bool {
+        self.all
+    }
+
     /// Records `path` and every ancestor of it.
     pub fn insert_with_ancestors(&mut self, path: &RelPath) {
+        if self.all {
+            return;
+        }
         let mut h = DefaultHasher::new();
-        self.keys.insert(h.clone().finish());
+        self.insert(h.clone().finish());
         for component in path.components() {
             h.write(component);
             h.write_u8(b'/');
-            self.keys.insert(h.clone().finish());
+            self.insert(h.clone().finish());
+        }
+    }
+
+    fn insert(&mut self, key: u64) {
+        if self.recent.insert(key) && self.recent.len() >= RECENT_MAX {
+            let mut keys: Vec<u64> = self.recent.drain().collect();
+            keys.sort_unstable();
+            self.sorted = merge_sorted(std::mem::take(&mut self.sorted), &keys);
         }
     }
 
     /// Whether `path` was recorded.
     pub fn contains(&self, path: &RelPath) -> bool {
+        if self.all {
+            return true;
+        }
         let mut h = DefaultHasher::new();
         for component in path.components() {
             h.write(component);
             h.write_u8(b'/');
         }
-        self.keys.contains(&h.finish())
+        let key = h.finish();
+        self.recent.contains(&key) || self.sorted.binary_search(&key).is_ok()
     }
+}
 
-    /// Forgets everything (at the end of a layer).
-    pub fn clear(&mut self) {
-        self.keys.clear();
+/// Merges two sorted runs, dropping duplicates.
+fn merge_sorted(a: Vec<u64>, b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
     }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 /// Removes `name` (or, when `None`, every child) in the directory `dir`
@@ -70,8 +129,8 @@ pub fn apply(
         Some(name) => prune(upper, dir, name, &dir_path.join(name)),
         None => {
             let real = open_dir(dir, b".")?;
-            for child in list_dir(real.as_fd())? {
-                prune(upper, real.as_fd(), &child, &dir_path.join(&child))?;
+            for child in list_dir(real.as_fd())?.iter() {
+                prune(upper, real.as_fd(), child, &dir_path.join(child))?;
             }
             Ok(())
         }
@@ -89,8 +148,8 @@ fn prune(upper: &UpperPaths, dir: BorrowedFd<'_>, name: &[u8], path: &RelPath) -
         return Ok(());
     }
     let child = open_dir(dir, name)?;
-    for grandchild in list_dir(child.as_fd())? {
-        prune(upper, child.as_fd(), &grandchild, &path.join(&grandchild))?;
+    for grandchild in list_dir(child.as_fd())?.iter() {
+        prune(upper, child.as_fd(), grandchild, &path.join(grandchild))?;
     }
     Ok(())
 }
@@ -103,4 +162,38 @@ fn open_dir(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<OwnedFd> {
         Mode::empty(),
     )
     .map_err(Into::into)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembers_paths_and_ancestors_across_merges() {
+        let mut upper = UpperPaths::default();
+        upper.start_layer(false);
+        let n = RECENT_MAX * 2 + 7;
+        for i in 0..n {
+            upper.insert_with_ancestors(&RelPath::clean(format!("d{}/f{i}", i % 10).as_bytes()));
+        }
+        assert!(!upper.sorted.is_empty(), "some were merged");
+        for i in (0..n).step_by(97) {
+            assert!(upper.contains(&RelPath::clean(format!("d{}/f{i}", i % 10).as_bytes())));
+        }
+        assert!(upper.contains(&RelPath::clean(b"d3")));
+        assert!(upper.contains(&RelPath::root()));
+        assert!(!upper.contains(&RelPath::clean(b"d3/g")));
+        assert!(!upper.contains(&RelPath::clean(b"e")));
+        assert!(upper.sorted.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn an_empty_root_makes_everything_upper() {
+        let mut upper = UpperPaths::default();
+        upper.start_layer(true);
+        assert!(upper.is_everything());
+        assert!(upper.contains(&RelPath::clean(b"anything")));
+        upper.start_layer(false);
+        assert!(!upper.contains(&RelPath::clean(b"anything")));
+    }
 }

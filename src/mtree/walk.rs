@@ -8,7 +8,7 @@ use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::channel;
+use std::sync::mpsc::{channel, sync_channel, Receiver};
 
 use base64::Engine as _;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
@@ -17,7 +17,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::stat_cache::{CachedStat, StatCache};
 use super::vis::vis;
-use crate::fs::dir::list_dir;
+use crate::fs::dir::SortedListing;
 use crate::fs::{xattr, RelPath};
 
 /// What kind of inode a node is (go-mtree's `type=` values).
@@ -187,45 +187,78 @@ pub fn walk(
     node.xattrs = read_xattrs(dir.as_fd(), b"")?;
     visit(Event::Enter(node))?;
     let root_path = RelPath::root();
-    let (files, dirs) = list_children(dir.as_fd())?;
-    for (name, st) in files {
-        visit(Event::Leaf(leaf(dir.as_fd(), &root_path, name, &st, opts)?))?;
+    let listing = SortedListing::read(dir.as_fd())?;
+    for &file in &listing.files {
+        let name = listing.name(file);
+        let st = lstat_child(dir.as_fd(), name)?;
+        visit(Event::Leaf(leaf(
+            dir.as_fd(),
+            &root_path,
+            name.to_vec(),
+            &st,
+            opts,
+        )?))?;
     }
-    // The root's subtrees are read (stat, xattrs, hashes) on two threads;
-    // their events are replayed here in order, so output is unchanged.
+    // The root's subtrees are read (stat, xattrs, hashes) on two threads.
+    // Each streams its events through a bounded channel and they are
+    // replayed here in order, so output is unchanged and a worker can run
+    // only so far ahead: memory stays bounded however big a subtree is.
     let next = AtomicUsize::new(0);
-    let (tx, rx) = channel::<(usize, io::Result<Vec<Event>>)>();
+    let (register, registered) = channel::<(usize, Receiver<io::Result<Vec<Event>>>)>();
     std::thread::scope(|scope| -> io::Result<()> {
         for _ in 0..WALKERS {
-            let tx = tx.clone();
-            let (next, dirs, root_path, dir) = (&next, &dirs, &root_path, dir.as_fd());
+            let register = register.clone();
+            let (next, listing, root_path, dir) = (&next, &listing, &root_path, dir.as_fd());
             let worker = move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((name, st)) = dirs.get(i) else { break };
-                let mut events = Vec::new();
-                let result = subtree(dir, root_path, name.clone(), st, opts, &mut |e| {
-                    events.push(e);
-                    Ok(())
-                });
-                if tx.send((i, result.map(|()| events))).is_err() {
+                let Some(&range) = listing.dirs.get(i) else {
+                    break;
+                };
+                let (tx, rx) = sync_channel(CHUNKS_AHEAD);
+                if register.send((i, rx)).is_err() {
                     break;
                 }
+                let mut chunk = Vec::with_capacity(CHUNK);
+                let name = listing.name(range);
+                let result = lstat_child(dir, name).and_then(|st| {
+                    subtree(dir, root_path, name.to_vec(), &st, opts, &mut |e| {
+                        chunk.push(e);
+                        if chunk.len() == CHUNK {
+                            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                            tx.send(Ok(full))
+                                .map_err(|_| io::Error::other("walk abandoned"))?;
+                        }
+                        Ok(())
+                    })
+                });
+                // A failed send means the walk was abandoned; the next
+                // registration fails too and ends this worker.
+                let _ = tx.send(result.map(|()| chunk));
             };
             // Subtrees recurse once per level; give deep trees room.
             std::thread::Builder::new()
                 .stack_size(WALK_STACK)
                 .spawn_scoped(scope, worker)?;
         }
-        drop(tx);
-        let mut ready = BTreeMap::new();
-        let mut emitted = 0;
-        for (i, events) in rx {
-            ready.insert(i, events);
-            while let Some(events) = ready.remove(&emitted) {
-                for event in events? {
+        drop(register);
+        // Owned by this closure, so an early return drops them and
+        // unblocks the workers before the scope joins them.
+        let registered = registered;
+        let mut waiting = BTreeMap::new();
+        for i in 0..listing.dirs.len() {
+            let rx = loop {
+                if let Some(rx) = waiting.remove(&i) {
+                    break rx;
+                }
+                let (j, rx) = registered
+                    .recv()
+                    .map_err(|_| io::Error::other("walker threads ended early"))?;
+                waiting.insert(j, rx);
+            };
+            for chunk in rx {
+                for event in chunk? {
                     visit(event)?;
                 }
-                emitted += 1;
             }
         }
         Ok(())
@@ -238,24 +271,13 @@ const WALKERS: usize = 2;
 /// Stack for a walker thread: deep enough for any path the kernel accepts
 /// (4096 bytes, so at most 2048 levels), as the main thread's 8 MiB is.
 const WALK_STACK: usize = 64 << 20;
+/// Events sent between walker and consumer at a time.
+const CHUNK: usize = 256;
+/// Chunks a walker may get ahead of the consumer (about 8k nodes).
+const CHUNKS_AHEAD: usize = 32;
 
-type Child = (Vec<u8>, rustix::fs::Stat);
-
-/// The entries of `dir`: non-directories and directories, each sorted.
-fn list_children(dir: BorrowedFd<'_>) -> io::Result<(Vec<Child>, Vec<Child>)> {
-    let mut files = Vec::new();
-    let mut dirs = Vec::new();
-    for name in list_dir(dir)? {
-        let st = rustix::fs::statat(dir, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW)?;
-        if FileType::from_raw_mode(st.st_mode) == FileType::Directory {
-            dirs.push((name, st));
-        } else {
-            files.push((name, st));
-        }
-    }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    dirs.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok((files, dirs))
+fn lstat_child(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<rustix::fs::Stat> {
+    Ok(rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?)
 }
 
 fn walk_dir(
@@ -264,12 +286,16 @@ fn walk_dir(
     opts: &WalkOptions<'_>,
     visit: &mut dyn FnMut(Event) -> io::Result<()>,
 ) -> io::Result<()> {
-    let (files, dirs) = list_children(dir)?;
-    for (name, st) in files {
-        visit(Event::Leaf(leaf(dir, path, name, &st, opts)?))?;
+    let listing = SortedListing::read(dir)?;
+    for &file in &listing.files {
+        let name = listing.name(file);
+        let st = lstat_child(dir, name)?;
+        visit(Event::Leaf(leaf(dir, path, name.to_vec(), &st, opts)?))?;
     }
-    for (name, st) in dirs {
-        subtree(dir, path, name, &st, opts, visit)?;
+    for &sub in &listing.dirs {
+        let name = listing.name(sub);
+        let st = lstat_child(dir, name)?;
+        subtree(dir, path, name.to_vec(), &st, opts, visit)?;
     }
     Ok(())
 }
@@ -312,6 +338,8 @@ fn leaf(
                         .map(|(_, d)| *d);
                     node.sha256 = Some(match known {
                         Some(digest) => digest,
+                        // An empty file needs no reading.
+                        None if node.size == 0 => Sha256::digest(b"").into(),
                         None => hash_file(dir, &name, node.mode, opts.rootless)?,
                     });
                 }
@@ -423,14 +451,19 @@ pub fn hash_file(
     };
     let mut file = File::from(fd);
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 17];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
+    thread_local! {
+        // One read buffer per walker thread, not one per file.
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 1 << 17]);
     }
+    BUF.with_borrow_mut(|buf| -> io::Result<()> {
+        loop {
+            let n = file.read(buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            hasher.update(&buf[..n]);
+        }
+    })?;
     Ok(hasher.finalize().into())
 }
 

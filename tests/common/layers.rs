@@ -74,6 +74,22 @@ impl LayerBuilder {
         self
     }
 
+    /// A directory whose name may be long.
+    pub fn long_dir(&mut self, name: &str) -> &mut Self {
+        let mut h = Self::header(tar::EntryType::Directory, 0o755, 0, 0, 0);
+        self.tar
+            .append_data(&mut h, name, std::io::empty())
+            .unwrap();
+        self
+    }
+
+    /// A symlink whose target may be long.
+    pub fn long_symlink(&mut self, name: &str, target: &str) -> &mut Self {
+        let mut h = Self::header(tar::EntryType::Symlink, 0o777, 0, 0, 0);
+        self.tar.append_link(&mut h, name, target).unwrap();
+        self
+    }
+
     pub fn symlink(&mut self, name: &str, target: &str) -> &mut Self {
         let h = Self::header(tar::EntryType::Symlink, 0o777, 0, 0, 0);
         self.raw(h, name.as_bytes(), target.as_bytes(), b"")
