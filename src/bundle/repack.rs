@@ -10,7 +10,6 @@ use crate::image::{add_layer, HistoryOptions, ImageError, ImageSource};
 use crate::layer::{store_layer, CompressChoice, GenerateOptions, LayerBlobError, LayerTar};
 use crate::layout::{Layout, LayoutError};
 use crate::mtree::diff::{diff, Change, ChangeKind};
-use crate::mtree::parse;
 use crate::mtree::stat_cache::{StatCache, StatCacheWriter};
 use crate::spec::go_time::source_date_epoch;
 use crate::spec::Descriptor;
@@ -63,10 +62,6 @@ pub fn repack(
     let meta = Meta::read(bundle).map_err(RepackError::Other)?;
     let mtree_name = mtree_name(meta.from.descriptor());
     let mtree_path = bundle.join(format!("{mtree_name}.mtree"));
-    let text = std::fs::read_to_string(&mtree_path)
-        .map_err(|e| RepackError::Other(format!("read mtree {}: {e}", mtree_path.display())))?;
-    let manifest = parse::parse(&text)
-        .map_err(|e| RepackError::Other(format!("{}: {e}", mtree_path.display())))?;
     let cache_path = bundle.join(StatCache::file_name(&mtree_name));
     let cache = StatCache::load(&cache_path);
     let source = ImageSource::load(layout, meta.from.clone())?;
@@ -79,12 +74,18 @@ pub fn repack(
     })?;
     let tree_diff = diff(
         &rootfs,
-        &manifest,
+        &mtree_path,
         Some(&cache),
         Some(&mut new_cache),
         rootless,
     )
-    .map_err(|e| RepackError::Other(format!("diff {}: {e}", rootfs.display())))?;
+    .map_err(|e| {
+        RepackError::Other(format!(
+            "diff {} against {}: {e}",
+            rootfs.display(),
+            mtree_path.display()
+        ))
+    })?;
     log::info!("... done");
     let mut masks = opts.mask_paths.clone();
     if opts.mask_volumes {

@@ -30,6 +30,17 @@ impl RelPath {
         RelPath { components }
     }
 
+    /// A path from components; any that are not plain names (empty, `.`,
+    /// `..`, or holding a `/`) are cleaned as [`RelPath::clean`] would.
+    pub fn from_components(components: Vec<Vec<u8>>) -> Self {
+        let plain = |c: &Vec<u8>| !c.is_empty() && c != b"." && c != b".." && !c.contains(&b'/');
+        if components.iter().all(plain) {
+            RelPath { components }
+        } else {
+            RelPath::clean(&components.join(&b'/'))
+        }
+    }
+
     /// The root itself.
     pub fn root() -> Self {
         RelPath::default()

@@ -3,11 +3,14 @@
 //! only read when neither a stat cache nor the manifest's size rules them
 //! out as unchanged.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::hash::{DefaultHasher, Hasher};
+use std::io::{self, BufReader};
 use std::path::Path;
 
-use super::parse::Manifest;
+use super::parse::{parse, Manifest, ManifestEntry, ManifestReader};
 use super::stat_cache::{StatCache, StatCacheWriter};
 use super::validate::node_keywords;
 use super::walk::{walk, Event, NodeKind, WalkOptions};
@@ -43,10 +46,221 @@ pub struct TreeDiff {
     pub changes: Vec<Change>,
 }
 
-/// Compares the tree at `root` with `manifest`.
+/// Compares the tree at `root` with the manifest in the file `mtree`.
+///
+/// The manifest lists entries in the order the walk visits them (go-mtree
+/// writes them so, and so do we), so the two are merged like sorted lists:
+/// memory does not grow with the number of entries. A manifest in some
+/// other order is compared the slow way, held in memory.
 pub fn diff(
     root: &Path,
+    mtree: &Path,
+    cache: Option<&StatCache>,
+    mut new_cache: Option<&mut StatCacheWriter>,
+    rootless: bool,
+) -> io::Result<TreeDiff> {
+    let files = recorded_files(mtree)?;
+    match merge_diff(
+        root,
+        mtree,
+        &files,
+        cache,
+        new_cache.as_deref_mut(),
+        rootless,
+    ) {
+        Err(MergeError::Unordered(at)) => {
+            log::warn!(
+                "{}: entries out of walk order at line {at}; comparing in memory",
+                mtree.display()
+            );
+            if let Some(writer) = new_cache.as_deref_mut() {
+                writer.restart()?;
+            }
+            let text = std::fs::read_to_string(mtree)?;
+            let manifest = parse(&text).map_err(invalid)?;
+            diff_in_memory(root, &manifest, &files, cache, new_cache, rootless)
+        }
+        Err(MergeError::Io(e)) => Err(e),
+        Ok(changes) => Ok(TreeDiff { changes }),
+    }
+}
+
+fn invalid(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg)
+}
+
+/// A 64-bit key for a path (8 bytes a file, where the path itself would
+/// cost a few dozen).
+fn path_key(components: &[Vec<u8>]) -> u64 {
+    let mut h = DefaultHasher::new();
+    for c in components {
+        h.write(c);
+        h.write_u8(b'/');
+    }
+    h.finish()
+}
+
+/// The regular files the manifest records: only these are worth reading
+/// for a digest, since any other file is new and goes in the layer anyway.
+fn recorded_files(mtree: &Path) -> io::Result<HashSet<u64>> {
+    let mut reader = ManifestReader::new(BufReader::new(File::open(mtree)?));
+    let mut files = HashSet::new();
+    while let Some(entry) = reader.next_entry().map_err(invalid)? {
+        if entry.keywords.get("type").is_none_or(|t| t == "file") {
+            files.insert(path_key(&entry.path));
+        }
+    }
+    Ok(files)
+}
+
+enum MergeError {
+    /// The manifest is not in walk order (the line number).
+    Unordered(usize),
+    Io(io::Error),
+}
+
+/// The order the walk visits paths in: within a directory, non-directories
+/// first, then directories, each sorted bytewise; a directory before its
+/// contents.
+fn walk_order(a: &[Vec<u8>], a_dir: bool, b: &[Vec<u8>], b_dir: bool) -> Ordering {
+    let key = |path: &[Vec<u8>], is_dir: bool, i: usize| i + 1 < path.len() || is_dir;
+    for i in 0..a.len().min(b.len()) {
+        let ord = key(a, a_dir, i)
+            .cmp(&key(b, b_dir, i))
+            .then_with(|| a[i].cmp(&b[i]));
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+fn merge_diff(
+    root: &Path,
+    mtree: &Path,
+    files: &HashSet<u64>,
+    cache: Option<&StatCache>,
+    mut new_cache: Option<&mut StatCacheWriter>,
+    rootless: bool,
+) -> Result<Vec<Change>, MergeError> {
+    let keywords: Vec<String> = UMOCI_KEYWORDS.iter().map(|s| s.to_string()).collect();
+    let file = File::open(mtree).map_err(MergeError::Io)?;
+    let mut reader = ManifestReader::new(BufReader::new(file));
+    let mut line = 0usize;
+    let mut next = |reader: &mut ManifestReader<_>,
+                    prev: Option<&ManifestEntry>|
+     -> Result<Option<ManifestEntry>, MergeError> {
+        let entry = reader
+            .next_entry()
+            .map_err(|e| MergeError::Io(invalid(e)))?;
+        line += 1;
+        if let (Some(p), Some(e)) = (prev, &entry) {
+            if walk_order(&p.path, p.is_dir(), &e.path, e.is_dir()) != Ordering::Less {
+                return Err(MergeError::Unordered(line));
+            }
+        }
+        Ok(entry)
+    };
+    let mut pending = next(&mut reader, None)?;
+    let in_manifest = |p: &RelPath| files.contains(&path_key(p.components()));
+    let opts = WalkOptions {
+        digests: true,
+        known: None,
+        cache,
+        digest_only: Some(&in_manifest),
+        rootless,
+    };
+    let mut changes = Vec::new();
+    let mut unordered = None;
+    let walked = walk(root, &opts, &mut |event| {
+        let node = match event {
+            Event::Enter(n) | Event::Leaf(n) => n,
+            Event::Leave => return Ok(()),
+        };
+        if node.kind == NodeKind::File {
+            if let (Some(writer), Some(stat)) = (new_cache.as_deref_mut(), node.cached_stat()) {
+                writer.add(&node.path.to_bytes(), &stat)?;
+            }
+        }
+        let is_dir = node.kind == NodeKind::Dir;
+        let mut kind = Some(ChangeKind::Added);
+        while let Some(entry) = &pending {
+            let ord = walk_order(&entry.path, entry.is_dir(), node.path.components(), is_dir);
+            if ord == Ordering::Greater {
+                break;
+            }
+            if ord == Ordering::Less {
+                changes.push(Change {
+                    path: RelPath::from_components(entry.path.clone()),
+                    kind: ChangeKind::Deleted,
+                    is_dir: entry.is_dir(),
+                });
+            } else {
+                let new = node_keywords(&node, &keywords);
+                kind = differs(&entry.keywords, &new, is_dir).then_some(ChangeKind::Modified);
+            }
+            let advanced = next(&mut reader, pending.as_ref()).map_err(|e| match e {
+                MergeError::Unordered(at) => {
+                    unordered = Some(at);
+                    io::Error::other("manifest out of order")
+                }
+                MergeError::Io(e) => e,
+            })?;
+            pending = advanced;
+            if ord == Ordering::Equal {
+                break;
+            }
+        }
+        if let Some(kind) = kind {
+            changes.push(Change {
+                path: node.path,
+                kind,
+                is_dir,
+            });
+        }
+        Ok(())
+    });
+    if let Some(at) = unordered {
+        return Err(MergeError::Unordered(at));
+    }
+    walked.map_err(MergeError::Io)?;
+    while let Some(entry) = pending {
+        changes.push(Change {
+            path: RelPath::from_components(entry.path.clone()),
+            kind: ChangeKind::Deleted,
+            is_dir: entry.is_dir(),
+        });
+        pending = next(&mut reader, Some(&entry))?;
+    }
+    Ok(sorted_changes(changes))
+}
+
+/// Sorts changes by path. A path that changed type shows up twice in a
+/// merge (the old entry deleted, the new one added, since types order
+/// differently); that is one modification, as upstream reports it.
+fn sorted_changes(mut changes: Vec<Change>) -> Vec<Change> {
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut out: Vec<Change> = Vec::with_capacity(changes.len());
+    for change in changes {
+        if let Some(last) = out.last_mut() {
+            if last.path == change.path {
+                last.kind = ChangeKind::Modified;
+                if change.kind == ChangeKind::Added {
+                    last.is_dir = change.is_dir;
+                }
+                continue;
+            }
+        }
+        out.push(change);
+    }
+    out
+}
+
+/// The diff for a manifest not in walk order: held in memory whole.
+fn diff_in_memory(
+    root: &Path,
     manifest: &Manifest,
+    files: &HashSet<u64>,
     cache: Option<&StatCache>,
     mut new_cache: Option<&mut StatCacheWriter>,
     rootless: bool,
@@ -57,13 +271,7 @@ pub fn diff(
     for entry in &manifest.entries {
         recorded.insert(entry.path_bytes(), (&entry.keywords, entry.is_dir()));
     }
-    let recorded_files: std::collections::HashSet<Vec<u8>> = manifest
-        .entries
-        .iter()
-        .filter(|e| e.keywords.get("type").is_none_or(|t| t == "file"))
-        .map(|e| e.path_bytes())
-        .collect();
-    let in_manifest = |p: &RelPath| recorded_files.contains(&p.to_bytes());
+    let in_manifest = |p: &RelPath| files.contains(&path_key(p.components()));
     let opts = WalkOptions {
         digests: true,
         known: None,
@@ -107,8 +315,9 @@ pub fn diff(
             is_dir,
         });
     }
-    changes.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(TreeDiff { changes })
+    Ok(TreeDiff {
+        changes: sorted_changes(changes),
+    })
 }
 
 /// Whether recorded and current keywords disagree on anything umoci tracks.
@@ -131,4 +340,129 @@ fn differs(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>, is_di
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mtree::write::{write_manifest, Header};
+    use std::fs;
+
+    fn manifest_of(root: &Path, out: &Path) {
+        let header = Header {
+            user: "u",
+            machine: "m",
+            tree: "t",
+            date: "d",
+        };
+        let opts = WalkOptions {
+            digests: true,
+            known: None,
+            cache: None,
+            digest_only: None,
+            rootless: false,
+        };
+        let mut text = Vec::new();
+        write_manifest(root, &header, UMOCI_KEYWORDS, &opts, &mut text, None).unwrap();
+        fs::write(out, text).unwrap();
+    }
+
+    fn changes(root: &Path, mtree: &Path) -> Vec<(String, ChangeKind, bool)> {
+        diff(root, mtree, None, None, false)
+            .unwrap()
+            .changes
+            .into_iter()
+            .map(|c| (c.path.to_string(), c.kind, c.is_dir))
+            .collect()
+    }
+
+    #[test]
+    fn walk_order_puts_files_before_directories() {
+        let p = |s: &str| RelPath::clean(s.as_bytes()).components().to_vec();
+        assert_eq!(walk_order(&p(""), true, &p("a"), false), Ordering::Less);
+        assert_eq!(walk_order(&p("z"), false, &p("a"), true), Ordering::Less);
+        assert_eq!(walk_order(&p("a"), true, &p("a/b"), false), Ordering::Less);
+        assert_eq!(walk_order(&p("a/z"), true, &p("b"), true), Ordering::Less);
+        assert_eq!(
+            walk_order(&p("a/b"), false, &p("a/b"), false),
+            Ordering::Equal
+        );
+        assert_eq!(walk_order(&p("b"), false, &p("a/c"), false), Ordering::Less);
+    }
+
+    #[test]
+    fn merged_diff_finds_every_kind_of_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        for d in ["keep", "gone", "to-file", "deep/er"] {
+            fs::create_dir_all(root.join(d)).unwrap();
+        }
+        for (f, data) in [
+            ("keep/same", "1"),
+            ("keep/edit", "2"),
+            ("gone/x", "3"),
+            ("to-dir", "4"),
+            ("to-file/y", "5"),
+            ("deep/er/z", "6"),
+        ] {
+            fs::write(root.join(f), data).unwrap();
+        }
+        let mtree = dir.path().join("m.mtree");
+        manifest_of(&root, &mtree);
+        assert_eq!(changes(&root, &mtree), []);
+
+        fs::write(root.join("keep/edit"), "two").unwrap();
+        fs::remove_dir_all(root.join("gone")).unwrap();
+        fs::remove_file(root.join("to-dir")).unwrap();
+        fs::create_dir(root.join("to-dir")).unwrap();
+        fs::write(root.join("to-dir/new"), "7").unwrap();
+        fs::remove_dir_all(root.join("to-file")).unwrap();
+        fs::write(root.join("to-file"), "8").unwrap();
+        fs::write(root.join("deep/er/added"), "9").unwrap();
+        use ChangeKind::*;
+        let want = vec![
+            ("deep/er/added".to_owned(), Added, false),
+            ("gone".to_owned(), Deleted, true),
+            ("gone/x".to_owned(), Deleted, false),
+            ("keep/edit".to_owned(), Modified, false),
+            ("to-dir".to_owned(), Modified, true),
+            ("to-dir/new".to_owned(), Added, false),
+            ("to-file".to_owned(), Modified, false),
+            ("to-file/y".to_owned(), Deleted, false),
+        ];
+        let got = changes(&root, &mtree);
+        // Directories whose entries changed have new mtimes, which show
+        // only if the second ticked over; leave them out.
+        let stable = |(p, _, _): &(String, ChangeKind, bool)| {
+            ![".", "keep", "deep/er"].contains(&p.as_str())
+        };
+        let got: Vec<_> = got.into_iter().filter(stable).collect();
+        assert_eq!(got, want);
+
+        // The same manifest with its entries out of walk order (full paths,
+        // shuffled) is compared in memory, with the same answer.
+        let text = fs::read_to_string(&mtree).unwrap();
+        let full = crate::mtree::parse::parse(&text).unwrap();
+        let mut lines: Vec<String> = full
+            .entries
+            .iter()
+            .map(|e| {
+                let path = if e.path.is_empty() {
+                    ".".to_owned()
+                } else {
+                    format!("./{}", String::from_utf8_lossy(&e.path_bytes()))
+                };
+                let kws: Vec<String> = e.keywords.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("{path} {}", kws.join(" "))
+            })
+            .collect();
+        lines.reverse();
+        let shuffled = dir.path().join("shuffled.mtree");
+        fs::write(&shuffled, lines.join("\n") + "\n").unwrap();
+        let again: Vec<_> = changes(&root, &shuffled)
+            .into_iter()
+            .filter(stable)
+            .collect();
+        assert_eq!(again, want);
+    }
 }

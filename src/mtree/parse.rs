@@ -43,58 +43,109 @@ pub struct Manifest {
 
 /// Parses manifest text; errors name the line.
 pub fn parse(text: &str) -> Result<Manifest, String> {
-    let mut manifest = Manifest::default();
-    let mut set: BTreeMap<String, String> = BTreeMap::new();
-    let mut cwd: Vec<Vec<u8>> = Vec::new();
-    let mut at_root = false;
-    for (lineno, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        let err = |m: String| format!("mtree line {}: {m}", lineno + 1);
+    let mut reader = ManifestReader::new(text.as_bytes());
+    let mut entries = Vec::new();
+    while let Some(entry) = reader.next_entry()? {
+        entries.push(entry);
+    }
+    Ok(Manifest {
+        entries,
+        keywords: reader.keywords,
+    })
+}
+
+/// Reads a manifest entry by entry, so a manifest of millions of entries is
+/// never held whole.
+pub struct ManifestReader<R> {
+    input: R,
+    line: String,
+    lineno: usize,
+    set: BTreeMap<String, String>,
+    cwd: Vec<Vec<u8>>,
+    at_root: bool,
+    /// The `# keywords:` header, once it has been read.
+    pub keywords: Vec<String>,
+}
+
+impl<R: std::io::BufRead> ManifestReader<R> {
+    /// A reader of the manifest text in `input`.
+    pub fn new(input: R) -> Self {
+        ManifestReader {
+            input,
+            line: String::new(),
+            lineno: 0,
+            set: BTreeMap::new(),
+            cwd: Vec::new(),
+            at_root: false,
+            keywords: Vec::new(),
+        }
+    }
+
+    /// The next entry, or `None` at the end; errors name the line.
+    pub fn next_entry(&mut self) -> Result<Option<ManifestEntry>, String> {
+        loop {
+            self.line.clear();
+            let n = self
+                .input
+                .read_line(&mut self.line)
+                .map_err(|e| format!("mtree line {}: {e}", self.lineno + 1))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.lineno += 1;
+            let line = std::mem::take(&mut self.line);
+            let entry = self.parse_line(line.trim());
+            self.line = line;
+            if let Some(entry) = entry.map_err(|m| format!("mtree line {}: {m}", self.lineno))? {
+                return Ok(Some(entry));
+            }
+        }
+    }
+
+    fn parse_line(&mut self, line: &str) -> Result<Option<ManifestEntry>, String> {
         if line.is_empty() {
-            continue;
+            return Ok(None);
         }
         if let Some(comment) = line.strip_prefix('#') {
             if let Some(kws) = comment.trim().strip_prefix("keywords:") {
-                manifest.keywords = kws
+                self.keywords = kws
                     .trim()
                     .split(',')
                     .map(|s| s.trim().to_owned())
                     .filter(|s| !s.is_empty())
                     .collect();
             }
-            continue;
+            return Ok(None);
         }
         let mut fields = line.split_whitespace();
         let name = fields.next().unwrap_or_default();
-        let pairs: Vec<(String, String)> = fields
-            .map(|kv| match kv.split_once('=') {
-                Some((k, v)) => (k.to_owned(), v.to_owned()),
-                None => (kv.to_owned(), String::new()),
-            })
-            .collect();
+        let pairs = fields.map(|kv| match kv.split_once('=') {
+            Some((k, v)) => (k.to_owned(), v.to_owned()),
+            None => (kv.to_owned(), String::new()),
+        });
         match name {
-            "/set" => set.extend(pairs),
+            "/set" => self.set.extend(pairs),
             "/unset" => {
                 for (k, _) in pairs {
                     if k == "all" {
-                        set.clear();
+                        self.set.clear();
                     } else {
-                        set.remove(&k);
+                        self.set.remove(&k);
                     }
                 }
             }
             ".." => {
-                if cwd.pop().is_none() {
-                    if !at_root {
-                        return Err(err("'..' above the root".to_owned()));
+                if self.cwd.pop().is_none() {
+                    if !self.at_root {
+                        return Err("'..' above the root".to_owned());
                     }
-                    at_root = false;
+                    self.at_root = false;
                 }
             }
             _ => {
-                let mut keywords = set.clone();
+                let mut keywords = self.set.clone();
                 keywords.extend(pairs);
-                let decoded = unvis(name).map_err(err)?;
+                let decoded = unvis(name)?;
                 let is_dir = keywords.get("type").map(String::as_str) == Some("dir");
                 let path = if decoded.contains(&b'/') {
                     // A full path from the root; does not change directory.
@@ -104,21 +155,21 @@ pub fn parse(text: &str) -> Result<Manifest, String> {
                         .map(<[u8]>::to_vec)
                         .collect()
                 } else if decoded == b"." {
-                    at_root = true;
+                    self.at_root = true;
                     Vec::new()
                 } else {
-                    let mut p = cwd.clone();
+                    let mut p = self.cwd.clone();
                     p.push(decoded.clone());
                     if is_dir {
-                        cwd.push(decoded);
+                        self.cwd.push(decoded);
                     }
                     p
                 };
-                manifest.entries.push(ManifestEntry { path, keywords });
+                return Ok(Some(ManifestEntry { path, keywords }));
             }
         }
+        Ok(None)
     }
-    Ok(manifest)
 }
 
 #[cfg(test)]

@@ -155,6 +155,16 @@ impl StatCacheWriter {
         })
     }
 
+    /// Throws away what was added so far, to start over.
+    pub fn restart(&mut self) -> io::Result<()> {
+        use std::io::Seek;
+        self.out.flush()?;
+        let file = self.out.get_mut().as_file_mut();
+        file.set_len(0)?;
+        file.rewind()?;
+        writeln!(self.out, "{MAGIC}")
+    }
+
     /// Records one file.
     pub fn add(&mut self, path: &[u8], c: &CachedStat) -> io::Result<()> {
         writeln!(
