@@ -9,6 +9,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver};
+use std::sync::{Condvar, Mutex};
 
 use base64::Engine as _;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
@@ -202,18 +203,23 @@ pub fn walk(
     // The root's subtrees are read (stat, xattrs, hashes) on two threads.
     // Each streams its events through a bounded channel and they are
     // replayed here in order, so output is unchanged and a worker can run
-    // only so far ahead: memory stays bounded however big a subtree is.
+    // only so far ahead: a few chunks into a big subtree, and a few
+    // subtrees past the one being replayed, so memory stays bounded
+    // however big or however many the subtrees are.
     let next = AtomicUsize::new(0);
+    let replayed = Window::default();
     let (register, registered) = channel::<(usize, Receiver<io::Result<Vec<Event>>>)>();
     std::thread::scope(|scope| -> io::Result<()> {
         for _ in 0..WALKERS {
             let register = register.clone();
             let (next, listing, root_path, dir) = (&next, &listing, &root_path, dir.as_fd());
+            let replayed = &replayed;
             let worker = move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&range) = listing.dirs.get(i) else {
                     break;
                 };
+                replayed.wait_until_near(i);
                 let (tx, rx) = sync_channel(CHUNKS_AHEAD);
                 if register.send((i, rx)).is_err() {
                     break;
@@ -244,6 +250,8 @@ pub fn walk(
         // Owned by this closure, so an early return drops them and
         // unblocks the workers before the scope joins them.
         let registered = registered;
+        // Likewise: however this ends, no worker is left waiting.
+        let _release = replayed.release_on_drop();
         let mut waiting = BTreeMap::new();
         for i in 0..listing.dirs.len() {
             let rx = loop {
@@ -260,6 +268,7 @@ pub fn walk(
                     visit(event)?;
                 }
             }
+            replayed.advance(i + 1);
         }
         Ok(())
     })?;
@@ -268,6 +277,43 @@ pub fn walk(
 
 /// Threads reading subtrees in parallel.
 const WALKERS: usize = 2;
+/// How many subtrees past the one being replayed a worker may start.
+const SUBTREES_AHEAD: usize = WALKERS + 1;
+
+/// How far the replay has got: workers wait to start a subtree until it
+/// is within [`SUBTREES_AHEAD`] of it.
+#[derive(Default)]
+struct Window {
+    replayed: Mutex<usize>,
+    moved: Condvar,
+}
+
+impl Window {
+    fn wait_until_near(&self, subtree: usize) {
+        let guard = self.replayed.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = self
+            .moved
+            .wait_while(guard, |r| subtree >= r.saturating_add(SUBTREES_AHEAD))
+            .unwrap_or_else(|e| e.into_inner());
+    }
+
+    fn advance(&self, to: usize) {
+        *self.replayed.lock().unwrap_or_else(|e| e.into_inner()) = to;
+        self.moved.notify_all();
+    }
+
+    /// Opens the window wide when dropped, so that an abandoned walk
+    /// leaves no worker waiting.
+    fn release_on_drop(&self) -> impl Drop + '_ {
+        struct Release<'a>(&'a Window);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.advance(usize::MAX);
+            }
+        }
+        Release(self)
+    }
+}
 /// Stack for a walker thread: deep enough for any path the kernel accepts
 /// (4096 bytes, so at most 2048 levels), as the main thread's 8 MiB is.
 const WALK_STACK: usize = 64 << 20;
