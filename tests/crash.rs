@@ -1,6 +1,7 @@
 //! Crash safety: `repack`, `config`, `tag` and `gc` killed with SIGKILL at
-//! many points leave a layout whose every pre-existing tag still resolves
-//! to a complete image, and a re-run succeeds.
+//! many points (at random delays, and deterministically at the Nth write,
+//! fsync, rename or unlink) leave a layout whose every pre-existing tag
+//! still resolves to a complete image, and a re-run succeeds.
 
 mod common;
 
@@ -44,10 +45,10 @@ fn kill_after(args: &[String], delay: Duration) {
     let _ = child.wait();
 }
 
-#[test]
-fn sigkill_at_any_point_leaves_every_tag_whole() {
-    let dir = tempdir();
-    let layout = new_image(dir.path(), "img", "latest");
+/// A layout with tags `latest`, `stable` and `base`, a bundle of `base`
+/// with new files in it, and the commands the tests interrupt.
+fn setup(dir: &Path) -> (std::path::PathBuf, Vec<Vec<String>>) {
+    let layout = new_image(dir, "img", "latest");
     // Enough content that repack takes a while to write its layer.
     let mut b = LayerBuilder::new();
     for i in 0..200 {
@@ -62,7 +63,7 @@ fn sigkill_at_any_point_leaves_every_tag_whole() {
     // manifest that repack builds on (as with upstream, a bundle whose base
     // was collected cannot be repacked).
     umoci(&["tag", "--image", &image_arg(&layout, "latest"), "base"]).ok();
-    let bundle = dir.path().join("bundle");
+    let bundle = dir.join("bundle");
     umoci(&["unpack", "--image", &image_arg(&layout, "base"), s(&bundle)]).ok();
     for i in 0..50 {
         std::fs::write(bundle.join(format!("rootfs/new{i}")), vec![i as u8; 50_000]).unwrap();
@@ -93,6 +94,34 @@ fn sigkill_at_any_point_leaves_every_tag_whole() {
             s(&bundle).into(),
         ],
     ];
+    (layout, commands)
+}
+
+/// After all that, every command still runs to completion, every tag is
+/// whole, and gc leaves no scratch area behind.
+fn assert_recovers(layout: &Path, commands: &[Vec<String>], scratch: &Path) {
+    for cmd in commands {
+        let out = Command::new(umoci_bin()).args(cmd).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_whole(layout, &["latest", "stable", "base", "extra"], scratch, 999);
+    umoci(&["gc", "--layout", s(layout)]).ok();
+    let stray: Vec<String> = std::fs::read_dir(layout)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with(".umoci"))
+        .collect();
+    assert!(stray.is_empty(), "stale temp areas after gc: {stray:?}");
+}
+
+#[test]
+fn sigkill_at_any_point_leaves_every_tag_whole() {
+    let dir = tempdir();
+    let (layout, commands) = setup(dir.path());
     let mut seed = 0x2545F491u32;
     let mut rounds = 0;
     for round in 0..30 {
@@ -106,27 +135,56 @@ fn sigkill_at_any_point_leaves_every_tag_whole() {
         rounds += 1;
     }
     assert_eq!(rounds, 30);
-    // After all that, every command still runs to completion.
-    for cmd in &commands {
-        let out = Command::new(umoci_bin()).args(cmd).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{cmd:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    assert_recovers(&layout, &commands, dir.path());
+}
+
+/// The system calls after which a kill is most telling: data written,
+/// made durable, published by rename, or removed.
+const KILL_POINTS: &[&str] = &[
+    "write",
+    "pwrite64",
+    "fsync",
+    "fdatasync",
+    "rename",
+    "renameat",
+    "renameat2",
+    "unlinkat",
+    "linkat",
+];
+
+#[test]
+fn sigkill_at_every_nth_write_fsync_rename_and_unlink_leaves_every_tag_whole() {
+    if !have_tool("strace") {
+        return;
     }
-    assert_whole(
-        &layout,
-        &["latest", "stable", "base", "extra"],
-        dir.path(),
-        999,
-    );
-    // No scratch area outlives a killed command once gc has run.
-    umoci(&["gc", "--layout", s(&layout)]).ok();
-    let stray: Vec<String> = std::fs::read_dir(&layout)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with(".umoci"))
-        .collect();
-    assert!(stray.is_empty(), "stale temp areas after gc: {stray:?}");
+    let dir = tempdir();
+    let (layout, commands) = setup(dir.path());
+    let mut kills = 0;
+    for cmd in &commands {
+        for syscall in KILL_POINTS {
+            // strace delivers SIGKILL as the Nth such call (per thread)
+            // starts; once a run finishes, the command makes fewer calls.
+            for n in 1..=64 {
+                let inject = format!("inject={syscall}:signal=KILL:when={n}");
+                let status = Command::new("strace")
+                    .args(["-f", "-o", "/dev/null", "-e", &inject, umoci_bin()])
+                    .args(cmd)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap();
+                let killed = std::os::unix::process::ExitStatusExt::signal(&status) == Some(9)
+                    || status.code() == Some(137);
+                if !killed {
+                    assert!(status.success(), "{cmd:?} with {inject}: {status}");
+                    break;
+                }
+                assert_whole(&layout, &["latest", "stable", "base"], dir.path(), kills);
+                kills += 1;
+            }
+        }
+    }
+    eprintln!("{kills} deterministic kill points");
+    assert!(kills >= 40, "only {kills} kill points reached");
+    assert_recovers(&layout, &commands, dir.path());
 }
