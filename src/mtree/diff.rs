@@ -13,7 +13,7 @@ use std::path::Path;
 use super::parse::{parse, Manifest, ManifestEntry, ManifestReader};
 use super::stat_cache::{StatCache, StatCacheWriter};
 use super::validate::node_keywords;
-use super::walk::{walk, Event, NodeKind, WalkOptions};
+use super::walk::{walk, Event, Node, NodeKind, WalkOptions};
 use super::UMOCI_KEYWORDS;
 use crate::fs::RelPath;
 
@@ -113,6 +113,39 @@ fn recorded_files(mtree: &Path) -> io::Result<HashSet<u64>> {
     Ok(files)
 }
 
+/// Walks `root` for a diff, handing each node to `visit` in walk order:
+/// digests only for files the manifest records (unless the stat cache
+/// vouches for them), and every hashed file added to the new stat cache.
+fn walk_nodes(
+    root: &Path,
+    files: &HashSet<u64>,
+    cache: Option<&StatCache>,
+    mut new_cache: Option<&mut StatCacheWriter>,
+    rootless: bool,
+    visit: &mut dyn FnMut(Node) -> io::Result<()>,
+) -> io::Result<()> {
+    let in_manifest = |p: &RelPath| files.contains(&path_key(p.components()));
+    let opts = WalkOptions {
+        digests: true,
+        known: None,
+        cache,
+        digest_only: Some(&in_manifest),
+        rootless,
+    };
+    walk(root, &opts, &mut |event| {
+        let node = match event {
+            Event::Enter(n) | Event::Leaf(n) => n,
+            Event::Leave => return Ok(()),
+        };
+        if node.kind == NodeKind::File {
+            if let (Some(writer), Some(stat)) = (new_cache.as_deref_mut(), node.cached_stat()) {
+                writer.add(&node.path.to_bytes(), &stat)?;
+            }
+        }
+        visit(node)
+    })
+}
+
 enum MergeError {
     /// The manifest is not in walk order (the line number).
     Unordered(usize),
@@ -140,7 +173,7 @@ fn merge_diff(
     mtree: &Path,
     files: &HashSet<u64>,
     cache: Option<&StatCache>,
-    mut new_cache: Option<&mut StatCacheWriter>,
+    new_cache: Option<&mut StatCacheWriter>,
     rootless: bool,
 ) -> Result<Vec<Change>, MergeError> {
     let keywords: Vec<String> = UMOCI_KEYWORDS.iter().map(|s| s.to_string()).collect();
@@ -162,26 +195,9 @@ fn merge_diff(
         Ok(entry)
     };
     let mut pending = next(&mut reader, None)?;
-    let in_manifest = |p: &RelPath| files.contains(&path_key(p.components()));
-    let opts = WalkOptions {
-        digests: true,
-        known: None,
-        cache,
-        digest_only: Some(&in_manifest),
-        rootless,
-    };
     let mut changes = Vec::new();
     let mut unordered = None;
-    let walked = walk(root, &opts, &mut |event| {
-        let node = match event {
-            Event::Enter(n) | Event::Leaf(n) => n,
-            Event::Leave => return Ok(()),
-        };
-        if node.kind == NodeKind::File {
-            if let (Some(writer), Some(stat)) = (new_cache.as_deref_mut(), node.cached_stat()) {
-                writer.add(&node.path.to_bytes(), &stat)?;
-            }
-        }
+    let walked = walk_nodes(root, files, cache, new_cache, rootless, &mut |node| {
         let is_dir = node.kind == NodeKind::Dir;
         let mut kind = Some(ChangeKind::Added);
         while let Some(entry) = &pending {
@@ -262,7 +278,7 @@ fn diff_in_memory(
     manifest: &Manifest,
     files: &HashSet<u64>,
     cache: Option<&StatCache>,
-    mut new_cache: Option<&mut StatCacheWriter>,
+    new_cache: Option<&mut StatCacheWriter>,
     rootless: bool,
 ) -> io::Result<TreeDiff> {
     let keywords: Vec<String> = UMOCI_KEYWORDS.iter().map(|s| s.to_string()).collect();
@@ -271,26 +287,9 @@ fn diff_in_memory(
     for entry in &manifest.entries {
         recorded.insert(entry.path_bytes(), (&entry.keywords, entry.is_dir()));
     }
-    let in_manifest = |p: &RelPath| files.contains(&path_key(p.components()));
-    let opts = WalkOptions {
-        digests: true,
-        known: None,
-        cache,
-        digest_only: Some(&in_manifest),
-        rootless,
-    };
     let mut changes = Vec::new();
-    walk(root, &opts, &mut |event| {
-        let node = match event {
-            Event::Enter(n) | Event::Leaf(n) => n,
-            Event::Leave => return Ok(()),
-        };
+    walk_nodes(root, files, cache, new_cache, rootless, &mut |node| {
         let key = node.path.to_bytes();
-        if node.kind == NodeKind::File {
-            if let (Some(writer), Some(stat)) = (new_cache.as_deref_mut(), node.cached_stat()) {
-                writer.add(&key, &stat)?;
-            }
-        }
         let is_dir = node.kind == NodeKind::Dir;
         let kind = match recorded.remove(&key) {
             None => Some(ChangeKind::Added),
