@@ -142,13 +142,7 @@ fn repacks_configs_tags_and_gc_at_once_keep_every_tag_whole() {
     let mut bundles = Vec::new();
     for i in 0..4 {
         let bundle = dir.path().join(format!("bundle{i}"));
-        umoci(&[
-            "unpack",
-            "--image",
-            &image_arg(&layout, "latest"),
-            s(&bundle),
-        ])
-        .ok();
+        unpack(&layout, "latest", &bundle).ok();
         std::fs::write(
             bundle.join(format!("rootfs/from-{i}")),
             vec![i as u8; 100_000],
@@ -187,7 +181,7 @@ fn repacks_configs_tags_and_gc_at_once_keep_every_tag_whole() {
     for i in 0..4 {
         for tag in [format!("r{i}"), format!("c{i}"), format!("t{i}")] {
             let bundle = dir.path().join(format!("check-{tag}"));
-            umoci(&["unpack", "--image", &image_arg(&layout, &tag), s(&bundle)]).ok();
+            unpack(&layout, &tag, &bundle).ok();
             if tag.starts_with('r') {
                 assert!(
                     bundle.join(format!("rootfs/from-{i}")).is_file(),

@@ -22,7 +22,7 @@ fn assert_whole(layout: &Path, tags: &[&str], scratch: &Path, round: usize) {
     );
     for tag in tags {
         let bundle = scratch.join(format!("check-{round}-{tag}"));
-        let out = umoci(&["unpack", "--image", &image_arg(layout, tag), s(&bundle)]);
+        let out = unpack(layout, tag, &bundle);
         assert_eq!(
             out.status, 0,
             "round {round}: tag {tag} broken: {}",
@@ -64,7 +64,7 @@ fn setup(dir: &Path) -> (std::path::PathBuf, Vec<Vec<String>>) {
     // was collected cannot be repacked).
     umoci(&["tag", "--image", &image_arg(&layout, "latest"), "base"]).ok();
     let bundle = dir.join("bundle");
-    umoci(&["unpack", "--image", &image_arg(&layout, "base"), s(&bundle)]).ok();
+    unpack(&layout, "base", &bundle).ok();
     for i in 0..50 {
         std::fs::write(bundle.join(format!("rootfs/new{i}")), vec![i as u8; 50_000]).unwrap();
     }

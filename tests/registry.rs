@@ -66,13 +66,7 @@ fn our_image(dir: &Path) -> PathBuf {
         .finish();
     add_layer(&layout, "latest", &tar, "gzip");
     let bundle = dir.join("edit");
-    umoci(&[
-        "unpack",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&bundle),
-    ])
-    .ok();
+    unpack(&layout, "latest", &bundle).ok();
     std::fs::write(bundle.join("rootfs/etc/added"), b"added by repack").unwrap();
     umoci(&[
         "repack",
@@ -96,7 +90,7 @@ fn unpacked(
     tag: &str,
     bundle: &Path,
 ) -> std::collections::BTreeMap<PathBuf, String> {
-    umoci(&["unpack", "--image", &image_arg(layout, tag), s(bundle)]).ok();
+    unpack(layout, tag, bundle).ok();
     snapshot(&bundle.join("rootfs"))
 }
 

@@ -127,10 +127,6 @@ fn mutate(root: &Path) {
     .unwrap();
 }
 
-fn unpack(layout: &Path, tag: &str, bundle: &Path) {
-    umoci(&["unpack", "--image", &image_arg(layout, tag), s(bundle)]).ok();
-}
-
 fn repack(layout: &Path, tag: &str, bundle: &Path, extra: &[&str]) {
     let mut args = vec!["repack", "--image"];
     let image = image_arg(layout, tag);
@@ -145,12 +141,12 @@ fn round_trip_preserves_every_kind_of_change() {
     let dir = tempdir();
     let layout = base_image(dir.path());
     let bundle = dir.path().join("bundle");
-    unpack(&layout, "latest", &bundle);
+    unpack(&layout, "latest", &bundle).ok();
     mutate(&bundle.join("rootfs"));
     let want = describe(&bundle.join("rootfs"));
     repack(&layout, "v2", &bundle, &[]);
     let fresh = dir.path().join("fresh");
-    unpack(&layout, "v2", &fresh);
+    unpack(&layout, "v2", &fresh).ok();
     assert_eq!(describe(&fresh.join("rootfs")), want);
     let md = std::fs::metadata(fresh.join("rootfs/linked")).unwrap();
     assert_eq!(
@@ -198,7 +194,7 @@ fn repacks_are_deterministic() {
         let copy = dir.path().join(format!("layout{n}"));
         copy_tree(&layout, &copy);
         let bundle = dir.path().join(format!("bundle{n}"));
-        unpack(&copy, "latest", &bundle);
+        unpack(&copy, "latest", &bundle).ok();
         mutate(&bundle.join("rootfs"));
         for compress in ["gzip", "zstd", "none"] {
             let out = umoci_env(
@@ -235,7 +231,7 @@ fn refresh_bundle_makes_the_next_repack_diff_from_the_new_state() {
     let dir = tempdir();
     let layout = base_image(dir.path());
     let bundle = dir.path().join("bundle");
-    unpack(&layout, "latest", &bundle);
+    unpack(&layout, "latest", &bundle).ok();
     std::fs::write(bundle.join("rootfs/first"), b"1").unwrap();
     repack(&layout, "latest", &bundle, &["--refresh-bundle"]);
     let meta = read_json(&bundle.join("umoci.json"));
@@ -271,19 +267,19 @@ fn masked_paths_and_volumes_are_left_out() {
     ])
     .ok();
     let bundle = dir.path().join("bundle");
-    unpack(&layout, "latest", &bundle);
+    unpack(&layout, "latest", &bundle).ok();
     std::fs::write(bundle.join("rootfs/srv/in-volume"), b"v").unwrap();
     std::fs::write(bundle.join("rootfs/etc/masked"), b"m").unwrap();
     std::fs::write(bundle.join("rootfs/kept"), b"k").unwrap();
     repack(&layout, "masked", &bundle, &["--mask-path=/etc"]);
     let fresh = dir.path().join("fresh");
-    unpack(&layout, "masked", &fresh);
+    unpack(&layout, "masked", &fresh).ok();
     assert!(fresh.join("rootfs/kept").exists());
     assert!(!fresh.join("rootfs/srv/in-volume").exists());
     assert!(!fresh.join("rootfs/etc/masked").exists());
     repack(&layout, "unmasked", &bundle, &["--no-mask-volumes"]);
     let fresh2 = dir.path().join("fresh2");
-    unpack(&layout, "unmasked", &fresh2);
+    unpack(&layout, "unmasked", &fresh2).ok();
     assert!(fresh2.join("rootfs/srv/in-volume").exists());
 }
 
@@ -330,11 +326,11 @@ fn interop_with_debian_umoci_both_ways() {
     let want = describe(&theirs.join("rootfs"));
     repack(&layout, "from-theirs", &theirs, &[]);
     let check = dir.path().join("check1");
-    unpack(&layout, "from-theirs", &check);
+    unpack(&layout, "from-theirs", &check).ok();
     assert_eq!(describe(&check.join("rootfs")), want);
     // We unpack, they repack, and they read our layers back too.
     let ours = dir.path().join("ours");
-    unpack(&layout, "latest", &ours);
+    unpack(&layout, "latest", &ours).ok();
     mutate(&ours.join("rootfs"));
     whole_seconds(&ours.join("rootfs"));
     let want = describe(&ours.join("rootfs"));
@@ -422,7 +418,7 @@ fn insert_and_raw_add_layer() {
     ])
     .ok();
     let b = dir.path().join("b");
-    unpack(&layout, "ins", &b);
+    unpack(&layout, "ins", &b).ok();
     assert_eq!(
         std::fs::read(b.join("rootfs/opt/app/nested/file")).unwrap(),
         b"inserted"
@@ -472,7 +468,7 @@ fn insert_and_raw_add_layer() {
         &umoci::spec::Digest::sha256_of(&tar).to_string()
     );
     let b = dir.path().join("raw-bundle");
-    unpack(&layout, "raw", &b);
+    unpack(&layout, "raw", &b).ok();
     let md = std::fs::metadata(b.join("rootfs/raw-file")).unwrap();
     assert_eq!((md.uid(), md.gid(), md.mode() & 0o777), (7, 8, 0o600));
     umoci(&["raw", "add-layer", "--image", &img, s(dir.path())]).fails_with("directory");

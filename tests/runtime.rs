@@ -91,13 +91,7 @@ fn runc_runs_an_unpacked_busybox_image() {
     let dir = tempdir();
     let layout = busybox_image(dir.path());
     let bundle = dir.path().join("bundle");
-    umoci(&[
-        "unpack",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&bundle),
-    ])
-    .ok();
+    unpack(&layout, "latest", &bundle).ok();
     let stdout = runc_run(&bundle, dir.path(), "unpacked");
     assert_eq!(stdout.lines().collect::<Vec<_>>(), ["hello-from-runc", "0"]);
 }
@@ -233,13 +227,7 @@ fn rootless_repack_restores_image_owners() {
     assert_eq!(out.status, 0, "{}", out.stderr);
 
     let check = dir.path().join("check");
-    umoci(&[
-        "unpack",
-        "--image",
-        &image_arg(&layout, "edited"),
-        s(&check),
-    ])
-    .ok();
+    unpack(&layout, "edited", &check).ok();
     let owned = std::fs::metadata(check.join("rootfs/home/app/owned")).unwrap();
     assert_eq!(
         (owned.uid(), owned.gid()),
@@ -281,13 +269,7 @@ fn runc_sees_a_repacked_change() {
     let dir = tempdir();
     let layout = busybox_image(dir.path());
     let bundle = dir.path().join("bundle");
-    umoci(&[
-        "unpack",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&bundle),
-    ])
-    .ok();
+    unpack(&layout, "latest", &bundle).ok();
     std::fs::write(bundle.join("rootfs/etc/motd"), b"repacked-change\n").unwrap();
     umoci(&[
         "repack",
@@ -306,13 +288,7 @@ fn runc_sees_a_repacked_change() {
     ])
     .ok();
     let fresh = dir.path().join("fresh");
-    umoci(&[
-        "unpack",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&fresh),
-    ])
-    .ok();
+    unpack(&layout, "latest", &fresh).ok();
     let stdout = runc_run(&fresh, dir.path(), "repacked");
     assert_eq!(stdout, "repacked-change\n");
 }

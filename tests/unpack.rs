@@ -9,10 +9,6 @@ use std::path::Path;
 use common::layers::{add_layer, new_image, LayerBuilder, MTIME};
 use common::*;
 
-fn unpack(layout: &Path, tag: &str, bundle: &Path) -> Run {
-    umoci(&["unpack", "--image", &image_arg(layout, tag), s(bundle)])
-}
-
 fn validate(bundle: &Path) {
     let mtree = mtree_of(bundle);
     umoci(&[

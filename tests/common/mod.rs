@@ -14,7 +14,8 @@ pub fn umoci_bin() -> &'static str {
     env!("CARGO_BIN_EXE_umoci")
 }
 
-/// Result of one run of a command.
+/// Result of one run of a command; check it (`.ok()`, `.fails_with()`).
+#[must_use]
 #[derive(Debug)]
 pub struct Run {
     pub status: i32,
@@ -184,6 +185,12 @@ pub fn s(p: &Path) -> &str {
 /// `LAYOUT:TAG` for `--image`.
 pub fn image_arg(layout: &Path, tag: &str) -> String {
     format!("{}:{tag}", s(layout))
+}
+
+/// Runs `umoci unpack --image LAYOUT:TAG BUNDLE`; the caller checks how
+/// it went (`.ok()`, `.fails_with(...)`).
+pub fn unpack(layout: &Path, tag: &str, bundle: &Path) -> Run {
+    umoci(&["unpack", "--image", &image_arg(layout, tag), s(bundle)])
 }
 
 /// Parses a JSON file.
