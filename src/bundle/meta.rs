@@ -5,11 +5,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fs::file::{open_regular_path, read_capped, write_atomic_path, Follow};
 use crate::layer::MapOptions;
 use crate::layout::DescriptorPath;
 
 /// The file name inside a bundle.
 pub const META_NAME: &str = "umoci.json";
+/// Largest `umoci.json` read; real ones are a kilobyte or two.
+const MAX_META_SIZE: u64 = 16 << 20;
 /// The schema version upstream writes and accepts.
 pub const META_VERSION: &str = "2";
 
@@ -37,8 +40,9 @@ impl Meta {
     /// Reads and checks `BUNDLE/umoci.json`.
     pub fn read(bundle: &Path) -> Result<Self, String> {
         let path = bundle.join(META_NAME);
-        let data =
-            std::fs::read(&path).map_err(|e| format!("open metadata {}: {e}", path.display()))?;
+        let data = open_regular_path(&path, Follow::Never)
+            .and_then(|f| read_capped(f, MAX_META_SIZE))
+            .map_err(|e| format!("open metadata {}: {e}", path.display()))?;
         let meta: Meta = serde_json::from_slice(&data)
             .map_err(|e| format!("decode metadata {}: {e}", path.display()))?;
         if meta.version != META_VERSION {
@@ -53,7 +57,34 @@ impl Meta {
                 meta.whiteout_mode
             ));
         }
+        meta.check()
+            .map_err(|why| format!("decode metadata {}: {why}", path.display()))?;
         Ok(meta)
+    }
+
+    /// What the rest of the tool relies on: a descriptor walk that leads
+    /// somewhere, through descriptors that could name a blob.
+    fn check(&self) -> Result<(), String> {
+        if self.from.walk.is_empty() {
+            return Err("from_descriptor_path has an empty descriptor_walk".to_owned());
+        }
+        for desc in &self.from.walk {
+            if desc.size < 0 {
+                return Err(format!(
+                    "descriptor {} has negative size {}",
+                    desc.digest, desc.size
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `BUNDLE/umoci.json` as a new file renamed into place, so a
+    /// symlink planted at that name is replaced, never written through.
+    pub fn write(&self, bundle: &Path) -> Result<(), String> {
+        let path = bundle.join(META_NAME);
+        write_atomic_path(&path, &self.to_json(), 0o644)
+            .map_err(|e| format!("write metadata {}: {e}", path.display()))
     }
 
     /// The JSON bytes upstream writes.

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::meta::{Meta, META_NAME};
+use super::meta::Meta;
 use super::unpack::{mtree_name, write_bundle_manifest, UnpackError};
 use crate::fs::{RelPath, Root};
 use crate::image::{add_layer, HistoryOptions, ImageError, ImageSource};
@@ -166,7 +166,6 @@ fn refresh_bundle(
         ..meta.clone()
     };
     if new_name != old_name {
-        let _ = std::fs::remove_file(bundle.join(format!("{new_name}.mtree")));
         write_bundle_manifest(
             bundle,
             &new_name,
@@ -176,12 +175,7 @@ fn refresh_bundle(
         let _ = std::fs::remove_file(bundle.join(format!("{old_name}.mtree")));
         let _ = std::fs::remove_file(bundle.join(StatCache::file_name(old_name)));
     }
-    let tmp = bundle.join(format!(".{META_NAME}.tmp"));
-    std::fs::write(&tmp, new_meta.to_json())
-        .map_err(|e| RepackError::Other(format!("write {}: {e}", tmp.display())))?;
-    std::fs::rename(&tmp, bundle.join(META_NAME))
-        .map_err(|e| RepackError::Other(format!("write umoci.json: {e}")))?;
-    Ok(())
+    new_meta.write(bundle).map_err(RepackError::Other)
 }
 
 /// The changes that go into the layer: masked paths left out, and a
@@ -190,7 +184,10 @@ fn refresh_bundle(
 /// takes its children with it).
 fn layer_changes(changes: Vec<Change>, masks: &[RelPath]) -> Vec<Change> {
     use std::collections::HashSet;
-    let masked = |p: &RelPath| masks.iter().any(|m| p.starts_with(m));
+    // A set, and each path's ancestors looked up in it: an image may list
+    // any number of volumes, and a change costs its depth, not their count.
+    let masks: HashSet<&RelPath> = masks.iter().collect();
+    let masked = |p: &RelPath| masks.contains(p) || p.ancestors().any(|a| masks.contains(&a));
     let covering: HashSet<RelPath> = changes
         .iter()
         .filter(|c| c.kind == ChangeKind::Deleted || !c.is_dir)

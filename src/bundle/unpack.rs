@@ -1,11 +1,14 @@
 //! `unpack`: an image's layers into `rootfs/`, then `config.json`, the
 //! mtree manifest and `umoci.json` beside it.
 
-use std::io::Write;
+use std::os::fd::AsFd;
 use std::os::unix::fs::PermissionsExt;
+
+use rustix::fs::OFlags;
 use std::path::{Path, PathBuf};
 
-use super::meta::{Meta, META_NAME, META_VERSION};
+use super::meta::{Meta, META_VERSION};
+use crate::fs::file::{write_atomic_path, AtomicFile};
 use crate::fs::idmap;
 use crate::fs::Root;
 use crate::image::{ImageError, ImageSource};
@@ -119,21 +122,39 @@ fn extract_layers(
         .map_err(|e| other("ensure root uid has mapping", e))?;
     let root_gid = idmap::to_host(0, &map.gid_mappings)
         .map_err(|e| other("ensure root gid has mapping", e))?;
+    let root =
+        Root::open(rootfs).map_err(|e| other(format!("open rootfs {}", rootfs.display()), e))?;
+    // Owner and times of the root go through the handle just opened (which
+    // refused a symlink), never through the name again.
+    let root_dir = root
+        .resolve(
+            &crate::fs::RelPath::root(),
+            OFlags::RDONLY | OFlags::DIRECTORY,
+        )
+        .map_err(|e| other(format!("open rootfs {}", rootfs.display()), e))?;
     if !map.rootless {
-        std::os::unix::fs::lchown(rootfs, Some(root_uid), Some(root_gid))
-            .map_err(|e| other("chown rootfs", e))?;
+        rustix::fs::fchown(
+            &root_dir,
+            Some(rustix::fs::Uid::from_raw(root_uid)),
+            Some(rustix::fs::Gid::from_raw(root_gid)),
+        )
+        .map_err(|e| other("chown rootfs", e))?;
     }
     // Images rarely say what the root's times are; start from the epoch so
     // unpacking is reproducible.
-    let epoch = std::fs::FileTimes::new()
-        .set_accessed(std::time::UNIX_EPOCH)
-        .set_modified(std::time::UNIX_EPOCH);
-    std::fs::File::open(rootfs)
-        .and_then(|f| f.set_times(epoch))
-        .map_err(|e| other("set initial root time", e))?;
+    let epoch = rustix::fs::Timestamps {
+        last_access: rustix::fs::Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        },
+        last_modification: rustix::fs::Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        },
+    };
+    rustix::fs::futimens(&root_dir, &epoch).map_err(|e| other("set initial root time", e))?;
+    drop(root_dir);
 
-    let root =
-        Root::open(rootfs).map_err(|e| other(format!("open rootfs {}", rootfs.display()), e))?;
     let mut extractor = Extractor::new(
         &root,
         ExtractOptions {
@@ -198,7 +219,9 @@ pub fn write_runtime_config(
         .map(|p| Root::open(p).map_err(|e| other(format!("open rootfs {}", p.display()), e)))
         .transpose()?;
     let spec = runtime::to_runtime_spec(&source.config, root.as_ref(), map)?;
-    std::fs::write(out, runtime::convert::to_json(&spec))
+    // A new file renamed into place: a symlink planted at `out` is
+    // replaced, never written through.
+    write_atomic_path(out, &runtime::convert::to_json(&spec), 0o644)
         .map_err(|e| other(format!("write {}", out.display()), e))
 }
 
@@ -224,28 +247,40 @@ pub fn unpack_bundle(
     log::info!("unpacking bundle ...");
     let hashes = unpack_rootfs(layout, source, &rootfs, opts)?;
     log::info!("... done");
-    write_runtime_config(
-        source,
-        Some(&rootfs),
-        &opts.map,
-        &bundle.join("config.json"),
-    )?;
-    log::info!("computing filesystem manifest ...");
-    write_bundle_manifest(
-        bundle,
-        &mtree_name(source.path.descriptor()),
-        &hashes,
-        opts.map.rootless,
-    )?;
-    log::info!("... done");
-    let meta = Meta {
-        version: META_VERSION.to_owned(),
-        from: source.path.clone(),
-        map_options: opts.map.clone(),
-        whiteout_mode: 0,
+    let name = mtree_name(source.path.descriptor());
+    let finish = || -> Result<(), UnpackError> {
+        write_runtime_config(
+            source,
+            Some(&rootfs),
+            &opts.map,
+            &bundle.join("config.json"),
+        )?;
+        log::info!("computing filesystem manifest ...");
+        write_bundle_manifest(bundle, &name, &hashes, opts.map.rootless)?;
+        log::info!("... done");
+        let meta = Meta {
+            version: META_VERSION.to_owned(),
+            from: source.path.clone(),
+            map_options: opts.map.clone(),
+            whiteout_mode: 0,
+        };
+        meta.write(bundle).map_err(UnpackError::Other)
     };
-    std::fs::write(bundle.join(META_NAME), meta.to_json())
-        .map_err(|e| other("write umoci.json", e))?;
+    if let Err(e) = finish() {
+        // The bundle was empty: leave it so rather than half made.
+        if let Ok(dir) = crate::fs::file::open_dir_path(bundle) {
+            let names = [
+                "rootfs".to_owned(),
+                "config.json".to_owned(),
+                format!("{name}.mtree"),
+                StatCache::file_name(&name),
+            ];
+            for created in names {
+                let _ = crate::fs::remove::remove_all_at(dir.as_fd(), created.as_bytes());
+            }
+        }
+        return Err(e);
+    }
     log::info!("unpacked image bundle: {}", bundle.display());
     Ok(())
 }
@@ -264,12 +299,14 @@ pub fn write_bundle_manifest(
     rootless: bool,
 ) -> Result<PathBuf, UnpackError> {
     let path = bundle.join(format!("{name}.mtree"));
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o644)
-        .open(&path)
-        .map_err(|e| other(format!("open mtree {}", path.display()), e))?;
+    let bundle_dir = crate::fs::file::open_dir_path(bundle)
+        .map_err(|e| other(format!("open bundle {}", bundle.display()), e))?;
+    let file = AtomicFile::create(
+        bundle_dir.as_fd(),
+        format!("{name}.mtree").as_bytes(),
+        0o644,
+    )
+    .map_err(|e| other(format!("open mtree {}", path.display()), e))?;
     let mut out = std::io::BufWriter::new(file);
     let tree = bundle.join("rootfs");
     let tree_label = tree.to_string_lossy().into_owned();
@@ -300,13 +337,14 @@ pub fn write_bundle_manifest(
         Some(&mut cache),
     )
     .map_err(|e| other("generate mtree spec", e))?;
-    out.flush().map_err(|e| other("write mtree", e))?;
+    out.into_inner()
+        .map_err(|e| other("write mtree", e.into_error()))?
+        .commit()
+        .map_err(|e| other("write mtree", e))?;
     // Finished after every file, so the files' ctimes predate it.
     cache.finish().map_err(|e| other("write stat cache", e))?;
     Ok(path)
 }
-
-use std::os::unix::fs::OpenOptionsExt;
 
 fn current_user() -> String {
     let uid = rustix::process::getuid().as_raw();

@@ -50,6 +50,17 @@ pub fn run(args: InsertArgs) -> Result<()> {
     let map = args.idmap.get()?;
     let history = args.history.options()?;
     let target_path = RelPath::clean(target.as_bytes());
+    if target_path.is_root() {
+        // A whiteout of the root, or a file in its place, makes a layer no
+        // unpack (ours or upstream's) accepts; a directory may be merged
+        // into the root.
+        let source_is_dir = source
+            .as_deref()
+            .is_some_and(|s| std::fs::symlink_metadata(s).is_ok_and(|m| m.is_dir()));
+        if !source_is_dir {
+            bail!("insert target {target:?} names the root directory: it can only receive a directory");
+        }
+    }
     let target_name = target_path.to_bytes();
     let ticker = super::progress::Ticker::start("insert");
     let gen = GenerateOptions {

@@ -5,6 +5,7 @@
 use std::io::Write;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
+use umoci::spec::escape::printable;
 
 struct ApexLogger;
 
@@ -19,9 +20,12 @@ fn symbol(level: Level) -> &'static str {
 }
 
 /// Formats one line as apex/log's CLI handler does: the symbol right-aligned
-/// in four columns, then the message padded to 25.
+/// in four columns, then the message padded to 25. Messages quote image
+/// content (names, tar header bytes, `Env` entries), so control characters
+/// are escaped here, once for every line: an image cannot move the cursor,
+/// recolour the terminal or forge a line of output.
 pub fn format_line(level: Level, message: &str) -> String {
-    format!("{:>4} {:<25}", symbol(level), message)
+    format!("{:>4} {:<25}", symbol(level), printable(message))
 }
 
 impl Log for ApexLogger {

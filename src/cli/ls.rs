@@ -5,6 +5,7 @@ use std::io::Write;
 use anyhow::Result;
 use clap::Args;
 use umoci::layout::{index, Layout};
+use umoci::spec::escape::printable;
 
 use super::common::{positionals, LayoutArgs};
 
@@ -23,8 +24,10 @@ pub fn run(args: ListArgs) -> Result<()> {
     let layout = Layout::open(&args.layout.get()?)?;
     let index = layout.read_index()?;
     let mut out = std::io::stdout().lock();
+    // One tag per line, so a name holding a newline (or an escape
+    // sequence) is escaped rather than printed as something else.
     for name in index::list_refs(&index) {
-        writeln!(out, "{name}")?;
+        writeln!(out, "{}", printable(&name))?;
     }
     Ok(())
 }

@@ -7,9 +7,14 @@
 //! - [`xattr`]: extended attributes on entries named relative to a directory.
 //! - [`idmap`]: `--uid-map`/`--gid-map` parsing and translation.
 //! - [`rootless`]: the `user.rootlesscontainers` owner record.
+//! - [`inode`]: a handle pinned to one inode, the only way a mode changes.
+//! - [`file`]: bounded, non-blocking reads and atomic writes of the tool's
+//!   own files relative to a directory handle.
 
 pub mod dir;
+pub mod file;
 pub mod idmap;
+pub mod inode;
 pub mod path;
 pub mod remove;
 pub mod root;

@@ -5,40 +5,42 @@
 //! at `/`, so `..` can never climb above the root; symlinks are dealt with
 //! later, by resolving inside the root.
 
+use std::cmp::Ordering;
 use std::fmt;
 
 /// A cleaned path relative to a root: no empty, `.` or `..` components.
 /// The empty path is the root itself.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+///
+/// Held as the components joined by `/` in one buffer: a path `d` levels
+/// deep costs about `2d` bytes rather than `d` allocations, which is what
+/// keeps a walk of a very deep tree (every level holding its own path)
+/// within bounded memory.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct RelPath {
-    components: Vec<Vec<u8>>,
+    /// Components joined by `/`; empty for the root.
+    bytes: Vec<u8>,
 }
 
 impl RelPath {
     /// Cleans `raw` lexically, clamping `..` at the root.
     pub fn clean(raw: &[u8]) -> Self {
-        let mut components: Vec<Vec<u8>> = Vec::new();
+        let mut path = RelPath::root();
         for part in raw.split(|&b| b == b'/') {
             match part {
                 b"" | b"." => {}
                 b".." => {
-                    components.pop();
+                    path.pop();
                 }
-                name => components.push(name.to_vec()),
+                name => path.push(name),
             }
         }
-        RelPath { components }
+        path
     }
 
     /// A path from components; any that are not plain names (empty, `.`,
     /// `..`, or holding a `/`) are cleaned as [`RelPath::clean`] would.
     pub fn from_components(components: Vec<Vec<u8>>) -> Self {
-        let plain = |c: &Vec<u8>| !c.is_empty() && c != b"." && c != b".." && !c.contains(&b'/');
-        if components.iter().all(plain) {
-            RelPath { components }
-        } else {
-            RelPath::clean(&components.join(&b'/'))
-        }
+        RelPath::clean(&components.join(&b'/'))
     }
 
     /// The root itself.
@@ -48,30 +50,59 @@ impl RelPath {
 
     /// Whether this is the root.
     pub fn is_root(&self) -> bool {
-        self.components.is_empty()
+        self.bytes.is_empty()
     }
 
     /// The components, outermost first.
-    pub fn components(&self) -> &[Vec<u8>] {
-        &self.components
+    pub fn components(&self) -> impl DoubleEndedIterator<Item = &[u8]> + Clone + '_ {
+        self.bytes.split(|&b| b == b'/').filter(|c| !c.is_empty())
+    }
+
+    /// How many components there are (0 for the root).
+    pub fn depth(&self) -> usize {
+        if self.bytes.is_empty() {
+            0
+        } else {
+            self.bytes.iter().filter(|&&b| b == b'/').count() + 1
+        }
     }
 
     /// The parent directory and the final name; `None` for the root.
     pub fn split_last(&self) -> Option<(RelPath, &[u8])> {
-        let (last, rest) = self.components.split_last()?;
-        Some((
-            RelPath {
-                components: rest.to_vec(),
-            },
-            last.as_slice(),
-        ))
+        if self.bytes.is_empty() {
+            return None;
+        }
+        Some(match self.bytes.iter().rposition(|&b| b == b'/') {
+            Some(i) => (
+                RelPath {
+                    bytes: self.bytes[..i].to_vec(),
+                },
+                &self.bytes[i + 1..],
+            ),
+            None => (RelPath::root(), &self.bytes[..]),
+        })
     }
 
     /// This path with `name` appended (`name` must be one component).
     pub fn join(&self, name: &[u8]) -> Self {
-        let mut components = self.components.clone();
-        components.push(name.to_vec());
-        RelPath { components }
+        let mut path = RelPath {
+            bytes: Vec::with_capacity(self.bytes.len() + 1 + name.len()),
+        };
+        path.bytes.extend_from_slice(&self.bytes);
+        path.push(name);
+        path
+    }
+
+    fn push(&mut self, name: &[u8]) {
+        if !self.bytes.is_empty() {
+            self.bytes.push(b'/');
+        }
+        self.bytes.extend_from_slice(name);
+    }
+
+    fn pop(&mut self) {
+        let keep = self.bytes.iter().rposition(|&b| b == b'/').unwrap_or(0);
+        self.bytes.truncate(keep);
     }
 
     /// The parent; the root is its own parent.
@@ -81,22 +112,46 @@ impl RelPath {
 
     /// Whether `self` is `other` or lies beneath it.
     pub fn starts_with(&self, other: &RelPath) -> bool {
-        self.components.starts_with(&other.components)
+        other.bytes.is_empty()
+            || (self.bytes.starts_with(&other.bytes)
+                && (self.bytes.len() == other.bytes.len() || self.bytes[other.bytes.len()] == b'/'))
     }
 
     /// The path as bytes, components joined by `/` (`.` for the root).
     pub fn to_bytes(&self) -> Vec<u8> {
-        if self.components.is_empty() {
+        if self.bytes.is_empty() {
             return b".".to_vec();
         }
-        self.components.join(&b'/')
+        self.bytes.clone()
     }
 
     /// Every ancestor including the root, nearest last, excluding `self`.
     pub fn ancestors(&self) -> impl Iterator<Item = RelPath> + '_ {
-        (0..self.components.len()).map(|n| RelPath {
-            components: self.components[..n].to_vec(),
-        })
+        let ends = self
+            .bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b'/')
+            .map(|(i, _)| i);
+        let root = (!self.bytes.is_empty()).then(RelPath::root);
+        root.into_iter().chain(ends.map(|end| RelPath {
+            bytes: self.bytes[..end].to_vec(),
+        }))
+    }
+}
+
+/// Component by component, as a list of names compares: `a/b` sorts
+/// before `a-c` (because `a` < `a-c`), where plain bytes would not.
+impl Ord for RelPath {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let key = |b: &u8| if *b == b'/' { 0 } else { *b };
+        self.bytes.iter().map(key).cmp(other.bytes.iter().map(key))
+    }
+}
+
+impl PartialOrd for RelPath {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -147,6 +202,18 @@ mod tests {
         assert_eq!(parent.to_bytes(), b"a/b");
         assert_eq!(name, b"c");
         let ancestors: Vec<Vec<u8>> = p.ancestors().map(|a| a.to_bytes()).collect();
+        assert!(RelPath::root().ancestors().next().is_none());
+        assert_eq!(p.depth(), 3);
+        assert_eq!(p.components().collect::<Vec<_>>(), [b"a", b"b", b"c"]);
+        let mut sorted = [
+            RelPath::clean(b"a-c"),
+            RelPath::clean(b"a/b"),
+            RelPath::clean(b"a"),
+            RelPath::root(),
+        ];
+        sorted.sort();
+        let sorted: Vec<Vec<u8>> = sorted.iter().map(|p| p.to_bytes()).collect();
+        assert_eq!(sorted, [&b"."[..], b"a", b"a/b", b"a-c"]);
         assert_eq!(
             ancestors,
             vec![b".".to_vec(), b"a".to_vec(), b"a/b".to_vec()]

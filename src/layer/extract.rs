@@ -8,7 +8,7 @@
 //! disturbed are put back at the end of each layer. Regular files are
 //! hashed as they are written so the bundle's mtree needs no second read.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -23,6 +23,7 @@ use super::entry::{Entry, EntryKind, Time};
 use super::error::LayerError;
 use super::whiteout;
 use crate::fs::idmap::{self, IdMap};
+use crate::fs::inode::Inode;
 use crate::fs::root::lstat_at;
 use crate::fs::{remove::remove_all_at, rootless, xattr, RelPath, Root};
 
@@ -98,16 +99,31 @@ enum Target<'a> {
     At(BorrowedFd<'a>, &'a [u8]),
 }
 
+/// A directory's real mode, held back while rootless extraction keeps it
+/// open to its owner.
+#[derive(Debug, Clone, Copy)]
+struct DeferredMode {
+    mode: u32,
+    dev: u64,
+    ino: u64,
+}
+
 /// Applies layers, in order, to one root.
 pub struct Extractor<'r> {
     root: &'r Root,
     opts: ExtractOptions,
     can_mknod: bool,
     upper: whiteout::UpperPaths,
+    /// Whiteouts already applied in this layer: applying one again would
+    /// remove nothing more (all it spares is the layer's own), but would
+    /// walk the layer's entries beneath it again, once per repetition.
+    whiteouts_done: HashSet<(RelPath, Option<Vec<u8>>)>,
     dir_times: HashMap<RelPath, (Time, Time)>,
     /// Path components held in `dir_times`.
     dir_times_cost: usize,
-    deferred_modes: BTreeMap<RelPath, u32>,
+    /// Directory modes to apply at the end (rootless), with the inode each
+    /// belongs to: a path replaced since (by a symlink, say) is skipped.
+    deferred_modes: BTreeMap<RelPath, DeferredMode>,
     hashes: FileHashes,
     xattr_unsupported_warned: bool,
     buf: Vec<u8>,
@@ -122,6 +138,7 @@ impl<'r> Extractor<'r> {
             opts,
             can_mknod,
             upper: whiteout::UpperPaths::default(),
+            whiteouts_done: HashSet::new(),
             dir_times: HashMap::new(),
             dir_times_cost: 0,
             deferred_modes: BTreeMap::new(),
@@ -167,15 +184,33 @@ impl<'r> Extractor<'r> {
     /// Returns the content digests of the files written.
     pub fn finish(mut self) -> Result<FileHashes, LayerError> {
         let modes = std::mem::take(&mut self.deferred_modes);
-        for (path, mode) in modes.into_iter().rev() {
-            let r = self.with_target(&path, |t| chmod(t, mode));
-            match r {
+        for (path, deferred) in modes.into_iter().rev() {
+            match self.chmod_deferred(&path, deferred) {
                 Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) if is_missing(&e) => {}
                 Err(e) => return Err(LayerError::io(&path.to_bytes(), "chmod directory", e)),
             }
         }
         Ok(self.hashes)
+    }
+
+    /// Gives `path` its held-back mode, but only if it is still the very
+    /// directory that was extracted there: the path is resolved inside the
+    /// root, its final name pinned without following it, and the mode set
+    /// through that pin.
+    fn chmod_deferred(&self, path: &RelPath, deferred: DeferredMode) -> io::Result<()> {
+        let inode = match path.split_last() {
+            None => Inode::open_at(self.root.fd(), b".")?,
+            Some((parent, name)) => {
+                let dir = self.root.open_dir(&parent)?;
+                Inode::open_at(dir.as_fd(), name)?
+            }
+        };
+        if inode.file_type() != FileType::Directory || !inode.is(deferred.dev, deferred.ino) {
+            log::debug!("{path}: replaced since extraction; its deferred mode is dropped");
+            return Ok(());
+        }
+        inode.chmod(deferred.mode)
     }
 
     fn apply_entry<R: Read>(&mut self, meta: &Entry, content: &mut R) -> Result<(), LayerError> {
@@ -281,6 +316,12 @@ impl<'r> Extractor<'r> {
         };
         if self.upper.is_everything() {
             // Nothing lies below this layer; all there is is its own.
+            return Ok(());
+        }
+        if !self
+            .whiteouts_done
+            .insert((parent_path.clone(), target.map(<[u8]>::to_vec)))
+        {
             return Ok(());
         }
         let parent = match self.root.open_dir(parent_path) {
@@ -461,7 +502,15 @@ impl<'r> Extractor<'r> {
         if !is_symlink {
             let mut mode = meta.mode;
             if map.rootless && meta.kind == EntryKind::Dir {
-                self.deferred_modes.insert(meta.path.clone(), mode);
+                let st = stat_target(target).map_err(|e| LayerError::io(name, "stat", e))?;
+                self.deferred_modes.insert(
+                    meta.path.clone(),
+                    DeferredMode {
+                        mode,
+                        dev: st.st_dev,
+                        ino: st.st_ino,
+                    },
+                );
                 mode |= 0o700;
             }
             chmod(target, mode).map_err(|e| LayerError::io(name, "chmod", e))?;
@@ -552,7 +601,7 @@ impl<'r> Extractor<'r> {
     /// directory this layer touches again afterwards is noted again, with
     /// the times just applied.
     fn remember_dir_time(&mut self, path: RelPath, times: (Time, Time)) -> Result<(), LayerError> {
-        let cost = path.components().len() + 1;
+        let cost = path.depth() + 1;
         if self.dir_times.insert(path, times).is_none() {
             self.dir_times_cost += cost;
         }
@@ -565,6 +614,7 @@ impl<'r> Extractor<'r> {
     fn finish_layer(&mut self) -> Result<(), LayerError> {
         self.apply_dir_times()?;
         self.upper = whiteout::UpperPaths::default();
+        self.whiteouts_done = HashSet::new();
         self.root.invalidate();
         Ok(())
     }
@@ -661,13 +711,19 @@ fn chown(target: Target<'_>, uid: u32, gid: u32) -> io::Result<()> {
 }
 
 fn chmod(target: Target<'_>, mode: u32) -> io::Result<()> {
-    let mode = Mode::from_raw_mode(mode & 0o7777);
     match target {
-        Target::Fd(fd) => rustix::fs::fchmod(fd, mode),
-        // Never called for symlinks, so following the final name is safe.
-        Target::At(dir, name) => rustix::fs::chmodat(dir, name, mode, AtFlags::empty()),
+        Target::Fd(fd) => Ok(rustix::fs::fchmod(fd, Mode::from_raw_mode(mode & 0o7777))?),
+        // Through a pinned handle: a name swapped for a symlink since it
+        // was created is refused, never followed.
+        Target::At(dir, name) => Inode::open_at(dir, name)?.chmod(mode),
     }
-    .map_err(Into::into)
+}
+
+fn stat_target(target: Target<'_>) -> io::Result<rustix::fs::Stat> {
+    Ok(match target {
+        Target::Fd(fd) => rustix::fs::fstat(fd)?,
+        Target::At(dir, name) => rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?,
+    })
 }
 
 fn set_times(target: Target<'_>, atime: Time, mtime: Time) -> io::Result<()> {

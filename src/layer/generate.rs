@@ -11,12 +11,13 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::fs::{AtFlags, FileType, OFlags};
 
 use super::error::LayerError;
 use super::extract::MapOptions;
 use super::whiteout;
 use crate::fs::idmap;
+use crate::fs::inode::open_opening_up;
 use crate::fs::{rootless, xattr, RelPath, Root};
 
 /// Xattrs never copied into layers (host-specific).
@@ -149,12 +150,21 @@ impl<W: Write> LayerTar<W> {
                 }
                 header.set_entry_type(tar::EntryType::Regular);
                 header.set_size(st.st_size as u64);
-                let fd = rustix::fs::openat(
+                // Non-blocking, and still a regular file once open: a name
+                // swapped for a FIFO by a running container must not hang us.
+                let fd = open_opening_up(
                     dir,
                     name.as_slice(),
-                    OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                    Mode::empty(),
+                    OFlags::RDONLY | OFlags::NONBLOCK,
+                    FileType::RegularFile,
+                    0o400,
+                    self.opts.map.rootless,
                 )
+                .and_then(|(fd, opened_up)| {
+                    opened_up.map(|o| o.restore()).transpose()?;
+                    crate::fs::file::ensure_regular(&fd)?;
+                    Ok(fd)
+                })
                 .map_err(|e| LayerError::io(tar_name, "open", e))?;
                 let file = File::from(fd);
                 let mut exact = ExactReader {

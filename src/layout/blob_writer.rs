@@ -6,26 +6,24 @@
 
 use std::io::{self, BufWriter, Write};
 
-use tempfile::NamedTempFile;
-
 use super::error::{LayoutError, Result};
-use super::temp_area::fsync_file;
+use super::temp_area::{fsync_file, TempFile};
 use super::Layout;
 use crate::spec::{Algorithm, Digest, Hasher};
 
 /// A blob being written. Nothing is staged until [`BlobWriter::commit`];
 /// dropping it discards the data.
 pub struct BlobWriter<'a> {
-    out: BufWriter<NamedTempFile>,
+    out: BufWriter<FileWriter<'a>>,
     hasher: Hasher,
     size: u64,
     layout: &'a Layout,
 }
 
 impl<'a> BlobWriter<'a> {
-    pub(super) fn new(file: NamedTempFile, layout: &'a Layout) -> Self {
+    pub(super) fn new(file: TempFile<'a>, layout: &'a Layout) -> Self {
         BlobWriter {
-            out: BufWriter::with_capacity(256 * 1024, file),
+            out: BufWriter::with_capacity(256 * 1024, FileWriter(file)),
             hasher: Algorithm::Sha256.hasher(),
             size: 0,
             layout,
@@ -38,7 +36,7 @@ impl<'a> BlobWriter<'a> {
     pub fn commit(self) -> Result<(Digest, i64)> {
         let digest = self.hasher.finish();
         let size = self.size as i64;
-        let file = self
+        let FileWriter(file) = self
             .out
             .into_inner()
             .map_err(|e| LayoutError::io(self.layout.root(), e.into_error()))?;
@@ -46,19 +44,27 @@ impl<'a> BlobWriter<'a> {
             // Content-addressed: the same name means the same bytes.
             return Ok((digest, size));
         }
-        let temp_path = file.path().to_owned();
+        let temp_path = file.path();
         // Blobs are public content; match what other layout writers use.
-        std::fs::set_permissions(
-            &temp_path,
-            std::os::unix::fs::PermissionsExt::from_mode(0o644),
-        )
-        .map_err(|e| LayoutError::io(&temp_path, e))?;
+        file.as_file()
+            .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .map_err(|e| LayoutError::io(&temp_path, e))?;
         fsync_file(file.as_file(), &temp_path)?;
-        let (_, staged) = file
-            .keep()
-            .map_err(|e| LayoutError::io(&temp_path, e.error))?;
-        self.layout.stage(digest.clone(), staged);
+        self.layout.stage(digest.clone(), file.keep());
         Ok((digest, size))
+    }
+}
+
+/// The scratch file as a plain writer.
+struct FileWriter<'a>(TempFile<'a>);
+
+impl Write for FileWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.as_file_mut().write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.as_file_mut().flush()
     }
 }
 

@@ -2,12 +2,19 @@
 //! from `index.json`, delete the rest, and remove scratch directories left by
 //! processes that died.
 
+use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
+
+use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::io::Errno;
 
 use super::error::{LayoutError, Result};
 use super::temp_area::{clean_stale, fsync_dir};
 use super::walk::reachable;
 use super::{Layout, BLOBS_DIR};
+use crate::fs::dir::list_dir;
+use crate::spec::escape::printable_bytes;
 use crate::spec::{Algorithm, Digest};
 
 /// What a collection did.
@@ -42,29 +49,50 @@ pub fn collect_with_progress(
 
     let mut report = GcReport::default();
     for algorithm in Algorithm::ALL {
-        let dir = layout.root().join(BLOBS_DIR).join(algorithm.name());
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(LayoutError::io(&dir, e)),
+        // Deletions happen only in the layout's own blob directories: a
+        // symlinked `blobs/` or `blobs/<alg>` is refused, and each blob is
+        // unlinked by name in the directory handle, so a symlinked blob
+        // loses the link, never its target.
+        let Some(dir) = layout.blob_dir_for_change(algorithm, false)? else {
+            continue;
         };
+        let path = layout.root().join(BLOBS_DIR).join(algorithm.name());
+        let listing = rustix::fs::openat(
+            &dir,
+            ".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| LayoutError::io(&path, e.into()))?;
+        let listing = list_dir(listing.as_fd()).map_err(|e| LayoutError::io(&path, e))?;
         let mut removed_any = false;
-        for entry in entries {
-            let entry = entry.map_err(|e| LayoutError::io(&dir, e))?;
-            let name = entry.file_name();
-            let Some(digest) = name
-                .to_str()
+        for name in listing.iter() {
+            let blob_path = path.join(std::ffi::OsStr::from_bytes(name));
+            let Some(digest) = std::str::from_utf8(name)
+                .ok()
                 .and_then(|hex| Digest::from_parts(algorithm, hex).ok())
             else {
-                log::warn!("gc: ignoring {}: not a blob name", entry.path().display());
+                log::warn!(
+                    "gc: ignoring {}: not a blob name",
+                    printable_bytes(blob_path.as_os_str().as_bytes())
+                );
                 continue;
             };
             if marked.contains(&digest) {
                 report.kept += 1;
                 continue;
             }
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            std::fs::remove_file(entry.path()).map_err(|e| LayoutError::io(entry.path(), e))?;
+            let size = rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW)
+                .map(|st| st.st_size as u64)
+                .unwrap_or(0);
+            match rustix::fs::unlinkat(&dir, name, AtFlags::empty()) {
+                Ok(()) | Err(Errno::NOENT) => {}
+                Err(Errno::ISDIR) => {
+                    log::warn!("gc: ignoring {}: a directory", blob_path.display());
+                    continue;
+                }
+                Err(e) => return Err(LayoutError::io(&blob_path, e.into())),
+            }
             log::debug!("garbage collecting blob: {digest}");
             if let Some(p) = progress {
                 p.entry(size);
@@ -73,9 +101,9 @@ pub fn collect_with_progress(
             removed_any = true;
         }
         if removed_any {
-            fsync_dir(&dir)?;
+            fsync_dir(dir.as_fd(), &path)?;
         }
     }
-    report.cleaned = clean_stale(layout.root())?;
+    report.cleaned = clean_stale(layout.dir(), layout.root())?;
     Ok(report)
 }

@@ -1,13 +1,15 @@
 //! Tags: the `org.opencontainers.image.ref.name` annotations on the
 //! descriptors of `index.json`, and resolving a tag to the manifest it names.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::error::{LayoutError, Result};
 use super::walk::{children, MAX_DEPTH};
 use super::Layout;
 use crate::spec::media_type::{self, Kind};
-use crate::spec::{is_valid_ref_name, Descriptor, Index, ANNOTATION_REF_NAME};
+use crate::spec::{is_valid_ref_name, Descriptor, Digest, Index, ANNOTATION_REF_NAME};
 
 /// The chain of descriptors from a root in `index.json` down to a manifest
 /// (one element when the tag names the manifest directly).
@@ -15,8 +17,17 @@ use crate::spec::{is_valid_ref_name, Descriptor, Index, ANNOTATION_REF_NAME};
 pub struct DescriptorPath {
     /// Root first, target last; never empty. Named as upstream's
     /// `umoci.json` names it.
-    #[serde(rename = "descriptor_walk")]
+    #[serde(rename = "descriptor_walk", deserialize_with = "non_empty")]
     pub walk: Vec<Descriptor>,
+}
+
+/// A descriptor walk read from a file must lead somewhere.
+fn non_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Descriptor>, D::Error> {
+    let walk = Vec::<Descriptor>::deserialize(d)?;
+    if walk.is_empty() {
+        return Err(serde::de::Error::custom("descriptor_walk is empty"));
+    }
+    Ok(walk)
 }
 
 impl DescriptorPath {
@@ -82,43 +93,81 @@ fn remove_named(index: &mut Index, name: &str) -> usize {
 /// Every manifest (or blob of unknown type) that tag `name` leads to,
 /// descending through nested indexes. More than one means the tag is
 /// ambiguous; none means it does not exist.
+///
+/// That is all callers ask, so the walk stops at the second path found,
+/// and each index is read and descended once: reaching one a second time
+/// (a hostile index listing another 400 times, four levels deep, is 400⁴
+/// paths) counts what it led to the first time, exactly as a full walk
+/// would count it, without walking it again.
 pub fn resolve(layout: &Layout, index: &Index, name: &str) -> Result<Vec<DescriptorPath>> {
     check_name(name)?;
-    let mut found = Vec::new();
+    let mut walk = Walk {
+        layout,
+        found: Vec::new(),
+        led_to: HashMap::new(),
+    };
     for root in index
         .manifests
         .iter()
         .filter(|d| d.ref_name() == Some(name))
     {
-        descend(layout, vec![root.clone()], &mut found)?;
+        walk.descend(vec![root.clone()])?;
+        if walk.found.len() >= ENOUGH {
+            break;
+        }
     }
-    log::debug!("resolved {name:?} to {} descriptor(s)", found.len());
-    Ok(found)
+    log::debug!("resolved {name:?} to {} descriptor(s)", walk.found.len());
+    Ok(walk.found)
 }
 
-fn descend(layout: &Layout, walk: Vec<Descriptor>, found: &mut Vec<DescriptorPath>) -> Result<()> {
-    let desc = walk.last().expect("non-empty walk");
-    match media_type::kind(&desc.media_type) {
-        Kind::Manifest | Kind::Other => found.push(DescriptorPath { walk }),
-        Kind::Index => {
-            if walk.len() > MAX_DEPTH {
-                return Err(LayoutError::TooDeep(desc.digest.clone()));
+/// Two paths already make a tag ambiguous.
+const ENOUGH: usize = 2;
+
+struct Walk<'a> {
+    layout: &'a Layout,
+    found: Vec<DescriptorPath>,
+    /// Indexes already descended, with how many paths each led to.
+    led_to: HashMap<Digest, usize>,
+}
+
+impl Walk<'_> {
+    fn descend(&mut self, walk: Vec<Descriptor>) -> Result<()> {
+        let desc = walk.last().expect("non-empty walk");
+        match media_type::kind(&desc.media_type) {
+            Kind::Manifest | Kind::Other => self.found.push(DescriptorPath { walk }),
+            Kind::Index => {
+                if walk.len() > MAX_DEPTH {
+                    return Err(LayoutError::TooDeep(desc.digest.clone()));
+                }
+                if walk[..walk.len() - 1]
+                    .iter()
+                    .any(|d| d.digest == desc.digest)
+                {
+                    return Err(LayoutError::TooDeep(desc.digest.clone()));
+                }
+                if let Some(&n) = self.led_to.get(&desc.digest) {
+                    // The same paths again, under another parent.
+                    for _ in 0..n.min(ENOUGH) {
+                        self.found.push(self.found[self.found.len() - 1].clone());
+                    }
+                    return Ok(());
+                }
+                let digest = desc.digest.clone();
+                let before = self.found.len();
+                for child in children(self.layout, desc)? {
+                    let mut next = walk.clone();
+                    next.push(child);
+                    self.descend(next)?;
+                    if self.found.len() >= ENOUGH {
+                        break;
+                    }
+                }
+                self.led_to.insert(digest, self.found.len() - before);
             }
-            if walk[..walk.len() - 1]
-                .iter()
-                .any(|d| d.digest == desc.digest)
-            {
-                return Err(LayoutError::TooDeep(desc.digest.clone()));
-            }
-            for child in children(layout, desc)? {
-                let mut next = walk.clone();
-                next.push(child);
-                descend(layout, next, found)?;
-            }
+            Kind::Config | Kind::Layer => {}
         }
-        Kind::Config | Kind::Layer => {}
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -11,9 +11,11 @@
 //! behind, and released by the kernel if the process dies.
 
 use std::fs::File;
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use rustix::fs::{flock, FlockOperation};
+use rustix::fs::{flock, FlockOperation, OFlags};
 
 use super::error::{LayoutError, Result};
 
@@ -35,7 +37,7 @@ pub struct DirLock {
 impl DirLock {
     /// Blocks until `dir` is locked in `mode`.
     pub fn acquire(dir: &Path, mode: LockMode) -> Result<Self> {
-        let file = File::open(dir).map_err(|e| LayoutError::io(dir, e))?;
+        let file = open_dir(dir)?;
         let op = match mode {
             LockMode::Shared => FlockOperation::LockShared,
             LockMode::Exclusive => FlockOperation::LockExclusive,
@@ -46,13 +48,30 @@ impl DirLock {
 
     /// Locks `dir` exclusively if nobody holds it; `None` if somebody does.
     pub fn try_exclusive(dir: &Path) -> Result<Option<Self>> {
-        let file = File::open(dir).map_err(|e| LayoutError::io(dir, e))?;
+        let file = open_dir(dir)?;
+        Self::try_exclusive_fd(file.into()).map_err(|e| LayoutError::io(dir, e))
+    }
+
+    /// Locks the open directory `dir` exclusively if nobody holds it;
+    /// `None` if somebody does.
+    pub fn try_exclusive_fd(dir: OwnedFd) -> std::io::Result<Option<Self>> {
+        let file = File::from(dir);
         match flock(&file, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(Some(DirLock { _file: file })),
             Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
-            Err(e) => Err(LayoutError::io(dir, e.into())),
+            Err(e) => Err(e.into()),
         }
     }
+}
+
+/// Opens a directory to lock it: only a directory, and never blocking (a
+/// FIFO planted in its place would otherwise hang the open).
+fn open_dir(dir: &Path) -> Result<File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((OFlags::DIRECTORY | OFlags::NONBLOCK).bits() as i32)
+        .open(dir)
+        .map_err(|e| LayoutError::io(dir, e))
 }
 
 #[cfg(test)]

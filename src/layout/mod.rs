@@ -21,8 +21,12 @@ pub mod walk;
 
 use std::fs::File;
 use std::io::{Read, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+
+use rustix::fs::Mode;
+use rustix::io::Errno;
 use std::sync::{Mutex, OnceLock};
 
 use serde::de::DeserializeOwned;
@@ -34,7 +38,8 @@ pub use index::DescriptorPath;
 pub use lock::LockMode;
 pub use verified::VerifiedReader;
 
-use crate::spec::{go_json, Descriptor, Digest, Index};
+use crate::fs::file::{open_dir_path, open_regular, open_subdir, read_capped, Follow};
+use crate::spec::{go_json, Algorithm, Descriptor, Digest, Index};
 use lock::DirLock;
 use temp_area::{fsync_dir, fsync_file, TempArea};
 
@@ -50,14 +55,19 @@ pub const BLOBS_DIR: &str = "blobs";
 /// Largest JSON blob (manifest, index, config) or `index.json` we will read.
 /// Real ones are kilobytes; this bounds memory against hostile descriptors.
 pub const MAX_JSON_SIZE: i64 = 64 << 20;
+/// Largest `oci-layout` marker read (real ones are 30 bytes).
+const MAX_MARKER_SIZE: u64 = 64 << 10;
 
 /// An open OCI image layout.
 #[derive(Debug)]
 pub struct Layout {
     root: PathBuf,
+    /// The layout directory, opened once; everything is relative to it.
+    dir: OwnedFd,
     blobs: PathBuf,
     temp: OnceLock<TempArea>,
-    staged: Mutex<Vec<(Digest, PathBuf)>>,
+    /// Blobs written by this handle: digest and name in the scratch area.
+    staged: Mutex<Vec<(Digest, Vec<u8>)>>,
     _blob_lock: DirLock,
 }
 
@@ -101,7 +111,8 @@ impl Layout {
             &path.join(LAYOUT_FILE),
             &go_json::to_vec(&marker).expect("marker encodes"),
         )?;
-        fsync_dir(path)
+        let dir = open_dir_path(path).map_err(|e| LayoutError::io(path, e))?;
+        fsync_dir(dir.as_fd(), path)
     }
 
     /// Opens and validates the layout at `path`, holding the blob lock
@@ -113,11 +124,16 @@ impl Layout {
     /// Opens the layout holding the blob lock in `mode`; exclusive is for
     /// garbage collection, which must not run beside writers.
     pub fn open_with(path: &Path, mode: LockMode) -> Result<Self> {
-        validate(path)?;
+        let dir = open_dir_path(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => invalid(path, "no such directory"),
+            _ => LayoutError::io(path, e),
+        })?;
+        validate(dir.as_fd(), path)?;
         let blobs = path.join(BLOBS_DIR);
         let lock = DirLock::acquire(&blobs, mode)?;
         Ok(Layout {
             root: path.to_owned(),
+            dir,
             blobs,
             temp: OnceLock::new(),
             staged: Mutex::new(Vec::new()),
@@ -130,6 +146,11 @@ impl Layout {
         &self.root
     }
 
+    /// The layout directory's handle.
+    pub fn dir(&self) -> BorrowedFd<'_> {
+        self.dir.as_fd()
+    }
+
     /// Where the blob with `digest` is stored.
     pub fn blob_path(&self, digest: &Digest) -> PathBuf {
         self.blobs
@@ -137,20 +158,72 @@ impl Layout {
             .join(digest.hex())
     }
 
+    /// `blobs/<alg>/<hex>`, relative to the layout directory.
+    fn blob_name(digest: &Digest) -> Vec<u8> {
+        format!("{BLOBS_DIR}/{}/{}", digest.algorithm().name(), digest.hex()).into_bytes()
+    }
+
     fn temp(&self) -> Result<&TempArea> {
         if let Some(t) = self.temp.get() {
             return Ok(t);
         }
-        let area = TempArea::create(&self.root)?;
+        let area = TempArea::create(self.dir.as_fd(), &self.root)?;
         Ok(self.temp.get_or_init(|| area))
     }
 
-    /// Whether a blob is stored, or staged by this handle.
+    /// Whether a blob is stored as a regular file, or staged by this
+    /// handle. A link at the blob's name does not count: writing the blob
+    /// replaces it with a file this layout holds itself.
     pub fn has_blob(&self, digest: &Digest) -> bool {
-        self.staged_path(digest).is_some() || self.blob_path(digest).is_file()
+        self.staged_path(digest).is_some()
+            || rustix::fs::statat(
+                &self.dir,
+                Self::blob_name(digest).as_slice(),
+                rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+            )
+            .is_ok_and(|st| {
+                rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
+            })
     }
 
-    fn staged_path(&self, digest: &Digest) -> Option<PathBuf> {
+    /// `blobs/<alg>` opened for writing or deleting in it: never through a
+    /// symlink, since that could lead outside the layout. Created when
+    /// missing if `create` is set; `None` if missing otherwise.
+    pub(crate) fn blob_dir_for_change(
+        &self,
+        algorithm: Algorithm,
+        create: bool,
+    ) -> Result<Option<OwnedFd>> {
+        let refuse = |what: &Path, e: std::io::Error| {
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                LayoutError::io(
+                    what,
+                    std::io::Error::other(format!(
+                        "{e}: refusing to write or delete through it, which could reach outside the layout"
+                    )),
+                )
+            } else {
+                LayoutError::io(what, e)
+            }
+        };
+        let blobs = open_subdir(self.dir.as_fd(), BLOBS_DIR.as_bytes())
+            .map_err(|e| refuse(&self.blobs, e))?;
+        let alg_path = self.blobs.join(algorithm.name());
+        let name = algorithm.name().as_bytes();
+        if create {
+            match rustix::fs::mkdirat(&blobs, name, Mode::from_raw_mode(0o755)) {
+                Ok(()) | Err(Errno::EXIST) => {}
+                Err(e) => return Err(LayoutError::io(&alg_path, e.into())),
+            }
+        }
+        match open_subdir(blobs.as_fd(), name) {
+            Ok(fd) => Ok(Some(fd)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => Ok(None),
+            Err(e) => Err(refuse(&alg_path, e)),
+        }
+    }
+
+    fn staged_path(&self, digest: &Digest) -> Option<Vec<u8>> {
         let staged = self.staged.lock().unwrap_or_else(|e| e.into_inner());
         staged
             .iter()
@@ -158,27 +231,37 @@ impl Layout {
             .map(|(_, p)| p.clone())
     }
 
-    pub(crate) fn stage(&self, digest: Digest, path: PathBuf) {
+    pub(crate) fn stage(&self, digest: Digest, name: Vec<u8>) {
         self.staged
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push((digest, path));
+            .push((digest, name));
     }
 
     /// Moves every staged blob into `blobs/` and makes the renames durable.
     fn publish_staged(&self) -> Result<()> {
         let staged = std::mem::take(&mut *self.staged.lock().unwrap_or_else(|e| e.into_inner()));
-        let mut dirs = Vec::new();
-        for (digest, path) in staged {
-            let dir = self.blobs.join(digest.algorithm().name());
-            if !dirs.contains(&dir) {
-                std::fs::create_dir_all(&dir).map_err(|e| LayoutError::io(&dir, e))?;
-                dirs.push(dir.clone());
+        let Some(temp) = self.temp.get() else {
+            return Ok(());
+        };
+        let mut dirs: Vec<(Algorithm, OwnedFd)> = Vec::new();
+        for (digest, name) in staged {
+            let algorithm = digest.algorithm();
+            if !dirs.iter().any(|(a, _)| *a == algorithm) {
+                let dir = self
+                    .blob_dir_for_change(algorithm, true)?
+                    .expect("created when missing");
+                dirs.push((algorithm, dir));
             }
-            let target = dir.join(digest.hex());
-            std::fs::rename(&path, &target).map_err(|e| LayoutError::io(&target, e))?;
+            let (_, dir) = dirs
+                .iter()
+                .find(|(a, _)| *a == algorithm)
+                .expect("just added");
+            rustix::fs::renameat(temp.dir(), name.as_slice(), dir, digest.hex())
+                .map_err(|e| LayoutError::io(self.blob_path(&digest), e.into()))?;
         }
-        dirs.iter().try_for_each(|d| fsync_dir(d))
+        dirs.iter()
+            .try_for_each(|(a, d)| fsync_dir(d.as_fd(), &self.blobs.join(a.name())))
     }
 
     /// Opens a blob for streaming, verified against `desc` as it is read.
@@ -191,24 +274,24 @@ impl Layout {
                 reason: format!("negative size {}", desc.size),
             });
         }
-        let path = self
-            .staged_path(&desc.digest)
-            .unwrap_or_else(|| self.blob_path(&desc.digest));
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-            .open(&path)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => LayoutError::BlobMissing(desc.digest.clone()),
-                _ => LayoutError::io(&path, e),
-            })?;
+        // Reads may follow links (shared blob directories, Bazel-style
+        // layouts): what is read is verified against the digest anyway. It
+        // must be a regular file, opened without blocking.
+        let staged = self.staged_path(&desc.digest);
+        let path = self.blob_path(&desc.digest);
+        let opened = match (&staged, self.temp.get()) {
+            (Some(name), Some(temp)) => open_regular(temp.dir(), name, Follow::Never),
+            _ => open_regular(
+                self.dir.as_fd(),
+                &Self::blob_name(&desc.digest),
+                Follow::Allowed,
+            ),
+        };
+        let file = opened.map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => LayoutError::BlobMissing(desc.digest.clone()),
+            _ => LayoutError::io(&path, e),
+        })?;
         let meta = file.metadata().map_err(|e| LayoutError::io(&path, e))?;
-        if !meta.is_file() {
-            return Err(LayoutError::io(
-                &path,
-                std::io::Error::other("blob is not a regular file"),
-            ));
-        }
         if meta.len() != desc.size as u64 {
             return Err(LayoutError::SizeMismatch {
                 digest: desc.digest.clone(),
@@ -275,7 +358,7 @@ impl Layout {
 
     /// Reads `index.json`.
     pub fn read_index(&self) -> Result<Index> {
-        read_index_file(&self.root)
+        read_index_file(self.dir.as_fd(), &self.root)
     }
 
     /// Runs `edit` on the current `index.json` under the exclusive index
@@ -303,14 +386,15 @@ impl Layout {
             source,
         })?;
         let mut file = self.temp()?.file("index-")?;
-        let temp_path = file.path().to_owned();
-        file.write_all(&bytes)
+        let temp_path = file.path();
+        file.as_file_mut()
+            .write_all(&bytes)
             .map_err(|e| LayoutError::io(&temp_path, e))?;
         fsync_file(file.as_file(), &temp_path)?;
         let target = self.root.join(INDEX_FILE);
-        file.persist(&target)
-            .map_err(|e| LayoutError::io(&target, e.error))?;
-        fsync_dir(&self.root)
+        file.persist_at(self.dir.as_fd(), INDEX_FILE.as_bytes())
+            .map_err(|e| LayoutError::io(&target, e))?;
+        fsync_dir(self.dir.as_fd(), &self.root)
     }
 }
 
@@ -321,18 +405,17 @@ fn invalid(path: &Path, reason: impl Into<String>) -> LayoutError {
     }
 }
 
-/// Checks that `path` holds a layout we understand, without changing it.
-fn validate(path: &Path) -> Result<()> {
+/// Checks that the directory `dir` (at `path`) holds a layout we
+/// understand, without changing it. Its files are read without blocking,
+/// as regular files only, and only so far.
+fn validate(dir: BorrowedFd<'_>, path: &Path) -> Result<()> {
     let marker_path = path.join(LAYOUT_FILE);
-    let marker = match std::fs::read(&marker_path) {
-        Ok(m) => m,
+    let marker = match open_regular(dir, LAYOUT_FILE.as_bytes(), Follow::Allowed) {
+        Ok(file) => {
+            read_capped(file, MAX_MARKER_SIZE).map_err(|e| LayoutError::io(&marker_path, e))?
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let reason = if path.exists() {
-                "no oci-layout file"
-            } else {
-                "no such directory"
-            };
-            return Err(invalid(path, reason));
+            return Err(invalid(path, "no oci-layout file"));
         }
         Err(e) => return Err(LayoutError::io(&marker_path, e)),
     };
@@ -343,29 +426,38 @@ fn validate(path: &Path) -> Result<()> {
             path,
             format!(
                 "unsupported imageLayoutVersion {:?} (want {IMAGE_LAYOUT_VERSION})",
-                marker.version
+                crate::spec::escape::printable(&marker.version)
             ),
         ));
     }
-    if !path.join(BLOBS_DIR).is_dir() {
+    let is_dir = |name: &str| {
+        rustix::fs::statat(dir, name, rustix::fs::AtFlags::empty()).is_ok_and(|st| {
+            rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory
+        })
+    };
+    if !is_dir(BLOBS_DIR) {
         return Err(invalid(path, "blobs is missing or not a directory"));
     }
-    if !path.join(INDEX_FILE).is_file() {
+    let is_file =
+        rustix::fs::statat(dir, INDEX_FILE, rustix::fs::AtFlags::empty()).is_ok_and(|st| {
+            rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
+        });
+    if !is_file {
         return Err(invalid(path, "index.json is missing or not a file"));
     }
     Ok(())
 }
 
-fn read_index_file(root: &Path) -> Result<Index> {
+fn read_index_file(dir: BorrowedFd<'_>, root: &Path) -> Result<Index> {
     let path = root.join(INDEX_FILE);
-    let file = File::open(&path).map_err(|e| LayoutError::io(&path, e))?;
-    let mut data = Vec::new();
-    file.take(MAX_JSON_SIZE as u64 + 1)
-        .read_to_end(&mut data)
-        .map_err(|e| LayoutError::io(&path, e))?;
-    if data.len() as i64 > MAX_JSON_SIZE {
-        return Err(invalid(root, "index.json is larger than 64 MiB"));
-    }
+    let file =
+        open_regular(dir, INDEX_FILE.as_bytes(), Follow::Allowed).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => invalid(root, "index.json is missing"),
+            std::io::ErrorKind::InvalidInput => invalid(root, format!("index.json {e}")),
+            _ => LayoutError::io(&path, e),
+        })?;
+    let data = read_capped(file, MAX_JSON_SIZE as u64)
+        .map_err(|_| invalid(root, "index.json is larger than 64 MiB"))?;
     let index: Index = serde_json::from_slice(&data).map_err(|source| LayoutError::Json {
         what: path.display().to_string(),
         source,

@@ -41,6 +41,9 @@ pub fn children(layout: &Layout, desc: &Descriptor) -> Result<Vec<Descriptor>> {
 /// deleting the complement never deletes something still needed.
 pub fn reachable(layout: &Layout, roots: &[Descriptor]) -> Result<HashSet<Digest>> {
     let mut seen = HashSet::new();
+    // A digest is parsed once per way of reading it: one first met as a
+    // layer and later as an index must still have its children marked.
+    let mut parsed = HashSet::new();
     let mut stack: Vec<(Descriptor, usize)> = roots.iter().cloned().map(|d| (d, 0)).collect();
     while let Some((desc, depth)) = stack.pop() {
         if desc.size < 0 {
@@ -49,7 +52,9 @@ pub fn reachable(layout: &Layout, roots: &[Descriptor]) -> Result<HashSet<Digest
                 reason: format!("negative size {}", desc.size),
             });
         }
-        if !seen.insert(desc.digest.clone()) {
+        seen.insert(desc.digest.clone());
+        let kind = media_type::kind(&desc.media_type);
+        if !parsed.insert((desc.digest.clone(), kind)) {
             continue;
         }
         if depth > MAX_DEPTH {

@@ -76,7 +76,7 @@ pub fn diff(
             if let Some(writer) = new_cache.as_deref_mut() {
                 writer.restart()?;
             }
-            let text = std::fs::read_to_string(mtree)?;
+            let text = io::read_to_string(open_manifest(mtree)?)?;
             let manifest = parse(&text).map_err(invalid)?;
             diff_in_memory(root, &manifest, &files, cache, new_cache, rootless)
         }
@@ -85,16 +85,22 @@ pub fn diff(
     }
 }
 
+/// Opens the manifest: a regular file, never through a symlink (a bundle's
+/// manifest linked to `/etc/shadow` must not become a layer's whiteouts).
+fn open_manifest(mtree: &Path) -> io::Result<File> {
+    crate::fs::file::open_regular_path(mtree, crate::fs::file::Follow::Never)
+}
+
 fn invalid(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg)
 }
 
 /// A 64-bit key for a path (8 bytes a file, where the path itself would
 /// cost a few dozen).
-fn path_key(components: &[Vec<u8>]) -> u64 {
+fn path_key<C: AsRef<[u8]>>(components: impl IntoIterator<Item = C>) -> u64 {
     let mut h = DefaultHasher::new();
     for c in components {
-        h.write(c);
+        h.write(c.as_ref());
         h.write_u8(b'/');
     }
     h.finish()
@@ -103,7 +109,7 @@ fn path_key(components: &[Vec<u8>]) -> u64 {
 /// The regular files the manifest records: only these are worth reading
 /// for a digest, since any other file is new and goes in the layer anyway.
 fn recorded_files(mtree: &Path) -> io::Result<HashSet<u64>> {
-    let mut reader = ManifestReader::new(BufReader::new(File::open(mtree)?));
+    let mut reader = ManifestReader::new(BufReader::new(open_manifest(mtree)?));
     let mut files = HashSet::new();
     while let Some(entry) = reader.next_entry().map_err(invalid)? {
         if entry.keywords.get("type").is_none_or(|t| t == "file") {
@@ -155,12 +161,17 @@ enum MergeError {
 /// The order the walk visits paths in: within a directory, non-directories
 /// first, then directories, each sorted bytewise; a directory before its
 /// contents.
-fn walk_order(a: &[Vec<u8>], a_dir: bool, b: &[Vec<u8>], b_dir: bool) -> Ordering {
-    let key = |path: &[Vec<u8>], is_dir: bool, i: usize| i + 1 < path.len() || is_dir;
+fn walk_order<A: AsRef<[u8]>, B: AsRef<[u8]>>(
+    a: &[A],
+    a_dir: bool,
+    b: &[B],
+    b_dir: bool,
+) -> Ordering {
+    let key = |len: usize, is_dir: bool, i: usize| i + 1 < len || is_dir;
     for i in 0..a.len().min(b.len()) {
-        let ord = key(a, a_dir, i)
-            .cmp(&key(b, b_dir, i))
-            .then_with(|| a[i].cmp(&b[i]));
+        let ord = key(a.len(), a_dir, i)
+            .cmp(&key(b.len(), b_dir, i))
+            .then_with(|| a[i].as_ref().cmp(b[i].as_ref()));
         if ord != Ordering::Equal {
             return ord;
         }
@@ -177,7 +188,7 @@ fn merge_diff(
     rootless: bool,
 ) -> Result<Vec<Change>, MergeError> {
     let keywords: Vec<String> = UMOCI_KEYWORDS.iter().map(|s| s.to_string()).collect();
-    let file = File::open(mtree).map_err(MergeError::Io)?;
+    let file = open_manifest(mtree).map_err(MergeError::Io)?;
     let mut reader = ManifestReader::new(BufReader::new(file));
     let mut line = 0usize;
     let mut next = |reader: &mut ManifestReader<_>,
@@ -201,7 +212,8 @@ fn merge_diff(
         let is_dir = node.kind == NodeKind::Dir;
         let mut kind = Some(ChangeKind::Added);
         while let Some(entry) = &pending {
-            let ord = walk_order(&entry.path, entry.is_dir(), node.path.components(), is_dir);
+            let components: Vec<&[u8]> = node.path.components().collect();
+            let ord = walk_order(&entry.path, entry.is_dir(), &components, is_dir);
             if ord == Ordering::Greater {
                 break;
             }
@@ -377,7 +389,12 @@ mod tests {
 
     #[test]
     fn walk_order_puts_files_before_directories() {
-        let p = |s: &str| RelPath::clean(s.as_bytes()).components().to_vec();
+        let p = |s: &str| {
+            RelPath::clean(s.as_bytes())
+                .components()
+                .map(<[u8]>::to_vec)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(walk_order(&p(""), true, &p("a"), false), Ordering::Less);
         assert_eq!(walk_order(&p("z"), false, &p("a"), true), Ordering::Less);
         assert_eq!(walk_order(&p("a"), true, &p("a/b"), false), Ordering::Less);

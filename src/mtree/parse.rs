@@ -2,6 +2,7 @@
 //! entries that nest under directories until `..`, and full-path entries.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, Read};
 
 use super::vis::unvis;
 
@@ -54,6 +55,11 @@ pub fn parse(text: &str) -> Result<Manifest, String> {
     })
 }
 
+/// The longest manifest line read: an entry's escaped name and its xattrs
+/// (each value at most 64 KiB, base64 encoded) fit many times over; a file
+/// that is one endless line does not fill memory.
+const MAX_LINE: u64 = 16 << 20;
+
 /// Reads a manifest entry by entry, so a manifest of millions of entries is
 /// never held whole.
 pub struct ManifestReader<R> {
@@ -85,12 +91,18 @@ impl<R: std::io::BufRead> ManifestReader<R> {
     pub fn next_entry(&mut self) -> Result<Option<ManifestEntry>, String> {
         loop {
             self.line.clear();
-            let n = self
-                .input
+            let n = (&mut self.input)
+                .take(MAX_LINE + 1)
                 .read_line(&mut self.line)
                 .map_err(|e| format!("mtree line {}: {e}", self.lineno + 1))?;
             if n == 0 {
                 return Ok(None);
+            }
+            if n as u64 > MAX_LINE {
+                return Err(format!(
+                    "mtree line {}: longer than {MAX_LINE} bytes",
+                    self.lineno + 1
+                ));
             }
             self.lineno += 1;
             let line = std::mem::take(&mut self.line);
@@ -145,6 +157,13 @@ impl<R: std::io::BufRead> ManifestReader<R> {
             _ => {
                 let mut keywords = self.set.clone();
                 keywords.extend(pairs);
+                // Every manifest go-mtree or we write gives each entry a
+                // type (directly or through `/set`). A file without them is
+                // not a manifest (a link to `/etc/shadow`, say), and its
+                // lines must not become paths; the error quotes none of it.
+                if !keywords.contains_key("type") {
+                    return Err("entry has no type keyword: not an mtree manifest".to_owned());
+                }
                 let decoded = unvis(name)?;
                 let is_dir = keywords.get("type").map(String::as_str) == Some("dir");
                 let path = if decoded.contains(&b'/') {
@@ -196,6 +215,12 @@ mod tests {
         assert_eq!(m.entries[1].keywords["type"], "file");
         assert_eq!(m.entries[3].keywords["uid"], "0");
         assert!(m.entries[2].is_dir());
+    }
+
+    #[test]
+    fn rejects_lines_that_are_not_entries() {
+        let err = parse("root:$6$hash:19000:0:99999:7:::\n").unwrap_err();
+        assert!(!err.contains("hash"), "{err}");
     }
 
     #[test]

@@ -84,7 +84,7 @@ impl StatCache {
     }
 
     fn try_load(path: &Path) -> Option<Self> {
-        let file = std::fs::File::open(path).ok()?;
+        let file = crate::fs::file::open_regular_path(path, crate::fs::file::Follow::Never).ok()?;
         let st = rustix::fs::fstat(&file).ok()?;
         let written_at = Some((st.st_mtime, st.st_mtime_nsec as i64));
         let mut lines = io::BufReader::new(file).lines();

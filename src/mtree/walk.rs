@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver};
@@ -13,12 +13,12 @@ use std::sync::{Condvar, Mutex};
 
 use base64::Engine as _;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
-use rustix::io::Errno;
 use sha2::{Digest as _, Sha256};
 
 use super::stat_cache::{CachedStat, StatCache};
 use super::vis::vis;
 use crate::fs::dir::SortedListing;
+use crate::fs::inode::open_opening_up;
 use crate::fs::{xattr, RelPath};
 
 /// What kind of inode a node is (go-mtree's `type=` values).
@@ -275,6 +275,24 @@ pub fn walk(
     visit(Event::Leave)
 }
 
+/// The deepest directory tree walked. No path to anything deeper fits in
+/// the kernel's 4096-byte `PATH_MAX` (a level takes at least two bytes),
+/// so no path-based tool (upstream umoci, go-mtree, tar, runc) can handle
+/// one either; a layer can still build one through symlinks, and walking
+/// it would cost memory and descriptors in proportion to its depth.
+pub const MAX_TREE_DEPTH: usize = 2048;
+
+fn too_deep(path: &RelPath) -> io::Error {
+    let shown = path.to_bytes();
+    let shown = String::from_utf8_lossy(&shown[..shown.len().min(64)]).into_owned();
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "directory tree deeper than {MAX_TREE_DEPTH} levels (at {shown}…): refusing it, as no path that deep fits in PATH_MAX"
+        ),
+    )
+}
+
 /// Threads reading subtrees in parallel.
 const WALKERS: usize = 2;
 /// How many subtrees past the one being replayed a worker may start.
@@ -386,7 +404,7 @@ fn leaf(
                         Some(digest) => digest,
                         // An empty file needs no reading.
                         None if node.size == 0 => Sha256::digest(b"").into(),
-                        None => hash_file(dir, &name, node.mode, opts.rootless)?,
+                        None => hash_file(dir, &name, opts.rootless)?,
                     });
                 }
             }
@@ -407,19 +425,26 @@ fn subtree(
 ) -> io::Result<()> {
     let st = *st;
     let child_path = path.join(&name);
+    if child_path.depth() > MAX_TREE_DEPTH {
+        return Err(too_deep(&child_path));
+    }
     let mut node = node_from_stat(name.clone(), child_path.clone(), &st)?;
     node.xattrs = read_xattrs(dir, &name)?;
-    let mode = node.mode;
     visit(Event::Enter(node))?;
-    let (child, opened_up) = open_child_dir(dir, &name, mode, opts.rootless)?;
+    // In rootless mode a directory its owner may not read is opened up
+    // for the walk, and its mode restored through the pinned handle after
+    // it (the name may point elsewhere by then).
+    let (child, opened_up) = open_opening_up(
+        dir,
+        &name,
+        OFlags::RDONLY | OFlags::DIRECTORY,
+        FileType::Directory,
+        0o700,
+        opts.rootless,
+    )?;
     let result = walk_dir(child.as_fd(), &child_path, opts, visit);
-    if opened_up {
-        rustix::fs::chmodat(
-            dir,
-            name.as_slice(),
-            Mode::from_raw_mode(mode),
-            AtFlags::empty(),
-        )?;
+    if let Some(opened_up) = opened_up {
+        opened_up.restore()?;
     }
     result?;
     visit(Event::Leave)?;
@@ -466,35 +491,20 @@ fn read_xattrs(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Vec<(Vec<u8>, Vec
 }
 
 /// The sha256 of a regular file's content.
-pub fn hash_file(
-    dir: BorrowedFd<'_>,
-    name: &[u8],
-    mode: u32,
-    rootless: bool,
-) -> io::Result<[u8; 32]> {
-    let open = || {
-        rustix::fs::openat(
-            dir,
-            name,
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-    };
-    let fd: OwnedFd = match open() {
-        Ok(fd) => fd,
-        Err(Errno::ACCESS) if rootless => {
-            rustix::fs::chmodat(
-                dir,
-                name,
-                Mode::from_raw_mode(mode | 0o400),
-                AtFlags::empty(),
-            )?;
-            let fd = open();
-            rustix::fs::chmodat(dir, name, Mode::from_raw_mode(mode), AtFlags::empty())?;
-            fd?
-        }
-        Err(e) => return Err(e.into()),
-    };
+pub fn hash_file(dir: BorrowedFd<'_>, name: &[u8], rootless: bool) -> io::Result<[u8; 32]> {
+    let (fd, opened_up) = open_opening_up(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::NONBLOCK,
+        FileType::RegularFile,
+        0o400,
+        rootless,
+    )?;
+    if let Some(opened_up) = opened_up {
+        opened_up.restore()?;
+    }
+    // Swapped for a FIFO or device since it was listed: not ours to read.
+    crate::fs::file::ensure_regular(&fd)?;
     let mut file = File::from(fd);
     let mut hasher = Sha256::new();
     thread_local! {
@@ -511,35 +521,4 @@ pub fn hash_file(
         }
     })?;
     Ok(hasher.finalize().into())
-}
-
-/// Opens a child directory; in rootless mode a directory its owner may not
-/// read is opened up first (the bool says so, and the caller restores it).
-fn open_child_dir(
-    dir: BorrowedFd<'_>,
-    name: &[u8],
-    mode: u32,
-    rootless: bool,
-) -> io::Result<(OwnedFd, bool)> {
-    let open = || {
-        rustix::fs::openat(
-            dir,
-            name,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-    };
-    match open() {
-        Ok(fd) => Ok((fd, false)),
-        Err(Errno::ACCESS) if rootless => {
-            rustix::fs::chmodat(
-                dir,
-                name,
-                Mode::from_raw_mode(mode | 0o700),
-                AtFlags::empty(),
-            )?;
-            Ok((open()?, true))
-        }
-        Err(e) => Err(e.into()),
-    }
 }

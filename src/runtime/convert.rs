@@ -2,7 +2,9 @@
 //! config applied over it (conversion.md), then id mappings and, for
 //! rootless bundles, the adjustments an unprivileged runtime needs.
 
-use std::io::Read;
+use std::collections::HashMap;
+
+use rustix::fs::OFlags;
 
 use serde_json::{json, Map, Value};
 
@@ -69,35 +71,70 @@ fn default_spec() -> Value {
     })
 }
 
-/// Sets `NAME=value` in `env`, replacing an existing `NAME` only if `clobber`.
-fn set_env(env: &mut Vec<Value>, name: &str, value: &str, clobber: bool) {
-    let prefix = format!("{name}=");
-    let new = Value::String(format!("{name}={value}"));
-    if let Some(slot) = env
-        .iter_mut()
-        .find(|v| v.as_str().is_some_and(|s| s.starts_with(&prefix)))
-    {
-        if clobber {
-            *slot = new;
+/// The process environment being built: the order variables were first
+/// set in, and where each name is, so that setting one is a lookup rather
+/// than a search (an image can carry hundreds of thousands of `Env`
+/// entries).
+struct EnvList {
+    vars: Vec<String>,
+    by_name: HashMap<String, usize>,
+}
+
+impl EnvList {
+    fn from_json(env: &[Value]) -> Self {
+        let mut list = EnvList {
+            vars: Vec::with_capacity(env.len()),
+            by_name: HashMap::new(),
+        };
+        for var in env.iter().filter_map(Value::as_str) {
+            let (name, value) = var.split_once('=').unwrap_or((var, ""));
+            list.set(name, value, false);
         }
-        return;
+        list
     }
-    env.push(new);
+
+    /// Sets `name`; an existing variable keeps its value unless `clobber`.
+    fn set(&mut self, name: &str, value: &str, clobber: bool) {
+        let new = format!("{name}={value}");
+        match self.by_name.get(name) {
+            Some(&i) => {
+                if clobber {
+                    self.vars[i] = new;
+                }
+            }
+            None => {
+                self.by_name.insert(name.to_owned(), self.vars.len());
+                self.vars.push(new);
+            }
+        }
+    }
+
+    fn into_json(self) -> Value {
+        Value::Array(self.vars.into_iter().map(Value::String).collect())
+    }
 }
 
 /// Reads a file inside the root (symlinks resolved within it); `None` if
 /// it does not exist or cannot be read.
 fn read_in_root(root: &Root, path: &str) -> Option<String> {
+    // Non-blocking and regular files only: a FIFO or a device planted as
+    // `/etc/passwd` must neither hang us nor be opened for real.
     let fd = root
-        .resolve(&RelPath::clean(path.as_bytes()), rustix::fs::OFlags::RDONLY)
+        .resolve(
+            &RelPath::clean(path.as_bytes()),
+            OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY,
+        )
         .ok()?;
-    let mut text = String::new();
-    std::fs::File::from(fd)
-        .take(16 << 20)
-        .read_to_string(&mut text)
-        .ok()?;
-    Some(text)
+    if let Err(e) = crate::fs::file::ensure_regular(&fd) {
+        log::warn!("ignoring {path} in the rootfs: {e}");
+        return None;
+    }
+    let data = crate::fs::file::read_capped(std::fs::File::from(fd), MAX_ID_FILE_SIZE).ok()?;
+    String::from_utf8(data).ok()
 }
+
+/// Largest `/etc/passwd` or `/etc/group` read from a rootfs.
+const MAX_ID_FILE_SIZE: u64 = 16 << 20;
 
 /// Builds `config.json` for `image`. With a `rootfs`, `Config.User` is
 /// resolved against its passwd and group files; without one, an
@@ -124,7 +161,7 @@ pub fn to_runtime_spec(
         if !cfg.working_dir.is_empty() {
             process["cwd"] = json!(cfg.working_dir);
         }
-        let env = process["env"].as_array_mut().expect("template has env");
+        let mut env = EnvList::from_json(process["env"].as_array().expect("template has env"));
         for var in &cfg.env {
             let (name, value) = var.split_once('=').ok_or_else(|| {
                 RuntimeError::BadEnv(format!("environment variable must contain '=': {var}"))
@@ -134,8 +171,9 @@ pub fn to_runtime_spec(
                     "environment variable must have non-empty name: {var}"
                 )));
             }
-            set_env(env, name, value, true);
+            env.set(name, value, true);
         }
+        process["env"] = env.into_json();
         let args: Vec<&String> = cfg.entrypoint.iter().chain(cfg.cmd.iter()).collect();
         if !args.is_empty() {
             process["args"] = json!(args);
@@ -195,12 +233,9 @@ pub fn to_runtime_spec(
         }
         process["user"] = Value::Object(user);
         if !exec.home.is_empty() {
-            set_env(
-                process["env"].as_array_mut().expect("template has env"),
-                "HOME",
-                &exec.home,
-                false,
-            );
+            let mut env = EnvList::from_json(process["env"].as_array().expect("template has env"));
+            env.set("HOME", &exec.home, false);
+            process["env"] = env.into_json();
         }
     }
     let mounts = spec["mounts"].as_array_mut().expect("template has mounts");

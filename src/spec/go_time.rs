@@ -20,7 +20,7 @@ pub enum TimeError {
     #[error("parsing time {0:?}: not an RFC 3339 (ISO 8601) timestamp")]
     NotRfc3339(String),
     /// `SOURCE_DATE_EPOCH` is set but is not a whole number of seconds.
-    #[error("invalid SOURCE_DATE_EPOCH {0:?}: must be a non-negative integer number of seconds")]
+    #[error("invalid SOURCE_DATE_EPOCH {0:?}: must be a non-negative integer number of seconds, no later than the year 9999")]
     BadSourceDateEpoch(String),
 }
 
@@ -30,8 +30,15 @@ impl GoTime {
         GoTime(Utc::now().fixed_offset())
     }
 
-    /// The given number of seconds after the Unix epoch, in UTC.
+    /// The given number of seconds after the Unix epoch, in UTC; `None`
+    /// past the year 9999, which RFC 3339 (four-digit years) cannot write
+    /// and so no reader of the image could parse.
     pub fn from_unix(secs: i64) -> Option<Self> {
+        /// 9999-12-31T23:59:59Z.
+        const LAST_RFC3339_SECOND: i64 = 253_402_300_799;
+        if secs > LAST_RFC3339_SECOND {
+            return None;
+        }
         Utc.timestamp_opt(secs, 0)
             .single()
             .map(|t| GoTime(t.fixed_offset()))

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod descriptor;
 pub mod digest;
+pub mod escape;
 pub mod go_json;
 pub mod go_time;
 pub mod manifest;
