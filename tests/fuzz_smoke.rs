@@ -1,5 +1,6 @@
 //! Bounded fuzzing runs of the `fuzz/` targets (tar extraction into a
-//! sandboxed root, the mtree parser, OCI JSON loading) as part of the test
+//! sandboxed root, the mtree parser, OCI JSON loading, a bundle's and a
+//! layout's own files planted as links, FIFOs and garbage) as part of the test
 //! suite: each target runs for a fixed time from its seeds and must not
 //! find a crash. Needs `cargo-fuzz` (installed by `.ci/run`); crashes it
 //! finds become regression inputs under `tests/fuzz-regressions/`.
@@ -35,7 +36,13 @@ fn fuzz_targets_find_no_crash_in_bounded_runs() {
         "cargo fuzz build: {}",
         String::from_utf8_lossy(&build.stderr)
     );
-    for target in ["tar_extract", "mtree_parse", "json_load"] {
+    for target in [
+        "tar_extract",
+        "mtree_parse",
+        "json_load",
+        "bundle_meta",
+        "layout_files",
+    ] {
         let corpus = scratch.path().join(format!("corpus-{target}"));
         std::fs::create_dir_all(&corpus).unwrap();
         let regressions = repo.join("tests/fuzz-regressions").join(target);

@@ -17,29 +17,10 @@ fn unpack_measured(layout: &Path, tag: &str, bundle: &Path) -> (Run, u64) {
 /// and returns (run, peak RSS in KiB).
 fn measured(command: &str, layout: &Path, tag: &str, bundle: &Path) -> (Run, u64) {
     let report = bundle.with_extension(format!("{command}.time"));
-    let out = run(
-        "/usr/bin/time",
-        &[
-            "-o",
-            s(&report),
-            "-f",
-            "%M",
-            umoci_bin(),
-            command,
-            "--image",
-            &image_arg(layout, tag),
-            s(bundle),
-        ],
-    );
-    let rss = std::fs::read_to_string(&report)
-        .unwrap_or_default()
-        .trim()
-        .lines()
-        .last()
-        .unwrap_or("0")
-        .parse()
-        .unwrap_or(0);
-    (out, rss)
+    umoci_measured(
+        &[command, "--image", &image_arg(layout, tag), s(bundle)],
+        &report,
+    )
 }
 
 #[test]

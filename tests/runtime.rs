@@ -7,6 +7,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use common::layers::{add_layer, new_image, LayerBuilder};
+use common::users::{as_user, test_user, TEST_USER};
 use common::*;
 
 /// A layout with a busybox image whose command echoes a greeting.
@@ -96,31 +97,6 @@ fn runc_runs_an_unpacked_busybox_image() {
     assert_eq!(stdout.lines().collect::<Vec<_>>(), ["hello-from-runc", "0"]);
 }
 
-const TEST_USER: &str = "umoci-rootless-test";
-
-/// Creates (once) the unprivileged user the rootless tests run as.
-fn test_user() -> Option<(u32, u32)> {
-    if !rustix::process::geteuid().is_root() || !have_tool("useradd") || !have_tool("runuser") {
-        return None;
-    }
-    let id = run("id", &["-u", TEST_USER]);
-    if id.status != 0 {
-        let made = run(
-            "useradd",
-            &["--create-home", "--shell", "/bin/sh", TEST_USER],
-        );
-        // A concurrent test may have created it first.
-        assert!(
-            made.status == 0 || run("id", &["-u", TEST_USER]).status == 0,
-            "useradd: {}",
-            made.stderr
-        );
-    }
-    let uid = run("id", &["-u", TEST_USER]).ok().trim().parse().unwrap();
-    let gid = run("id", &["-g", TEST_USER]).ok().trim().parse().unwrap();
-    Some((uid, gid))
-}
-
 /// A busybox layout under `dir/work` owned by the test user, unpacked by
 /// that user with `--rootless` into `dir/work/bundle`.
 fn rootless_unpack(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -141,12 +117,6 @@ fn rootless_unpack(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     ]);
     assert_eq!(out.status, 0, "rootless unpack failed: {}", out.stderr);
     (layout, bundle)
-}
-
-fn as_user(args: &[&str]) -> Run {
-    let mut full = vec!["-u", TEST_USER, "--"];
-    full.extend_from_slice(args);
-    run("runuser", &full)
 }
 
 #[test]

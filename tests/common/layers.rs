@@ -217,3 +217,18 @@ pub fn new_image(dir: &Path, name: &str, tag: &str) -> std::path::PathBuf {
     super::umoci(&["new", "--image", &super::image_arg(&layout, tag)]).ok();
     layout
 }
+
+/// Rewrites the config of `layout:tag` through `edit` (a new config and
+/// manifest blob; the tag moves), as a hostile image author could.
+pub fn edit_config(layout_path: &Path, tag: &str, edit: impl FnOnce(&mut umoci::spec::Image)) {
+    let layout = Layout::open(layout_path).unwrap();
+    layout
+        .update_index(|idx| -> Result<(), ImageError> {
+            let mut source = ImageSource::open(&layout, idx, tag)?;
+            edit(&mut source.config);
+            let root = mutate::commit(&layout, &source)?;
+            index::set_ref(idx, tag, root)?;
+            Ok(())
+        })
+        .unwrap();
+}

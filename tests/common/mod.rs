@@ -4,14 +4,20 @@
 #![allow(dead_code)]
 
 pub mod layers;
+pub mod users;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The binary under test.
+/// The binary under test: the one this crate builds, or the one named by
+/// `UMOCI_TEST_BIN` (to check that a test fails against an older build, or
+/// to run it against upstream's).
 pub fn umoci_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_umoci")
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var("UMOCI_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_umoci").to_owned())
+    })
 }
 
 /// Result of one run of a command; check it (`.ok()`, `.fails_with()`).
@@ -85,6 +91,23 @@ pub fn umoci_env(args: &[&str], env: &[(&str, &str)]) -> Run {
         cmd.env(k, v);
     }
     Run::from(cmd.output().expect("run umoci"))
+}
+
+/// Runs our binary with `args` under `/usr/bin/time` (writing its report
+/// to `report`) and returns the run and its peak RSS in KiB.
+pub fn umoci_measured(args: &[&str], report: &Path) -> (Run, u64) {
+    let mut full = vec!["-o", s(report), "-f", "%M", umoci_bin()];
+    full.extend_from_slice(args);
+    let out = run("/usr/bin/time", &full);
+    let rss = std::fs::read_to_string(report)
+        .unwrap_or_default()
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or("0")
+        .parse()
+        .unwrap_or(0);
+    (out, rss)
 }
 
 /// Runs any program.

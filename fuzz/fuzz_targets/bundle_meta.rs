@@ -1,0 +1,31 @@
+//! A bundle's own files as an attacker who owns the bundle leaves them:
+//! `umoci.json` and the mtree manifest as arbitrary bytes, symlinks out,
+//! FIFOs or directories. Reading them may fail, never panic or hang, and
+//! nothing outside the bundle changes.
+#![no_main]
+
+#[path = "plant.rs"]
+mod plant;
+
+use libfuzzer_sys::fuzz_target;
+use plant::{plant, Sentinel};
+
+fuzz_target!(|data: &[u8]| {
+    let [how_meta, how_mtree, rest @ ..] = data else {
+        return;
+    };
+    let split = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
+    let (meta, mtree) = (&rest[..split], rest.get(split + 1..).unwrap_or(&[]));
+    let dir = tempfile::tempdir().unwrap();
+    let sentinel = Sentinel::new(dir.path());
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir_all(bundle.join("rootfs/etc")).unwrap();
+    std::fs::write(bundle.join("rootfs/etc/hostname"), b"box").unwrap();
+    plant(&bundle.join("umoci.json"), *how_meta, meta, &sentinel.file());
+    let manifest = bundle.join("sha256_x.mtree");
+    plant(&manifest, *how_mtree, mtree, &sentinel.file());
+
+    let _ = umoci::bundle::Meta::read(&bundle);
+    let _ = umoci::mtree::diff::diff(&bundle.join("rootfs"), &manifest, None, None, false);
+    sentinel.assert_untouched();
+});

@@ -1,0 +1,48 @@
+//! The unprivileged user that rootless and "another user's directory"
+//! tests run commands as. Creating it needs root: elsewhere the tests that
+//! need it are skipped with a message, and in CI (`CI=true`, where the
+//! suite runs as root) a missing user is a failure.
+
+use super::{have_tool, run, Run};
+
+/// The test user's name.
+pub const TEST_USER: &str = "umoci-rootless-test";
+
+/// Creates (once) the test user; its `(uid, gid)`, or `None` when the
+/// tests cannot have one here.
+pub fn test_user() -> Option<(u32, u32)> {
+    if !rustix::process::geteuid().is_root() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "tests that need a second user must run as root in CI"
+        );
+        eprintln!("skipping: creating a test user needs root");
+        return None;
+    }
+    if !have_tool("useradd") || !have_tool("runuser") {
+        return None;
+    }
+    let id = run("id", &["-u", TEST_USER]);
+    if id.status != 0 {
+        let made = run(
+            "useradd",
+            &["--create-home", "--shell", "/bin/sh", TEST_USER],
+        );
+        // A concurrent test may have created it first.
+        assert!(
+            made.status == 0 || run("id", &["-u", TEST_USER]).status == 0,
+            "useradd: {}",
+            made.stderr
+        );
+    }
+    let uid = run("id", &["-u", TEST_USER]).ok().trim().parse().unwrap();
+    let gid = run("id", &["-g", TEST_USER]).ok().trim().parse().unwrap();
+    Some((uid, gid))
+}
+
+/// Runs `args` as the test user.
+pub fn as_user(args: &[&str]) -> Run {
+    let mut full = vec!["-u", TEST_USER, "--"];
+    full.extend_from_slice(args);
+    run("runuser", &full)
+}
