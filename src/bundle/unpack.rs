@@ -97,15 +97,16 @@ pub fn unpack_rootfs(
         .map_err(|e| other(format!("mkdir rootfs {}", rootfs.display()), e))?;
     let result = extract_layers(layout, source, rootfs, opts);
     if result.is_err() {
-        // Never leave a half-extracted rootfs behind.
-        if let Some(parent) = rootfs.parent() {
-            if let (Ok(dir), Some(name)) = (std::fs::File::open(parent), rootfs.file_name()) {
-                use std::os::unix::ffi::OsStrExt;
-                let _ = crate::fs::remove::remove_all_at(
-                    std::os::fd::AsFd::as_fd(&dir),
-                    name.as_bytes(),
-                );
-            }
+        // Never leave a half-extracted rootfs behind (`rootfs` alone has
+        // the empty path as its parent: the current directory).
+        let parent = rootfs
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if let (Ok(dir), Some(name)) = (crate::fs::file::open_dir_path(parent), rootfs.file_name())
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let _ = crate::fs::remove::remove_all_at(dir.as_fd(), name.as_bytes());
         }
     }
     result

@@ -27,21 +27,29 @@ pub enum Follow {
     Allowed,
 }
 
-/// Opens `name` in `dir` for reading: non-blocking, and only if it is a
-/// regular file (anything else is `EINVAL` with a message saying so).
+/// Opens `name` in `dir` for reading, only if it is a regular file
+/// (anything else is `InvalidInput` with a message saying what it is).
+/// The name is first pinned with `O_PATH`, which opens nothing: a FIFO
+/// cannot block us and a device node (behind a link, say) is never opened
+/// for real, with whatever side effects that has.
 pub fn open_regular(dir: BorrowedFd<'_>, name: &[u8], follow: Follow) -> io::Result<File> {
-    let mut flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let mut flags = OFlags::PATH | OFlags::CLOEXEC;
     if follow == Follow::Never {
         flags |= OFlags::NOFOLLOW;
     }
-    let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).map_err(|e| match e {
-        Errno::LOOP if follow == Follow::Never => io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "is a symlink, not a regular file",
-        ),
-        e => e.into(),
-    })?;
-    ensure_regular(&fd)?;
+    let pinned = rustix::fs::openat(dir, name, flags, Mode::empty())?;
+    reopen_regular(&pinned)
+}
+
+/// Opens the regular file `pinned` (an `O_PATH` handle) for reading,
+/// non-blocking; anything else is refused without being opened.
+pub fn reopen_regular(pinned: &OwnedFd) -> io::Result<File> {
+    ensure_regular(pinned)?;
+    let fd = rustix::fs::open(
+        format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(pinned)),
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
     Ok(File::from(fd))
 }
 

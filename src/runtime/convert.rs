@@ -119,17 +119,17 @@ impl EnvList {
 fn read_in_root(root: &Root, path: &str) -> Option<String> {
     // Non-blocking and regular files only: a FIFO or a device planted as
     // `/etc/passwd` must neither hang us nor be opened for real.
-    let fd = root
-        .resolve(
-            &RelPath::clean(path.as_bytes()),
-            OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY,
-        )
+    let pinned = root
+        .resolve(&RelPath::clean(path.as_bytes()), OFlags::PATH)
         .ok()?;
-    if let Err(e) = crate::fs::file::ensure_regular(&fd) {
-        log::warn!("ignoring {path} in the rootfs: {e}");
-        return None;
-    }
-    let data = crate::fs::file::read_capped(std::fs::File::from(fd), MAX_ID_FILE_SIZE).ok()?;
+    let file = match crate::fs::file::reopen_regular(&pinned) {
+        Ok(file) => file,
+        Err(e) => {
+            log::warn!("ignoring {path} in the rootfs: {e}");
+            return None;
+        }
+    };
+    let data = crate::fs::file::read_capped(file, MAX_ID_FILE_SIZE).ok()?;
     String::from_utf8(data).ok()
 }
 
