@@ -483,3 +483,39 @@ fn insert_and_raw_add_layer() {
     ])
     .fails_with("compress");
 }
+
+#[test]
+fn appending_a_layer_leaves_the_config_created_time_alone() {
+    // Upstream's mutator adds a history entry and leaves `created` as it
+    // was; so do repack, insert and raw add-layer here.
+    let dir = tempdir();
+    let layout = copy_hello(dir.path(), "img");
+    let created = config_of(&layout, "latest")["created"].clone();
+    assert!(created.is_string());
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    std::fs::write(bundle.join("rootfs/new"), b"x").unwrap();
+    repack(&layout, "latest", &bundle, &[]);
+    let file = dir.path().join("file");
+    std::fs::write(&file, b"y").unwrap();
+    let image = image_arg(&layout, "latest");
+    umoci(&["insert", "--image", &image, s(&file), "/file"]).ok();
+    let tar = LayerBuilder::new().file("z", b"z", 0o644, 0, 0).finish();
+    let layer = dir.path().join("layer.tar");
+    std::fs::write(&layer, tar).unwrap();
+    umoci(&["raw", "add-layer", "--image", &image, s(&layer)]).ok();
+    let config = config_of(&layout, "latest");
+    assert_eq!(config["created"], created);
+    assert_eq!(config["history"].as_array().unwrap().len(), 5);
+
+    // Debian's umoci agrees.
+    if !have_tool("umoci") {
+        return;
+    }
+    let theirs = copy_hello(dir.path(), "theirs");
+    let bundle = dir.path().join("their-bundle");
+    run("umoci", &["unpack", "--image", &image_arg(&theirs, "latest"), s(&bundle)]).ok();
+    std::fs::write(bundle.join("rootfs/new"), b"x").unwrap();
+    run("umoci", &["repack", "--image", &image_arg(&theirs, "latest"), s(&bundle)]).ok();
+    assert_eq!(config_of(&theirs, "latest")["created"], created);
+}

@@ -161,7 +161,8 @@ fn run_mtree_validate(args: MtreeValidateArgs) -> Result<()> {
         return Ok(());
     }
     for diff in &diffs {
-        eprintln!("{diff}");
+        // Keyword values come from the tree (link targets, xattrs).
+        eprintln!("{}", umoci::spec::escape::printable(&diff.to_string()));
     }
     bail!(
         "validation failed: {} differences between {} and {}",

@@ -1,12 +1,12 @@
 //! Appending layers to an image: the manifest gains the descriptor, the
-//! config its diff ID and (unless `--no-history`) a history entry, whose
-//! time also becomes the image's creation time; then the tag moves, all
-//! under the index lock. `repack`, `insert` and `raw add-layer` share it.
+//! config its diff ID and (unless `--no-history`) a history entry; then the
+//! tag moves, all under the index lock. The config's own `created` is left
+//! as it was, as upstream's mutator leaves it. `repack`, `insert` and `raw
+//! add-layer` share it.
 
 use super::source::ImageSource;
 use super::{mutate, Result};
 use crate::layout::{index, DescriptorPath, Layout};
-use crate::spec::go_time::{source_date_epoch, GoTime};
 use crate::spec::{Descriptor, Digest, History};
 
 /// A layer blob already written (staged) to the layout, to be appended.
@@ -54,11 +54,6 @@ pub fn append_layer(
 ) -> Result<()> {
     source.manifest.layers.push(layer);
     source.config.rootfs.diff_ids.push(diff_id);
-    let created = match history.as_ref().and_then(|h| h.created) {
-        Some(t) => t,
-        None => source_date_epoch()?.unwrap_or_else(GoTime::now),
-    };
-    source.config.created = Some(created);
     if let Some(entry) = history {
         source.config.history.push(entry);
     }
