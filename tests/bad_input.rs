@@ -146,16 +146,45 @@ fn tampered_manifest_and_config_blobs() {
 
 #[test]
 fn blob_with_wrong_size() {
+    // As upstream's verified reader: the first `size` bytes are hashed and
+    // a wrong digest is reported first; right bytes followed by more are
+    // a wrong size. Both errors name the blob.
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
     let blob = blob_of(&layout, "/config/descriptor/digest");
-    let mut data = std::fs::read(&blob).unwrap();
-    data.push(b'\n');
-    std::fs::write(&blob, &data).unwrap();
+    let name = blob.file_name().unwrap().to_str().unwrap().to_owned();
+    let good = std::fs::read(&blob).unwrap();
+    let mut appended = good.clone();
+    appended.push(b'\n');
+    std::fs::write(&blob, &appended).unwrap();
     let before = snapshot(&layout);
-    umoci(&["stat", "--image", &image_arg(&layout, "latest")])
+    let line = umoci(&["stat", "--image", &image_arg(&layout, "latest")])
         .fails_with("but its descriptor says");
+    assert!(line.contains(&name), "{line}");
     assert_eq!(snapshot(&layout), before);
+
+    let mut inserted = b" ".to_vec();
+    inserted.extend_from_slice(&good);
+    std::fs::write(&blob, &inserted).unwrap();
+    let line = umoci(&["stat", "--image", &image_arg(&layout, "latest")]).fails_with("corrupt");
+    assert!(line.contains(&name), "{line}");
+    std::fs::write(&blob, &good[..good.len() - 1]).unwrap();
+    let line = umoci(&["stat", "--image", &image_arg(&layout, "latest")]).fails_with("corrupt");
+    assert!(line.contains(&name), "{line}");
+
+    // Debian's umoci sorts them the same way.
+    if have_tool("umoci") {
+        std::fs::write(&blob, &appended).unwrap();
+        let theirs = run("umoci", &["stat", "--image", &image_arg(&layout, "latest")]);
+        assert!(theirs.stderr.contains("size mismatch"), "{}", theirs.stderr);
+        std::fs::write(&blob, &inserted).unwrap();
+        let theirs = run("umoci", &["stat", "--image", &image_arg(&layout, "latest")]);
+        assert!(
+            theirs.stderr.contains("digest mismatch"),
+            "{}",
+            theirs.stderr
+        );
+    }
 }
 
 #[test]

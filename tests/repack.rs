@@ -514,8 +514,26 @@ fn appending_a_layer_leaves_the_config_created_time_alone() {
     }
     let theirs = copy_hello(dir.path(), "theirs");
     let bundle = dir.path().join("their-bundle");
-    run("umoci", &["unpack", "--image", &image_arg(&theirs, "latest"), s(&bundle)]).ok();
+    run(
+        "umoci",
+        &[
+            "unpack",
+            "--image",
+            &image_arg(&theirs, "latest"),
+            s(&bundle),
+        ],
+    )
+    .ok();
     std::fs::write(bundle.join("rootfs/new"), b"x").unwrap();
-    run("umoci", &["repack", "--image", &image_arg(&theirs, "latest"), s(&bundle)]).ok();
+    run(
+        "umoci",
+        &[
+            "repack",
+            "--image",
+            &image_arg(&theirs, "latest"),
+            s(&bundle),
+        ],
+    )
+    .ok();
     assert_eq!(config_of(&theirs, "latest")["created"], created);
 }

@@ -17,6 +17,8 @@ pub struct VerifiedReader<R> {
     expected_size: i64,
     hasher: Option<Hasher>,
     seen: u64,
+    /// The stored blob's length, when known, for the size error.
+    stored_len: Option<u64>,
 }
 
 impl<R: Read> VerifiedReader<R> {
@@ -29,7 +31,14 @@ impl<R: Read> VerifiedReader<R> {
             expected_size,
             hasher,
             seen: 0,
+            stored_len: None,
         }
+    }
+
+    /// Notes how long the stored blob is, so that a size error can say.
+    pub fn with_stored_len(mut self, len: u64) -> Self {
+        self.stored_len = Some(len);
+        self
     }
 
     fn fail(&self, err: LayoutError) -> io::Error {
@@ -46,38 +55,52 @@ impl<R: Read> VerifiedReader<R> {
 }
 
 impl<R: Read> Read for VerifiedReader<R> {
+    /// Hands out at most the descriptor's size. Once that much has been
+    /// read (or the blob ended early), the digest is checked first, as
+    /// upstream's verified reader does: a wrong byte anywhere, a missing
+    /// byte or one inserted at the start is a digest mismatch; a blob whose
+    /// first `size` bytes are right but that goes on is a size mismatch.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let Some(hasher) = self.hasher.as_mut() else {
             return Ok(0); // already verified at EOF
         };
-        // Never hand out more than the descriptor promised, but ask for one
-        // byte more than that so an over-long blob is noticed.
-        let remaining = (self.expected_size as u64).saturating_sub(self.seen);
-        let want = buf
-            .len()
-            .min(remaining.saturating_add(1).min(usize::MAX as u64) as usize);
-        let n = self.inner.read(&mut buf[..want])?;
-        if n == 0 {
-            let hasher = self.hasher.take().expect("checked above");
-            if self.seen != self.expected_size as u64 {
-                return Err(self.size_error(self.seen));
+        let expected_size = self.expected_size.max(0) as u64;
+        let remaining = expected_size - self.seen.min(expected_size);
+        if remaining > 0 && !buf.is_empty() {
+            let want = buf.len().min(remaining.min(usize::MAX as u64) as usize);
+            let n = self.inner.read(&mut buf[..want])?;
+            if n > 0 {
+                self.seen += n as u64;
+                hasher.update(&buf[..n]);
+                return Ok(n);
             }
-            let actual = hasher.finish();
-            if actual != self.expected {
-                return Err(self.fail(LayoutError::DigestMismatch {
-                    expected: self.expected.clone(),
-                    actual,
-                }));
-            }
+        } else if buf.is_empty() {
             return Ok(0);
         }
-        self.seen += n as u64;
-        if self.seen > self.expected_size as u64 {
-            self.hasher = None;
+        // The declared size is read, or the blob ended short of it.
+        let hasher = self.hasher.take().expect("checked above");
+        let actual = hasher.finish();
+        if actual != self.expected {
+            return Err(self.fail(LayoutError::DigestMismatch {
+                expected: self.expected.clone(),
+                actual,
+            }));
+        }
+        if self.seen < expected_size {
             return Err(self.size_error(self.seen));
         }
-        hasher.update(&buf[..n]);
-        Ok(n)
+        let mut probe = [0u8; 1];
+        loop {
+            match self.inner.read(&mut probe) {
+                Ok(0) => return Ok(0),
+                Ok(_) => {
+                    let len = self.stored_len.unwrap_or(self.seen + 1);
+                    return Err(self.size_error(len));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
 
@@ -116,17 +139,23 @@ mod tests {
             read_all(b"hellO", &d, 5),
             Err(LayoutError::DigestMismatch { .. })
         ));
+        // Short, or a byte inserted at the start: the digest is wrong.
         assert!(matches!(
             read_all(b"hell", &d, 5),
-            Err(LayoutError::SizeMismatch { .. })
+            Err(LayoutError::DigestMismatch { .. })
         ));
+        assert!(matches!(
+            read_all(b"!hello", &d, 5),
+            Err(LayoutError::DigestMismatch { .. })
+        ));
+        // The right bytes, and then more: the size is wrong.
         assert!(matches!(
             read_all(b"hello!", &d, 5),
             Err(LayoutError::SizeMismatch { .. })
         ));
         assert!(matches!(
             read_all(b"hello", &d, 4),
-            Err(LayoutError::SizeMismatch { .. })
+            Err(LayoutError::DigestMismatch { .. })
         ));
     }
 }
