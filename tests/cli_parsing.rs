@@ -157,3 +157,51 @@ fn verbose_logs_debug_lines_on_stderr() {
         quiet.stderr
     );
 }
+
+#[test]
+fn history_and_positional_arguments_are_checked_as_upstream() {
+    // Messages as upstream 0.6.0's cmd/umoci (utils_ux.go, insert.go,
+    // raw-add-layer.go); each is a usage error with exit status 1, and
+    // nothing is written.
+    let dir = tempdir();
+    let layout = copy_hello(dir.path(), "img");
+    let image = image_arg(&layout, "latest");
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    let file = dir.path().join("file");
+    std::fs::write(&file, b"x").unwrap();
+    let before = snapshot(&layout);
+    for (flag, value) in [
+        ("--history.author", "me"),
+        ("--history.comment", "c"),
+        ("--history.created", "2020-01-01T00:00:00Z"),
+        ("--history.created_by", "sh"),
+    ] {
+        let want = format!("--no-history and {flag} may not be specified together");
+        for args in [
+            vec!["config", "--image", &image, "--config.user", "x"],
+            vec!["repack", "--image", &image, s(&bundle)],
+            vec!["insert", "--image", &image, s(&file), "/file"],
+            vec!["raw", "add-layer", "--image", &image, s(&file)],
+        ] {
+            let mut args = args.clone();
+            args.extend(["--no-history", flag, value]);
+            umoci(&args).fails_with(&want);
+        }
+    }
+    umoci(&["insert", "--image", &image, s(&file)])
+        .fails_with("invalid number of positional arguments: expected 2");
+    umoci(&["insert", "--image", &image, "--whiteout", "/a", "/b"])
+        .fails_with("invalid number of positional arguments: expected 1");
+    umoci(&["insert", "--image", &image, s(&file), ""])
+        .fails_with("invalid positional argument 1: arguments cannot be empty");
+    umoci(&["insert", "--image", &image, "--whiteout", ""])
+        .fails_with("invalid positional argument 0: arguments cannot be empty");
+    umoci(&["raw", "add-layer", "--image", &image, s(&file), s(&file)])
+        .fails_with("invalid number of positional arguments: expected <newlayer.tar>");
+    umoci(&["raw", "add-layer", "--image", &image])
+        .fails_with("invalid number of positional arguments: expected <newlayer.tar>");
+    umoci(&["raw", "add-layer", "--image", &image, ""])
+        .fails_with("<new-layer.tar> path cannot be empty");
+    assert_eq!(snapshot(&layout), before);
+}

@@ -873,10 +873,12 @@ fn inputs_that_would_make_unreadable_images_are_refused_before_writing() {
     std::fs::write(&file, b"x").unwrap();
     let before_inserts = snapshot(&layout);
     for target in ["/", ".", "..", "", "a/.."] {
+        // An empty argument is refused as upstream refuses it.
+        let needle = if target.is_empty() { "empty" } else { "root" };
         let out = umoci(&["insert", "--image", &image, "--whiteout", target]);
-        assert_clear_error(&out, "root");
+        assert_clear_error(&out, needle);
         let out = umoci(&["insert", "--image", &image, s(&file), target]);
-        assert_clear_error(&out, "root");
+        assert_clear_error(&out, needle);
     }
     assert_eq!(snapshot(&layout), before_inserts);
     assert_eq!(snapshot(&layout), before);

@@ -117,8 +117,27 @@ pub struct HistoryArgs {
 }
 
 impl HistoryArgs {
+    /// Refuses `--no-history` beside any `--history.*` flag, naming the
+    /// first as upstream does (its flags in their declared order).
+    pub fn check(&self) -> Result<()> {
+        if !self.no_history {
+            return Ok(());
+        }
+        let given = [
+            ("history.author", self.author.is_some()),
+            ("history.comment", self.comment.is_some()),
+            ("history.created", self.created.is_some()),
+            ("history.created_by", self.created_by.is_some()),
+        ];
+        if let Some((name, _)) = given.iter().find(|(_, set)| *set) {
+            bail!("--no-history and --{name} may not be specified together");
+        }
+        Ok(())
+    }
+
     /// The library's options, with `--history.created` parsed.
     pub fn options(&self) -> Result<HistoryOptions> {
+        self.check()?;
         let created = match &self.created {
             Some(s) => Some(
                 GoTime::parse(s).map_err(|e| anyhow::anyhow!("parsing --history.created: {e}"))?,

@@ -153,6 +153,7 @@ impl ConfigArgs {
 /// Runs `config`. The whole read-modify-write happens under the index lock,
 /// so concurrent edits of one tag are applied one after the other, not lost.
 pub fn run(args: ConfigArgs) -> Result<()> {
+    args.history.check()?;
     positionals(&args.args, &[])?;
     let image = args.image.get()?;
     let target_tag = args.tag.or(&image.tag)?;

@@ -39,12 +39,17 @@ pub struct InsertArgs {
 
 /// Runs `insert`.
 pub fn run(args: InsertArgs) -> Result<()> {
+    // Upstream checks the history flags first, then the arguments.
+    args.history.check()?;
     let (source, target) = match (args.whiteout, args.args.as_slice()) {
         (true, [target]) => (None, target.clone()),
         (false, [source, target]) => (Some(source.clone()), target.clone()),
-        (true, _) => bail!("invalid number of positional arguments: expected <target>"),
-        (false, _) => bail!("invalid number of positional arguments: expected <source> <target>"),
+        (true, _) => bail!("invalid number of positional arguments: expected 1"),
+        (false, _) => bail!("invalid number of positional arguments: expected 2"),
     };
+    if let Some(idx) = args.args.iter().position(String::is_empty) {
+        bail!("invalid positional argument {idx}: arguments cannot be empty");
+    }
     let image = args.image.get()?;
     let tag = args.tag.or(&image.tag)?;
     let map = args.idmap.get()?;

@@ -191,8 +191,12 @@ fn run_add_layer(args: AddLayerArgs) -> Result<()> {
     use umoci::image::add_layer;
     use umoci::layer::store_layer;
 
-    if args.args.is_empty() {
-        bail!("invalid number of positional arguments: expected <new-layer.tar>...");
+    args.history.check()?;
+    if args.args.len() != 1 {
+        bail!("invalid number of positional arguments: expected <newlayer.tar>");
+    }
+    if args.args[0].is_empty() {
+        bail!("<new-layer.tar> path cannot be empty");
     }
     let image = args.image.get()?;
     let tag = args.tag.or(&image.tag)?;

@@ -34,6 +34,7 @@ pub struct RepackArgs {
 
 /// Runs `repack`.
 pub fn run(args: RepackArgs) -> Result<()> {
+    args.history.check()?;
     let bundle = positionals(&args.args, &["<bundle>"])?[0].clone();
     let image = args.image.get()?;
     let ticker = super::progress::Ticker::start("repack");
