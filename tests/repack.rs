@@ -537,3 +537,34 @@ fn appending_a_layer_leaves_the_config_created_time_alone() {
     .ok();
     assert_eq!(config_of(&theirs, "latest")["created"], created);
 }
+
+#[test]
+fn repack_with_nothing_changed_adds_only_an_empty_layer_history_entry() {
+    let dir = tempdir();
+    let check = |layout: &Path, layers_before: usize| {
+        let stat = stat_json(layout, "latest");
+        let layers = stat["manifest"]["blob"]["layers"].as_array().unwrap().len();
+        assert_eq!(layers, layers_before, "no layer was added");
+        let history = config_of(layout, "latest")["history"].clone();
+        let last = history.as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["empty_layer"], true, "{last}");
+        assert_eq!(last["created_by"], "umoci repack", "{last}");
+    };
+    let layout = copy_hello(dir.path(), "img");
+    let layers = stat_json(&layout, "latest")["manifest"]["blob"]["layers"]
+        .as_array()
+        .unwrap()
+        .len();
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    repack(&layout, "latest", &bundle, &[]);
+    check(&layout, layers);
+    // Changes only beneath a masked path are no changes either (`data`
+    // exists, so the root itself is unchanged).
+    std::fs::write(bundle.join("rootfs/data/f"), b"x").unwrap();
+    repack(&layout, "latest", &bundle, &["--mask-path", "/data"]);
+    check(&layout, layers);
+    // Debian's umoci 0.4.7 still appends an empty layer here; 0.6.0's
+    // repack.go adds only the history entry (Mutator.Set), which is what
+    // this follows.
+}

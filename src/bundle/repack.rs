@@ -100,6 +100,43 @@ pub fn repack(
     }
     let changes = layer_changes(tree_diff.changes, &masks);
 
+    let author = source.config.author.clone();
+    let new_root = if changes.is_empty() {
+        // Nothing to pack: like upstream, no layer at all, only a history
+        // entry saying so.
+        log::info!("no changes to the rootfs: adding no layer");
+        let history = opts.history.entry("umoci repack", &author, true)?;
+        add_layer::commit_without_layer(layout, &meta.from, history, tag)?
+    } else {
+        let new_layer = write_layer(layout, &source, &rootfs, &changes, &meta, opts)?;
+        let history = opts.history.entry("umoci repack", &author, false)?;
+        let new_layer = add_layer::NewLayer {
+            history,
+            ..new_layer
+        };
+        add_layer::commit_layers(layout, &meta.from, &[new_layer], tag)?
+    };
+    log::info!("created new tag for image manifest: {tag}");
+
+    if opts.refresh_bundle {
+        refresh_bundle(layout, tag, bundle, &meta, &mtree_name)?;
+    } else if let Err(e) = new_cache.finish() {
+        // Only a speed-up for the next repack; the repack itself succeeded.
+        log::warn!("could not update stat cache {}: {e}", cache_path.display());
+    }
+    Ok(new_root)
+}
+
+/// Packs `changes` to the tree at `rootfs` into a new layer blob (staged,
+/// not yet referenced), returned without a history entry.
+fn write_layer(
+    layout: &Layout,
+    source: &ImageSource,
+    rootfs: &Path,
+    changes: &[Change],
+    meta: &Meta,
+    opts: &RepackOptions,
+) -> Result<add_layer::NewLayer, RepackError> {
     let compression = opts
         .compress
         .resolve(source.manifest.layers.last().map(|l| l.media_type.as_str()));
@@ -113,12 +150,12 @@ pub fn repack(
     if let Some(p) = &opts.progress {
         p.start_layer(1, 1);
     }
-    let root = Root::open(&rootfs)
+    let root = Root::open(rootfs)
         .map_err(|e| RepackError::Other(format!("open {}: {e}", rootfs.display())))?;
     log::info!("generating layer with {} changes", changes.len());
     let (layer, diff_id) = store_layer(layout, compression, |w| {
         let mut tar = LayerTar::new(w, gen);
-        for change in &changes {
+        for change in changes {
             let name = change.path.to_bytes();
             match change.kind {
                 ChangeKind::Deleted => tar.add_whiteout(&name, false)?,
@@ -129,24 +166,11 @@ pub fn repack(
         Ok(())
     })?;
     log::info!("new layer: {} (diff_id {})", layer.digest, diff_id);
-
-    let author = source.config.author.clone();
-    let history = opts.history.entry("umoci repack", &author, false)?;
-    let new_layer = add_layer::NewLayer {
+    Ok(add_layer::NewLayer {
         descriptor: layer,
         diff_id,
-        history,
-    };
-    let new_root = add_layer::commit_layers(layout, &meta.from, &[new_layer], tag)?;
-    log::info!("created new tag for image manifest: {tag}");
-
-    if opts.refresh_bundle {
-        refresh_bundle(layout, tag, bundle, &meta, &mtree_name)?;
-    } else if let Err(e) = new_cache.finish() {
-        // Only a speed-up for the next repack; the repack itself succeeded.
-        log::warn!("could not update stat cache {}: {e}", cache_path.display());
-    }
-    Ok(new_root)
+        history: None,
+    })
 }
 
 /// Makes `bundle` describe the image `tag` now names: a new mtree (and

@@ -45,6 +45,24 @@ pub fn commit_layers(
     })
 }
 
+/// Under the index lock, reloads the image `base` leads to, appends only
+/// `history` (an entry with `empty_layer` set, as upstream writes when a
+/// repack finds nothing to pack), and points `tag` at the result.
+pub fn commit_without_layer(
+    layout: &Layout,
+    base: &DescriptorPath,
+    history: Option<History>,
+    tag: &str,
+) -> Result<Descriptor> {
+    layout.update_index(|idx| {
+        let mut current = ImageSource::load(layout, base.clone())?;
+        current.config.history.extend(history);
+        let new_root = mutate::commit(layout, &current)?;
+        index::set_ref(idx, tag, new_root.clone())?;
+        Ok(new_root)
+    })
+}
+
 /// Appends `layer` (with `diff_id`) and `history` to `source`.
 pub fn append_layer(
     source: &mut ImageSource,
