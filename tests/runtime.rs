@@ -295,3 +295,46 @@ fn rootless_runc_runs_a_rootless_bundle() {
         ["hello-from-runc", "0"]
     );
 }
+
+#[test]
+fn rootless_repack_packs_files_and_directories_their_owner_cannot_read() {
+    // Fedora's /etc/shadow is mode 000: a rootless repack opens it up
+    // through a pinned handle, reads it, and keeps its mode, as upstream.
+    let Some(_) = test_user() else { return };
+    let dir = tempdir();
+    let (layout, bundle) = rootless_unpack(dir.path());
+    let edit = as_user(&[
+        "sh",
+        "-c",
+        &format!(
+            "cd {0}/rootfs && echo secret > shadow && chmod 000 shadow && \
+             mkdir locked && echo inside > locked/f && chmod 000 locked/f locked",
+            s(&bundle)
+        ),
+    ]);
+    assert_eq!(edit.status, 0, "{}", edit.stderr);
+    let out = as_user(&[
+        umoci_bin(),
+        "repack",
+        "--image",
+        &image_arg(&layout, "edited"),
+        s(&bundle),
+    ]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    // Modes are left as they were.
+    for path in ["shadow", "locked", "locked/f"] {
+        let mode = std::fs::symlink_metadata(bundle.join("rootfs").join(path))
+            .unwrap()
+            .mode();
+        assert_eq!(mode & 0o7777, 0, "{path}");
+    }
+    let check = dir.path().join("check");
+    unpack(&layout, "edited", &check).ok();
+    let rootfs = check.join("rootfs");
+    assert_eq!(std::fs::read(rootfs.join("shadow")).unwrap(), b"secret\n");
+    assert_eq!(std::fs::read(rootfs.join("locked/f")).unwrap(), b"inside\n");
+    for path in ["shadow", "locked", "locked/f"] {
+        let mode = std::fs::symlink_metadata(rootfs.join(path)).unwrap().mode();
+        assert_eq!(mode & 0o7777, 0, "{path}");
+    }
+}

@@ -34,6 +34,12 @@ impl Inode {
         Ok(Inode { fd, stat })
     }
 
+    /// Pins the inode an `O_PATH` (or any) descriptor already refers to.
+    pub fn from_fd(fd: OwnedFd) -> io::Result<Self> {
+        let stat = rustix::fs::fstat(&fd)?;
+        Ok(Inode { fd, stat })
+    }
+
     /// The inode's type.
     pub fn file_type(&self) -> FileType {
         FileType::from_raw_mode(self.stat.st_mode)
@@ -143,6 +149,44 @@ impl OpenedUp {
 
     /// Leaves the mode opened up (the entry is about to be removed).
     pub fn keep_open(self) {}
+
+    /// Opens up the directory `dir` (any descriptor of it) for its owner if
+    /// its mode denies the owner reading or searching it; `None` if it
+    /// already allows both.
+    pub fn directory(dir: BorrowedFd<'_>) -> io::Result<Option<Self>> {
+        let inode = Inode::from_fd(rustix::io::fcntl_dupfd_cloexec(dir, 0)?)?;
+        if inode.file_type() != FileType::Directory || inode.mode() & 0o500 == 0o500 {
+            return Ok(None);
+        }
+        let opened = OpenedUp {
+            mode: inode.mode(),
+            inode,
+        };
+        opened.inode.chmod(opened.mode | 0o700)?;
+        Ok(Some(opened))
+    }
+}
+
+/// Entries opened up for a while, given their modes back (last first)
+/// when dropped, whatever happened in between.
+#[derive(Default)]
+pub struct OpenedUpScope(Vec<OpenedUp>);
+
+impl OpenedUpScope {
+    /// Adds one to restore.
+    pub fn push(&mut self, opened: Option<OpenedUp>) {
+        self.0.extend(opened);
+    }
+}
+
+impl Drop for OpenedUpScope {
+    fn drop(&mut self) {
+        while let Some(opened) = self.0.pop() {
+            if let Err(e) = opened.restore() {
+                log::warn!("could not restore the mode of an opened-up directory: {e}");
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use std::rc::Rc;
 
 use rustix::fs::{Mode, OFlags, ResolveFlags};
 
+use super::inode::{OpenedUp, OpenedUpScope};
 use super::path::RelPath;
 
 /// How lookups inside a root are constrained.
@@ -85,6 +86,35 @@ impl Root {
             RESOLVE,
         )
         .map_err(io::Error::from)
+    }
+
+    /// Like [`Root::open_dir`], in a tree whose directories may deny their
+    /// owner access (rootless): each directory on the way, and `dir`
+    /// itself, that does is opened up through a pinned handle, and given
+    /// its mode back when `scope` is dropped.
+    pub fn open_dir_opening_up(
+        &self,
+        dir: &RelPath,
+        scope: &mut OpenedUpScope,
+    ) -> io::Result<Rc<OwnedFd>> {
+        let flags = OFlags::PATH | OFlags::DIRECTORY;
+        let mut prefix = RelPath::root();
+        let mut fd = self.resolve(&prefix, flags)?;
+        for name in dir.components() {
+            let next = prefix.join(name);
+            fd = match self.resolve(&next, flags) {
+                Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                    scope.push(OpenedUp::directory(fd.as_fd())?);
+                    self.resolve(&next, flags)?
+                }
+                other => other?,
+            };
+            prefix = next;
+        }
+        scope.push(OpenedUp::directory(fd.as_fd())?);
+        // Modes changed under the cached handle's feet.
+        self.invalidate();
+        Ok(Rc::new(fd))
     }
 
     /// Like [`Root::open_dir`], creating missing directories (mode `mode`,

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 
 use rustix::fs::{AtFlags, FileType, OFlags};
 
@@ -17,7 +17,7 @@ use super::error::LayerError;
 use super::extract::MapOptions;
 use super::whiteout;
 use crate::fs::idmap;
-use crate::fs::inode::open_opening_up;
+use crate::fs::inode::{open_opening_up, OpenedUpScope};
 use crate::fs::{rootless, xattr, RelPath, Root};
 
 /// Xattrs never copied into layers (host-specific).
@@ -56,9 +56,21 @@ impl<W: Write> LayerTar<W> {
     /// (directories get a trailing `/`).
     pub fn add(&mut self, root: &Root, path: &RelPath, tar_name: &[u8]) -> Result<(), LayerError> {
         let err = |op: &'static str| move |e: io::Error| LayerError::io(tar_name, op, e);
-        let (dir, name): (std::rc::Rc<std::os::fd::OwnedFd>, Vec<u8>) = match path.split_last() {
+        // Directories opened up on the way (rootless), restored on return.
+        let mut opened_up = OpenedUpScope::default();
+        let (mut dir, name): (std::rc::Rc<std::os::fd::OwnedFd>, Vec<u8>) = match path.split_last()
+        {
             Some((parent, name)) => (
-                root.open_dir(&parent).map_err(err("open parent"))?,
+                match root.open_dir(&parent) {
+                    Err(e)
+                        if e.kind() == io::ErrorKind::PermissionDenied
+                            && self.opts.map.rootless =>
+                    {
+                        root.open_dir_opening_up(&parent, &mut opened_up)
+                    }
+                    other => other,
+                }
+                .map_err(err("open parent"))?,
                 name.to_vec(),
             ),
             None => (
@@ -69,13 +81,26 @@ impl<W: Write> LayerTar<W> {
                 Vec::new(),
             ),
         };
-        let dir = dir.as_fd();
-        let st = if name.is_empty() {
-            rustix::fs::fstat(dir)
-        } else {
-            rustix::fs::statat(dir, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW)
+        let lstat = |dir: BorrowedFd<'_>| {
+            if name.is_empty() {
+                rustix::fs::fstat(dir)
+            } else {
+                rustix::fs::statat(dir, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW)
+            }
+        };
+        let st = match lstat(dir.as_fd()) {
+            // The parent denies its owner a search (rootless): open it up.
+            Err(rustix::io::Errno::ACCESS) if self.opts.map.rootless && !name.is_empty() => {
+                let parent = path.parent();
+                dir = root
+                    .open_dir_opening_up(&parent, &mut opened_up)
+                    .map_err(err("open parent"))?;
+                lstat(dir.as_fd())
+            }
+            other => other,
         }
         .map_err(|e| LayerError::io(tar_name, "lstat", e))?;
+        let dir = dir.as_fd();
         let ftype = FileType::from_raw_mode(st.st_mode);
         if let Some(progress) = &self.opts.progress {
             progress.entry(if ftype == FileType::RegularFile {
