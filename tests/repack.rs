@@ -568,3 +568,33 @@ fn repack_with_nothing_changed_adds_only_an_empty_layer_history_entry() {
     // repack.go adds only the history entry (Mutator.Set), which is what
     // this follows.
 }
+
+#[test]
+fn a_rootfs_file_named_like_a_whiteout_is_refused() {
+    // It could only go into a layer as a whiteout, deleting something.
+    for name in [".wh.foo", "etc/.wh..wh..opq", "data/.wh.dir/"] {
+        let dir = tempdir();
+        let layout = copy_hello(dir.path(), "img");
+        let bundle = dir.path().join("bundle");
+        unpack(&layout, "latest", &bundle).ok();
+        let path = bundle.join("rootfs").join(name.trim_end_matches('/'));
+        if name.ends_with('/') {
+            std::fs::create_dir(&path).unwrap();
+        } else {
+            std::fs::write(&path, b"x").unwrap();
+        }
+        let before = snapshot(&layout);
+        let image = image_arg(&layout, "latest");
+        let line = umoci(&["repack", "--image", &image, s(&bundle)])
+            .fails_with("invalid path has whiteout prefix \".wh.\"");
+        assert!(line.contains(name.trim_end_matches('/')), "{line}");
+        assert_eq!(snapshot(&layout), before, "{name}");
+
+        // Debian's umoci refuses it too.
+        if have_tool("umoci") {
+            let out = run("umoci", &["repack", "--image", &image, s(&bundle)]);
+            assert_ne!(out.status, 0, "{name}");
+            assert!(out.stderr.contains("whiteout prefix"), "{}", out.stderr);
+        }
+    }
+}

@@ -56,6 +56,7 @@ impl<W: Write> LayerTar<W> {
     /// (directories get a trailing `/`).
     pub fn add(&mut self, root: &Root, path: &RelPath, tar_name: &[u8]) -> Result<(), LayerError> {
         let err = |op: &'static str| move |e: io::Error| LayerError::io(tar_name, op, e);
+        refuse_whiteout_name(tar_name)?;
         // Directories opened up on the way (rootless), restored on return.
         let mut opened_up = OpenedUpScope::default();
         let (mut dir, name): (std::rc::Rc<std::os::fd::OwnedFd>, Vec<u8>) = match path.split_last()
@@ -252,6 +253,10 @@ impl<W: Write> LayerTar<W> {
     /// opaque marker inside the directory `tar_name` when `opaque`.
     pub fn add_whiteout(&mut self, tar_name: &[u8], opaque: bool) -> Result<(), LayerError> {
         let trimmed: &[u8] = tar_name.strip_suffix(b"/").unwrap_or(tar_name);
+        if !opaque {
+            // A whiteout of a whiteout means nothing.
+            refuse_whiteout_name(trimmed)?;
+        }
         let name = if opaque {
             let mut n = trimmed.to_vec();
             if !n.is_empty() {
@@ -312,4 +317,18 @@ impl<R: Read> Read for ExactReader<R> {
         self.left -= n as u64;
         Ok(n)
     }
+}
+
+/// A file whose name starts with `.wh.` cannot go into a layer: every
+/// reader would take it for a whiteout and delete something instead.
+fn refuse_whiteout_name(tar_name: &[u8]) -> Result<(), LayerError> {
+    let trimmed = tar_name.strip_suffix(b"/").unwrap_or(tar_name);
+    let base = trimmed.rsplit(|&b| b == b'/').next().unwrap_or(trimmed);
+    if base.starts_with(whiteout::PREFIX) {
+        return Err(LayerError::invalid(
+            tar_name,
+            "invalid path has whiteout prefix \".wh.\"",
+        ));
+    }
+    Ok(())
 }
