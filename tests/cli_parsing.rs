@@ -124,12 +124,44 @@ fn bad_log_level_is_an_error() {
 }
 
 #[test]
-fn unknown_flags_and_commands_fail_with_status_one() {
+fn usage_errors_exit_as_upstream() {
+    // Upstream's CLI library: an unknown flag is "Incorrect Usage" and the
+    // command's help on stdout, the error on stderr, status 1; an unknown
+    // command is "No help topic", status 3; a command group alone prints
+    // its help and succeeds. Debian's umoci is compared where installed.
     let hello = hello_image();
-    umoci(&["ls", "--layout", s(&hello), "--bogus"]).fails_with("--bogus");
-    umoci(&["nosuch"]).fails_with("nosuch");
-    // Global flags belong before the command, as with upstream's CLI library.
-    umoci(&["ls", "--verbose", "--layout", s(&hello)]).fails_with("--verbose");
+    let mut binaries = vec![umoci_bin().to_owned()];
+    if have_tool("umoci") {
+        binaries.push("umoci".to_owned());
+    }
+    for bin in &binaries {
+        let out = run(bin, &["ls", "--layout", s(&hello), "--bogus"]);
+        assert_eq!(out.status, 1, "{bin}: {}", out.stderr);
+        assert_eq!(
+            out.stderr.trim(),
+            "⨯ flag provided but not defined: -bogus",
+            "{bin}"
+        );
+        assert!(
+            out.stdout.starts_with(
+                "Incorrect Usage: flag provided but not defined: -bogus\n\nNAME:\n   umoci list - "
+            ),
+            "{bin}: {}",
+            out.stdout
+        );
+        // Global flags belong before the command.
+        let out = run(bin, &["ls", "--verbose", "--layout", s(&hello)]);
+        assert_eq!(out.status, 1, "{bin}");
+        assert!(out.stderr.contains("-verbose"), "{bin}: {}", out.stderr);
+
+        let out = run(bin, &["nosuch"]);
+        assert_eq!(out.status, 3, "{bin}");
+        assert_eq!(out.stderr.trim(), "No help topic for 'nosuch'", "{bin}");
+
+        let out = run(bin, &["raw"]);
+        assert_eq!(out.status, 0, "{bin}: {}", out.stderr);
+        assert!(out.stdout.starts_with("NAME:\n   umoci raw - "), "{bin}");
+    }
 }
 
 #[test]

@@ -138,11 +138,94 @@ pub fn main(args: Vec<OsString>) -> i32 {
     match run(args) {
         Ok(()) => 0,
         Err(err) if is_broken_pipe(&err) => 141, // as if killed by SIGPIPE, quietly
+        Err(err) if err.downcast_ref::<Reported>().is_some() => {
+            err.downcast_ref::<Reported>().map_or(1, |r| r.0)
+        }
         Err(err) => {
             logger::fatal(&format!("{err:#}"));
             1
         }
     }
+}
+
+/// A usage error already printed in upstream's words; the program ends
+/// with this status.
+#[derive(Debug)]
+struct Reported(i32);
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "usage error (exit status {})", self.0)
+    }
+}
+
+impl std::error::Error for Reported {}
+
+/// Reports a command-line parse error as upstream's CLI library does:
+/// an unknown command is "No help topic" and status 3; an unknown flag is
+/// "Incorrect Usage" and the command's help on stdout, the error on
+/// stderr, and status 1; a command group without a command prints its
+/// help and succeeds. Anything else is one error line and status 1.
+fn report_parse_error(command: &clap::Command, args: &[OsString], e: clap::Error) -> Result<()> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            e.print()?;
+            Ok(())
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let mut sub = subcommand_of(command, args);
+            print!("{}", sub.render_help());
+            Ok(())
+        }
+        ErrorKind::InvalidSubcommand => {
+            let name = context(ContextKind::InvalidSubcommand).unwrap_or_default();
+            eprintln!(
+                "No help topic for '{}'",
+                umoci::spec::escape::printable(&name)
+            );
+            Err(Reported(3).into())
+        }
+        ErrorKind::UnknownArgument => {
+            let arg = context(ContextKind::InvalidArg).unwrap_or_default();
+            let name = arg.trim_start_matches('-');
+            let name = name.split_once('=').map_or(name, |(n, _)| n);
+            let message = format!("flag provided but not defined: -{name}");
+            let mut sub = subcommand_of(command, args);
+            print!("Incorrect Usage: {message}\n\n{}", sub.render_help());
+            logger::fatal(&message);
+            Err(Reported(1).into())
+        }
+        _ => bail!(
+            "{}",
+            e.render()
+                .to_string()
+                .trim_start_matches("error: ")
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+        ),
+    }
+}
+
+/// The (sub)command `args` name, for its help.
+fn subcommand_of(command: &clap::Command, args: &[OsString]) -> clap::Command {
+    let mut current = command.clone();
+    for arg in args.iter().skip(1) {
+        let Some(arg) = arg.to_str() else { break };
+        if arg.starts_with('-') {
+            continue;
+        }
+        match current.find_subcommand(arg) {
+            Some(sub) => current = sub.clone(),
+            None => break,
+        }
+    }
+    current
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -155,24 +238,9 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn run(args: Vec<OsString>) -> Result<()> {
     let command = Cli::command();
     let args = argv::normalise(&command, args);
-    let matches = match command.try_get_matches_from(args) {
+    let matches = match command.clone().try_get_matches_from(args.clone()) {
         Ok(m) => m,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                e.print()?;
-                return Ok(());
-            }
-            bail!(
-                "{}",
-                e.render()
-                    .to_string()
-                    .trim_start_matches("error: ")
-                    .lines()
-                    .next()
-                    .unwrap_or("invalid arguments")
-            );
-        }
+        Err(e) => return report_parse_error(&command, &args, e),
     };
     let cli = Cli::from_arg_matches(&matches)?;
 
