@@ -331,12 +331,44 @@ fn tampered_layers_and_wrong_diff_ids_fail_cleanly() {
     std::fs::write(&blob, bytes).unwrap();
     unpack(&tampered, "latest", &dir.path().join("b2")).fails_with("sha256:");
 
-    // A non-empty bundle is refused and left alone.
+    // As upstream: other files in the bundle are fine and left alone, an
+    // existing umoci.json is replaced, but an existing config.json or
+    // rootfs is refused, and the bundle left as it was.
     let busy = dir.path().join("busy");
     std::fs::create_dir(&busy).unwrap();
     std::fs::write(busy.join("x"), b"x").unwrap();
-    unpack(&layout, "latest", &busy).fails_with("not empty");
-    assert_eq!(std::fs::read_dir(&busy).unwrap().count(), 1);
+    std::fs::write(busy.join("umoci.json"), b"stale").unwrap();
+    unpack(&layout, "latest", &busy).ok();
+    assert_eq!(std::fs::read(busy.join("x")).unwrap(), b"x");
+    assert_eq!(read_json(&busy.join("umoci.json"))["umoci_version"], "2");
+    let before = snapshot(&busy);
+    let line = unpack(&layout, "latest", &busy).fails_with("config.json already exists in");
+    assert!(line.contains(s(&busy)), "{line}");
+    assert_eq!(snapshot(&busy), before);
+    std::fs::remove_file(busy.join("config.json")).unwrap();
+    let before = snapshot(&busy);
+    unpack(&layout, "latest", &busy).fails_with("detecting rootfs:");
+    assert_eq!(snapshot(&busy), before);
+    // The manifest of an earlier unpack of the same image is refused too
+    // (upstream creates it O_EXCL), before anything is extracted.
+    std::fs::remove_dir_all(busy.join("rootfs")).unwrap();
+    let before = snapshot(&busy);
+    unpack(&layout, "latest", &busy).fails_with("file exists");
+    assert_eq!(snapshot(&busy), before);
+    if have_tool("umoci") {
+        let image = image_arg(&layout, "latest");
+        let theirs = dir.path().join("theirs");
+        std::fs::create_dir_all(theirs.join("rootfs")).unwrap();
+        let out = run("umoci", &["unpack", "--image", &image, s(&theirs)]);
+        assert!(out.stderr.contains("detecting rootfs:"), "{}", out.stderr);
+        std::fs::write(theirs.join("config.json"), b"{}").unwrap();
+        let out = run("umoci", &["unpack", "--image", &image, s(&theirs)]);
+        assert!(
+            out.stderr.contains("config.json already exists in"),
+            "{}",
+            out.stderr
+        );
+    }
 }
 
 #[test]

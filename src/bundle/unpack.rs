@@ -233,22 +233,42 @@ pub fn unpack_bundle(
     bundle: &Path,
     opts: &UnpackOptions,
 ) -> Result<(), UnpackError> {
-    if dir_has_entries(bundle)? {
-        return Err(UnpackError::Other(format!(
-            "bundle {} already exists and is not empty",
-            bundle.display()
-        )));
-    }
     std::fs::create_dir_all(bundle)
         .map_err(|e| other(format!("create bundle path {}", bundle.display()), e))?;
     // Keep other users out of an image's setuid binaries.
     std::fs::set_permissions(bundle, std::fs::Permissions::from_mode(0o700))
         .map_err(|e| other("chmod bundle 0700", e))?;
+    // As upstream: a bundle directory may hold other files, but not a
+    // runtime config or a rootfs, which the user may not mean to replace.
     let rootfs = bundle.join("rootfs");
+    let exists = |path: &Path| std::fs::symlink_metadata(path).is_ok();
+    if exists(&bundle.join("config.json")) {
+        return Err(UnpackError::Other(format!(
+            "create runtime bundle: config.json already exists in {}",
+            bundle.display()
+        )));
+    }
+    if exists(&rootfs) {
+        return Err(UnpackError::Other(format!(
+            "create runtime bundle: detecting rootfs: {} already exists",
+            rootfs.display()
+        )));
+    }
+    // Upstream creates the manifest `O_EXCL` and so fails on one left by an
+    // earlier unpack of the same image; say so before extracting anything.
+    let mtree_path = bundle.join(format!("{}.mtree", mtree_name(source.path.descriptor())));
+    if exists(&mtree_path) {
+        return Err(UnpackError::Other(format!(
+            "write mtree: open mtree: open {}: file exists",
+            mtree_path.display()
+        )));
+    }
     log::info!("unpacking bundle ...");
     let hashes = unpack_rootfs(layout, source, &rootfs, opts)?;
     log::info!("... done");
     let name = mtree_name(source.path.descriptor());
+    let own_files = [format!("{name}.mtree"), StatCache::file_name(&name)];
+    let preexisting: Vec<bool> = own_files.iter().map(|f| exists(&bundle.join(f))).collect();
     let finish = || -> Result<(), UnpackError> {
         write_runtime_config(
             source,
@@ -268,15 +288,14 @@ pub fn unpack_bundle(
         meta.write(bundle).map_err(UnpackError::Other)
     };
     if let Err(e) = finish() {
-        // The bundle was empty: leave it so rather than half made.
+        // Remove what this unpack made rather than leave half a bundle.
         if let Ok(dir) = crate::fs::file::open_dir_path(bundle) {
-            let names = [
-                "rootfs".to_owned(),
-                "config.json".to_owned(),
-                format!("{name}.mtree"),
-                StatCache::file_name(&name),
-            ];
-            for created in names {
+            let made = own_files
+                .iter()
+                .zip(&preexisting)
+                .filter(|(_, existed)| !**existed)
+                .map(|(f, _)| f.as_str());
+            for created in ["rootfs", "config.json"].into_iter().chain(made) {
                 let _ = crate::fs::remove::remove_all_at(dir.as_fd(), created.as_bytes());
             }
         }
