@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::os::unix::fs::MetadataExt;
+
 use common::*;
 
 #[test]
@@ -212,4 +214,39 @@ fn gc_refuses_to_sweep_when_a_manifest_is_unreadable() {
 
 fn sha256_hex(data: &[u8]) -> String {
     umoci::spec::Digest::sha256_of(data).hex().to_owned()
+}
+
+#[test]
+fn root_editing_a_users_layout_leaves_everything_to_that_user() {
+    // As upstream's directory engine: blobs, index.json, new blob
+    // directories and scratch space created by root belong to the layout's
+    // owner, who can then go on using (and garbage collecting) it.
+    let Some((uid, gid)) = common::users::test_user() else {
+        return;
+    };
+    let dir = tempdir();
+    let layout = copy_hello(dir.path(), "img");
+    run("chown", &["-R", &format!("{uid}:{gid}"), s(&layout)]).ok();
+    let image = image_arg(&layout, "latest");
+    umoci(&["config", "--image", &image, "--config.user", "1:1"]).ok();
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    std::fs::write(bundle.join("rootfs/new"), b"x").unwrap();
+    umoci(&["repack", "--image", &image, s(&bundle)]).ok();
+    umoci(&["tag", "--image", &image, "other"]).ok();
+    umoci(&["gc", "--layout", s(&layout)]).ok();
+    let mut stack = vec![layout.clone()];
+    let mut seen = 0;
+    while let Some(path) = stack.pop() {
+        let md = std::fs::symlink_metadata(&path).unwrap();
+        assert_eq!((md.uid(), md.gid()), (uid, gid), "{}", path.display());
+        seen += 1;
+        if md.is_dir() {
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        }
+    }
+    assert!(seen > 6);
+    // The owner can collect garbage itself afterwards.
+    let out = common::users::as_user(&[umoci_bin(), "gc", "--layout", s(&layout)]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
 }

@@ -49,6 +49,8 @@ impl<'a> BlobWriter<'a> {
         file.as_file()
             .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
             .map_err(|e| LayoutError::io(&temp_path, e))?;
+        self.layout
+            .give_to_owner(std::os::fd::AsFd::as_fd(file.as_file()), &temp_path)?;
         fsync_file(file.as_file(), &temp_path)?;
         self.layout.stage(digest.clone(), file.keep());
         Ok((digest, size))

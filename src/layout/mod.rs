@@ -68,6 +68,11 @@ pub struct Layout {
     temp: OnceLock<TempArea>,
     /// Blobs written by this handle: digest and name in the scratch area.
     staged: Mutex<Vec<(Digest, Vec<u8>)>>,
+    /// Who everything created here should belong to: the layout
+    /// directory's owner, when we run as root (as upstream does, so that a
+    /// root `repack` does not leave files the layout's owner cannot
+    /// remove); `None` otherwise.
+    owner: Option<(u32, u32)>,
     _blob_lock: DirLock,
 }
 
@@ -129,6 +134,12 @@ impl Layout {
             _ => LayoutError::io(path, e),
         })?;
         validate(dir.as_fd(), path)?;
+        let owner = if rustix::process::geteuid().is_root() {
+            let st = rustix::fs::fstat(&dir).map_err(|e| LayoutError::io(path, e.into()))?;
+            Some((st.st_uid, st.st_gid))
+        } else {
+            None
+        };
         let blobs = path.join(BLOBS_DIR);
         let lock = DirLock::acquire(&blobs, mode)?;
         Ok(Layout {
@@ -137,6 +148,7 @@ impl Layout {
             blobs,
             temp: OnceLock::new(),
             staged: Mutex::new(Vec::new()),
+            owner,
             _blob_lock: lock,
         })
     }
@@ -168,7 +180,22 @@ impl Layout {
             return Ok(t);
         }
         let area = TempArea::create(self.dir.as_fd(), &self.root)?;
+        self.give_to_owner(area.dir(), area.path())?;
         Ok(self.temp.get_or_init(|| area))
+    }
+
+    /// Gives a file or directory this handle created to the layout's owner
+    /// (see [`Layout::owner`]); nothing when not running as root.
+    pub(crate) fn give_to_owner(&self, fd: BorrowedFd<'_>, path: &Path) -> Result<()> {
+        let Some((uid, gid)) = self.owner else {
+            return Ok(());
+        };
+        rustix::fs::fchown(
+            fd,
+            Some(rustix::fs::Uid::from_raw(uid)),
+            Some(rustix::fs::Gid::from_raw(gid)),
+        )
+        .map_err(|e| LayoutError::io(path, e.into()))
     }
 
     /// Whether a blob is stored as a regular file, or staged by this
@@ -212,7 +239,20 @@ impl Layout {
         let name = algorithm.name().as_bytes();
         if create {
             match rustix::fs::mkdirat(&blobs, name, Mode::from_raw_mode(0o755)) {
-                Ok(()) | Err(Errno::EXIST) => {}
+                Ok(()) => {
+                    let made = rustix::fs::openat(
+                        &blobs,
+                        name,
+                        rustix::fs::OFlags::RDONLY
+                            | rustix::fs::OFlags::DIRECTORY
+                            | rustix::fs::OFlags::NOFOLLOW
+                            | rustix::fs::OFlags::CLOEXEC,
+                        Mode::empty(),
+                    )
+                    .map_err(|e| LayoutError::io(&alg_path, e.into()))?;
+                    self.give_to_owner(made.as_fd(), &alg_path)?;
+                }
+                Err(Errno::EXIST) => {}
                 Err(e) => return Err(LayoutError::io(&alg_path, e.into())),
             }
         }
@@ -384,6 +424,7 @@ impl Layout {
         file.as_file_mut()
             .write_all(&bytes)
             .map_err(|e| LayoutError::io(&temp_path, e))?;
+        self.give_to_owner(file.as_file().as_fd(), &temp_path)?;
         fsync_file(file.as_file(), &temp_path)?;
         let target = self.root.join(INDEX_FILE);
         file.persist_at(self.dir.as_fd(), INDEX_FILE.as_bytes())
