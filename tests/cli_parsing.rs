@@ -237,3 +237,75 @@ fn history_and_positional_arguments_are_checked_as_upstream() {
         .fails_with("<new-layer.tar> path cannot be empty");
     assert_eq!(snapshot(&layout), before);
 }
+
+#[test]
+fn paths_that_are_not_utf8_work_in_every_path_argument() {
+    use std::ffi::{OsStr, OsString};
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let dir = tempdir();
+    let base = dir.path().join(OsStr::from_bytes(b"d\xff\xfe"));
+    std::fs::create_dir(&base).unwrap();
+    let layout = copy_hello(&base, "img\u{e9}");
+    let layout = {
+        // Rename the layout to a non-UTF-8 name too.
+        let raw = base.join(OsStr::from_bytes(b"img\xe9"));
+        std::fs::rename(&layout, &raw).unwrap();
+        raw
+    };
+    let bundle = base.join(OsStr::from_bytes(b"bundle\xff"));
+    let source = base.join(OsStr::from_bytes(b"src\xfe"));
+    std::fs::write(&source, b"inserted").unwrap();
+    let image = |tag: &str| {
+        let mut arg = layout.clone().into_os_string().into_vec();
+        arg.extend_from_slice(format!(":{tag}").as_bytes());
+        OsString::from_vec(arg)
+    };
+    let umoci_os = |args: Vec<&OsStr>| {
+        let out = std::process::Command::new(umoci_bin())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let o = OsStr::new;
+    umoci_os(vec![
+        o("unpack"),
+        o("--image"),
+        &image("latest"),
+        bundle.as_os_str(),
+    ]);
+    std::fs::write(bundle.join("rootfs/new"), b"x").unwrap();
+    umoci_os(vec![
+        o("repack"),
+        o("--image"),
+        &image("latest"),
+        bundle.as_os_str(),
+    ]);
+    umoci_os(vec![
+        o("insert"),
+        o("--image"),
+        &image("latest"),
+        source.as_os_str(),
+        OsStr::from_bytes(b"/target\xfd"),
+    ]);
+    umoci_os(vec![o("stat"), o("--image"), &image("latest")]);
+    umoci_os(vec![o("ls"), o("--layout"), layout.as_os_str()]);
+    umoci_os(vec![o("gc"), o("--layout"), layout.as_os_str()]);
+    let rootfs = base.join(OsStr::from_bytes(b"rootfs\xff"));
+    umoci_os(vec![
+        o("raw"),
+        o("unpack"),
+        o("--image"),
+        &image("latest"),
+        rootfs.as_os_str(),
+    ]);
+    assert_eq!(
+        std::fs::read(rootfs.join(OsStr::from_bytes(b"target\xfd"))).unwrap(),
+        b"inserted"
+    );
+    assert_eq!(std::fs::read(rootfs.join("new")).unwrap(), b"x");
+}

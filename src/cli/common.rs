@@ -2,6 +2,7 @@
 //! `--history.*`), flattened into each command's clap struct, and the
 //! positional-argument checks every command makes.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
@@ -15,7 +16,7 @@ use umoci::spec::GoTime;
 pub struct ImageArgs {
     /// OCI image URI of the form 'path[:tag]'
     #[arg(long, value_name = "IMAGE")]
-    pub image: Option<String>,
+    pub image: Option<OsString>,
 }
 
 impl ImageArgs {
@@ -42,7 +43,7 @@ impl ImageArgs {
 pub struct LayoutArgs {
     /// path to an OCI image layout
     #[arg(long, value_name = "LAYOUT")]
-    pub layout: Option<String>,
+    pub layout: Option<OsString>,
 }
 
 impl LayoutArgs {
@@ -156,7 +157,7 @@ impl HistoryArgs {
 
 /// Fails unless exactly `expected.len()` positional arguments were given;
 /// `expected` is how upstream names them in the message.
-pub fn positionals<'a>(args: &'a [String], expected: &[&str]) -> Result<&'a [String]> {
+pub fn positionals<'a, T>(args: &'a [T], expected: &[&str]) -> Result<&'a [T]> {
     if args.len() != expected.len() {
         let what = if expected.is_empty() {
             "none".to_owned()

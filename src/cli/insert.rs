@@ -2,6 +2,7 @@
 //! `umoci insert --image PATH[:TAG] --whiteout TARGET`: a new layer that
 //! adds a host file or tree at TARGET, or removes TARGET.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -34,7 +35,7 @@ pub struct InsertArgs {
     #[arg(long)]
     opaque: bool,
     #[arg(hide = true)]
-    args: Vec<String>,
+    args: Vec<std::ffi::OsString>,
 }
 
 /// Runs `insert`.
@@ -47,7 +48,7 @@ pub fn run(args: InsertArgs) -> Result<()> {
         (true, _) => bail!("invalid number of positional arguments: expected 1"),
         (false, _) => bail!("invalid number of positional arguments: expected 2"),
     };
-    if let Some(idx) = args.args.iter().position(String::is_empty) {
+    if let Some(idx) = args.args.iter().position(|a| a.is_empty()) {
         bail!("invalid positional argument {idx}: arguments cannot be empty");
     }
     let image = args.image.get()?;
@@ -63,7 +64,10 @@ pub fn run(args: InsertArgs) -> Result<()> {
             .as_deref()
             .is_some_and(|s| std::fs::symlink_metadata(s).is_ok_and(|m| m.is_dir()));
         if !source_is_dir {
-            bail!("insert target {target:?} names the root directory: it can only receive a directory");
+            bail!(
+                "insert target {:?} names the root directory: it can only receive a directory",
+                target.to_string_lossy()
+            );
         }
     }
     let target_name = target_path.to_bytes();

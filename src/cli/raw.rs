@@ -1,6 +1,7 @@
 //! `umoci raw …`: the pieces of `unpack` on their own (`raw unpack`,
 //! `raw runtime-config`) and the hidden `raw mtree-validate`.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -44,7 +45,7 @@ pub struct RawUnpackArgs {
     #[arg(long = "keep-dirlinks")]
     keep_dirlinks: bool,
     #[arg(hide = true)]
-    args: Vec<String>,
+    args: Vec<OsString>,
 }
 
 /// generates a runtime configuration from an image configuration
@@ -58,7 +59,7 @@ pub struct RuntimeConfigArgs {
     #[arg(long, value_name = "ROOTFS")]
     rootfs: Option<PathBuf>,
     #[arg(hide = true)]
-    args: Vec<String>,
+    args: Vec<OsString>,
 }
 
 /// verifies a directory against an mtree manifest
@@ -184,7 +185,7 @@ pub struct AddLayerArgs {
     #[command(flatten)]
     compress: CompressArgs,
     #[arg(hide = true)]
-    args: Vec<String>,
+    args: Vec<OsString>,
 }
 
 fn run_add_layer(args: AddLayerArgs) -> Result<()> {
@@ -206,17 +207,19 @@ fn run_add_layer(args: AddLayerArgs) -> Result<()> {
     let mut last_media_type = base.manifest.layers.last().map(|l| l.media_type.clone());
     let mut layers = Vec::new();
     for path in &args.args {
-        let meta = std::fs::metadata(path).with_context(|| format!("open layer {path}"))?;
+        let path = Path::new(path);
+        let shown = path.display();
+        let meta = std::fs::metadata(path).with_context(|| format!("open layer {shown}"))?;
         if meta.is_dir() {
-            bail!("open layer {path}: is a directory (a layer must be an uncompressed tar file)");
+            bail!("open layer {shown}: is a directory (a layer must be an uncompressed tar file)");
         }
         let compression = choice.resolve(last_media_type.as_deref());
-        let mut file = std::fs::File::open(path).with_context(|| format!("open layer {path}"))?;
+        let mut file = std::fs::File::open(path).with_context(|| format!("open layer {shown}"))?;
         let (desc, diff_id) = store_layer(&layout, compression, |w| {
             std::io::copy(&mut file, w)?;
             Ok(())
         })
-        .with_context(|| format!("add layer {path}"))?;
+        .with_context(|| format!("add layer {shown}"))?;
         log::info!("new layer: {} (diff_id {diff_id})", desc.digest);
         last_media_type = Some(desc.media_type.clone());
         layers.push((desc, diff_id));

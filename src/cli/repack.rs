@@ -29,7 +29,7 @@ pub struct RepackArgs {
     #[arg(long = "refresh-bundle")]
     refresh_bundle: bool,
     #[arg(hide = true)]
-    args: Vec<String>,
+    args: Vec<std::ffi::OsString>,
 }
 
 /// Runs `repack`.

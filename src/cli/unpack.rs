@@ -19,7 +19,7 @@ pub struct UnpackArgs {
     #[arg(long = "keep-dirlinks")]
     keep_dirlinks: bool,
     #[arg(hide = true)]
-    args: Vec<String>,
+    args: Vec<std::ffi::OsString>,
 }
 
 /// Runs `unpack`.

@@ -1,5 +1,7 @@
 //! Parsing the `--image PATH[:TAG]` and `--layout PATH` arguments.
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use super::error::{ImageError, Result};
@@ -22,17 +24,23 @@ fn bad(flag: &'static str, reason: String) -> ImageError {
 }
 
 impl ImageRef {
-    /// Splits `PATH[:TAG]` at the first `:`; the tag defaults to `latest` and
-    /// must follow the OCI reference-name grammar.
-    pub fn parse(arg: &str) -> Result<Self> {
-        let (path, tag) = arg.split_once(':').unwrap_or((arg, DEFAULT_TAG));
+    /// Splits `PATH[:TAG]` at the first `:`, as upstream 0.6.0 does; the
+    /// tag defaults to `latest` and must follow the OCI reference-name
+    /// grammar (which allows more `:`), and the path may hold any bytes.
+    pub fn parse(arg: &OsStr) -> Result<Self> {
+        let bytes = arg.as_bytes();
+        let (path, tag) = match bytes.iter().position(|&b| b == b':') {
+            Some(i) => (&bytes[..i], &bytes[i + 1..]),
+            None => (bytes, DEFAULT_TAG.as_bytes()),
+        };
         if path.is_empty() {
             return Err(bad("--image", "path is empty".into()));
         }
-        validate_tag("--image", tag)?;
+        let tag = String::from_utf8_lossy(tag).into_owned();
+        validate_tag("--image", &tag)?;
         Ok(ImageRef {
-            layout: PathBuf::from(path),
-            tag: tag.to_owned(),
+            layout: PathBuf::from(OsStr::from_bytes(path)),
+            tag,
         })
     }
 }
@@ -52,11 +60,11 @@ pub fn validate_tag(flag: &'static str, tag: &str) -> Result<()> {
 }
 
 /// Validates a `--layout PATH` argument.
-pub fn parse_layout(arg: &str) -> Result<PathBuf> {
-    if arg.contains(':') {
+pub fn parse_layout(arg: &OsStr) -> Result<PathBuf> {
+    if arg.as_bytes().contains(&b':') {
         return Err(bad(
             "--layout",
-            format!("path contains ':' character: '{arg}'"),
+            format!("path contains ':' character: '{}'", arg.to_string_lossy()),
         ));
     }
     if arg.is_empty() {
@@ -78,7 +86,7 @@ mod tests {
             ("img:a:b", "img", "a:b"),
         ];
         for (arg, path, tag) in ok {
-            let r = ImageRef::parse(arg).unwrap();
+            let r = ImageRef::parse(OsStr::new(arg)).unwrap();
             assert_eq!(
                 (r.layout.to_str().unwrap(), r.tag.as_str()),
                 (*path, *tag),
@@ -86,14 +94,17 @@ mod tests {
             );
         }
         for bad in ["", ":tag", "img:", "img:.AZ94n18s", "img:a b"] {
-            assert!(ImageRef::parse(bad).is_err(), "{bad}");
+            assert!(ImageRef::parse(OsStr::new(bad)).is_err(), "{bad}");
         }
+        let raw = ImageRef::parse(OsStr::from_bytes(b"dir\xff:v1")).unwrap();
+        assert_eq!(raw.layout.as_os_str().as_bytes(), b"dir\xff");
     }
 
     #[test]
     fn layout_table() {
-        assert!(parse_layout("dir").is_ok());
-        assert!(parse_layout("").is_err());
-        assert!(parse_layout("a:b").is_err());
+        assert!(parse_layout(OsStr::new("dir")).is_ok());
+        assert!(parse_layout(OsStr::new("")).is_err());
+        assert!(parse_layout(OsStr::new("a:b")).is_err());
+        assert!(parse_layout(OsStr::from_bytes(b"\xff")).is_ok());
     }
 }
