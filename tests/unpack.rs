@@ -677,5 +677,47 @@ fn mtree_validate_reports_changes() {
         s(&bundle.join("rootfs")),
     ]);
     assert_eq!(out.status, 1);
-    assert!(out.stderr.contains("etc/os-release"), "{}", out.stderr);
+    // As upstream 0.6.0: one line per path on stdout, naming the first
+    // keyword that differs, and a count on stderr.
+    assert!(
+        out.stdout
+            .contains("\"etc/os-release\": keyword \"sha256digest\": expected "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("validation failed: 1 differences found"),
+        "{}",
+        out.stderr
+    );
+    std::fs::remove_file(bundle.join("rootfs/etc/group")).unwrap();
+    std::fs::write(bundle.join("rootfs/extra"), b"").unwrap();
+    let out = umoci(&[
+        "raw",
+        "mtree-validate",
+        "-k",
+        "time",
+        "-f",
+        s(&mtree),
+        "-p",
+        s(&bundle.join("rootfs")),
+    ]);
+    assert_eq!(out.status, 1);
+    assert!(
+        out.stdout.contains("\"etc/group\": missing path"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("\"extra\": unexpected path"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("\"etc/os-release\": keyword \"tar_time\": expected "),
+        "{}",
+        out.stdout
+    );
 }

@@ -8,7 +8,8 @@ use std::path::Path;
 use super::parse::Manifest;
 use super::walk::{walk, Event, Node, WalkOptions};
 
-/// One way the tree differs from the manifest.
+/// One way the tree differs from the manifest: one per path, naming the
+/// first keyword (by name) that differs, as go-mtree reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Difference {
     /// In the manifest, not in the tree.
@@ -31,8 +32,8 @@ pub enum Difference {
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Difference::Missing(p) => write!(f, "{p:?}: missing"),
-            Difference::Extra(p) => write!(f, "{p:?}: extra"),
+            Difference::Missing(p) => write!(f, "{p:?}: missing path"),
+            Difference::Extra(p) => write!(f, "{p:?}: unexpected path"),
             Difference::Modified {
                 path,
                 keyword,
@@ -102,11 +103,26 @@ pub fn validate(
                 .iter()
                 .any(|w| w == k || (k.starts_with("xattr.") && (w == "xattr" || w == "xattrs")))
         };
-        let mut keys: Vec<&String> = entry
-            .keywords
+        // go-mtree compares `time` and `tar_time` as one: whichever the
+        // manifest holds stands for the other, in whole seconds.
+        let mut expected_map = entry.keywords.clone();
+        let mut actual = actual;
+        let asks = |k: &str| keywords.iter().any(|w| w == k);
+        if (asks("time") || asks("tar_time"))
+            && !(expected_map.contains_key("time") && asks("time"))
+        {
+            if let Some(t) = expected_map.remove("time") {
+                expected_map.insert("tar_time".to_owned(), as_tar_time(&t));
+            }
+            if let Some(t) = actual.remove("time") {
+                actual.insert("tar_time".to_owned(), as_tar_time(&t));
+            }
+        }
+        let tar_time_wanted = asks("time") || asks("tar_time");
+        let mut keys: Vec<&String> = expected_map
             .keys()
             .chain(actual.keys())
-            .filter(|k| wanted(k))
+            .filter(|k| wanted(k) || (k.as_str() == "tar_time" && tar_time_wanted))
             .collect();
         keys.sort();
         keys.dedup();
@@ -116,7 +132,7 @@ pub fn validate(
             if key == "size" && entry.is_dir() {
                 continue;
             }
-            let expected = entry.keywords.get(key).cloned().unwrap_or_default();
+            let expected = expected_map.get(key).cloned().unwrap_or_default();
             let got = actual.get(key).cloned().unwrap_or_default();
             if normalise(key, &expected) != normalise(key, &got) {
                 diffs.push(Difference::Modified {
@@ -125,6 +141,7 @@ pub fn validate(
                     expected,
                     got,
                 });
+                break;
             }
         }
     }
@@ -134,6 +151,13 @@ pub fn validate(
         ));
     }
     Ok(diffs)
+}
+
+/// A `time` value (`SECONDS.NANOS`) as the `tar_time` go-mtree compares it
+/// with: whole seconds.
+fn as_tar_time(time: &str) -> String {
+    let seconds = time.split('.').next().unwrap_or(time);
+    format!("{seconds}.000000000")
 }
 
 fn normalise(key: &str, value: &str) -> String {

@@ -104,7 +104,9 @@ impl Node {
             "link" => format!("link={}", vis(self.link.as_ref()?)),
             "nlink" => format!("nlink={}", self.nlink),
             "tar_time" => format!("tar_time={}.000000000", self.mtime),
-            "time" => format!("time={}.000000000", self.mtime),
+            "time" => format!("time={}.{:09}", self.mtime, self.mtime_nsec),
+            // File flags are BSD's; go-mtree reads them as `none` on Linux.
+            "flags" => "flags=none".to_owned(),
             "sha256digest" | "sha256" => format!("sha256digest={}", hex::encode(self.sha256?)),
             "xattr" | "xattrs" => {
                 if self.xattrs.is_empty() {
