@@ -338,3 +338,45 @@ fn rootless_repack_packs_files_and_directories_their_owner_cannot_read() {
         assert_eq!(mode & 0o7777, 0, "{path}");
     }
 }
+
+#[test]
+fn a_non_root_user_without_maps_gets_rootless_mode_and_is_told() {
+    // The one deliberate difference from upstream, which fails here.
+    let Some(_) = test_user() else { return };
+    let dir = tempdir();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let layout = busybox_image(&work);
+    run("chown", &["-R", &format!("{TEST_USER}:"), s(&work)]).ok();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let bundle = work.join("bundle");
+    let image = image_arg(&layout, "latest");
+    let out = as_user(&[
+        umoci_bin(),
+        "--log",
+        "info",
+        "unpack",
+        "--image",
+        &image,
+        s(&bundle),
+    ]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("rootless mode chosen"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        read_json(&bundle.join("umoci.json"))["map_options"]["rootless"],
+        true
+    );
+    // At the default level nothing extra is printed.
+    let quiet = work.join("quiet");
+    let out = as_user(&[umoci_bin(), "unpack", "--image", &image, s(&quiet)]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+}

@@ -190,6 +190,11 @@ impl IdMapArgs {
     pub fn get(&self) -> Result<umoci::layer::MapOptions> {
         use umoci::fs::IdMap;
         let rootless = self.rootless || !rustix::process::geteuid().is_root();
+        if rootless && !self.rootless {
+            // Our one deliberate difference from upstream, which fails here
+            // with "maybe --rootless will help?".
+            log::info!("not running as root: rootless mode chosen (as with --rootless)");
+        }
         let parse = |flag: &str, values: &[String], own: u32| -> Result<Vec<IdMap>> {
             if values.is_empty() && rootless {
                 return Ok(vec![IdMap {
