@@ -68,6 +68,13 @@ impl Meta {
         if self.from.walk.is_empty() {
             return Err("from_descriptor_path has an empty descriptor_walk".to_owned());
         }
+        // No tag resolves through more nested indexes than this.
+        if self.from.walk.len() > crate::layout::walk::MAX_DEPTH + 1 {
+            return Err(format!(
+                "descriptor_walk has {} descriptors, more than indexes may nest",
+                self.from.walk.len()
+            ));
+        }
         for desc in &self.from.walk {
             if desc.size < 0 {
                 return Err(format!(

@@ -177,6 +177,14 @@ impl<R: std::io::BufRead> ManifestReader<R> {
                     self.at_root = true;
                     Vec::new()
                 } else {
+                    if is_dir && self.cwd.len() >= crate::mtree::walk::MAX_TREE_DEPTH {
+                        // No tree that deep can be walked; and every entry
+                        // below would cost its depth again.
+                        return Err(format!(
+                            "directories nested deeper than {} levels",
+                            crate::mtree::walk::MAX_TREE_DEPTH
+                        ));
+                    }
                     let mut p = self.cwd.clone();
                     p.push(decoded.clone());
                     if is_dir {

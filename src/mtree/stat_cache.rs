@@ -7,7 +7,7 @@
 //! behind equal timestamps: such "racy" files are read again.
 
 use std::hash::{DefaultHasher, Hasher};
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::Path;
 
 use super::vis::{unvis, vis};
@@ -87,7 +87,23 @@ impl StatCache {
         let file = crate::fs::file::open_regular_path(path, crate::fs::file::Follow::Never).ok()?;
         let st = rustix::fs::fstat(&file).ok()?;
         let written_at = Some((st.st_mtime, st.st_mtime_nsec as i64));
-        let mut lines = io::BufReader::new(file).lines();
+        // A line longer than any entry could be ends the read: the cache is
+        // then simply empty (it is only ever a speed-up).
+        let mut reader = io::BufReader::new(file);
+        let mut lines = std::iter::from_fn(move || {
+            let mut line = String::new();
+            match (&mut reader).take(MAX_LINE as u64 + 1).read_line(&mut line) {
+                Ok(0) => None,
+                Ok(n) if n > MAX_LINE => Some(Err(io::Error::other("stat cache line too long"))),
+                Ok(_) => {
+                    if line.ends_with('\n') {
+                        line.pop();
+                    }
+                    Some(Ok(line))
+                }
+                Err(e) => Some(Err(e)),
+            }
+        });
         if lines.next()?.ok()? != MAGIC {
             return None;
         }
@@ -132,6 +148,9 @@ impl StatCache {
         })
     }
 }
+
+/// The longest stat cache line read (an escaped path and xattrs).
+const MAX_LINE: usize = 16 << 20;
 
 fn path_key(path: &[u8]) -> u64 {
     let mut h = DefaultHasher::new();
