@@ -97,16 +97,9 @@ pub fn unpack_rootfs(
         .map_err(|e| other(format!("mkdir rootfs {}", rootfs.display()), e))?;
     let result = extract_layers(layout, source, rootfs, opts);
     if result.is_err() {
-        // Never leave a half-extracted rootfs behind (`rootfs` alone has
-        // the empty path as its parent: the current directory).
-        let parent = rootfs
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if let (Ok(dir), Some(name)) = (crate::fs::file::open_dir_path(parent), rootfs.file_name())
-        {
-            use std::os::unix::ffi::OsStrExt;
-            let _ = crate::fs::remove::remove_all_at(dir.as_fd(), name.as_bytes());
+        // Never leave a half-extracted rootfs behind.
+        if let Ok((dir, name)) = crate::fs::file::split_path(rootfs) {
+            let _ = crate::fs::remove::remove_all_at(dir.as_fd(), name);
         }
     }
     result
@@ -256,7 +249,8 @@ pub fn unpack_bundle(
     }
     // Upstream creates the manifest `O_EXCL` and so fails on one left by an
     // earlier unpack of the same image; say so before extracting anything.
-    let mtree_path = bundle.join(format!("{}.mtree", mtree_name(source.path.descriptor())));
+    let name = mtree_name(source.path.descriptor());
+    let mtree_path = bundle.join(format!("{name}.mtree"));
     if exists(&mtree_path) {
         return Err(UnpackError::Other(format!(
             "write mtree: open mtree: open {}: file exists",
@@ -266,7 +260,6 @@ pub fn unpack_bundle(
     log::info!("unpacking bundle ...");
     let hashes = unpack_rootfs(layout, source, &rootfs, opts)?;
     log::info!("... done");
-    let name = mtree_name(source.path.descriptor());
     let own_files = [format!("{name}.mtree"), StatCache::file_name(&name)];
     let preexisting: Vec<bool> = own_files.iter().map(|f| exists(&bundle.join(f))).collect();
     let finish = || -> Result<(), UnpackError> {

@@ -138,13 +138,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
     match run(args) {
         Ok(()) => 0,
         Err(err) if is_broken_pipe(&err) => 141, // as if killed by SIGPIPE, quietly
-        Err(err) if err.downcast_ref::<Reported>().is_some() => {
-            err.downcast_ref::<Reported>().map_or(1, |r| r.0)
-        }
-        Err(err) => {
-            logger::fatal(&format!("{err:#}"));
-            1
-        }
+        Err(err) => match err.downcast_ref::<Reported>() {
+            Some(Reported(status)) => *status,
+            None => {
+                logger::fatal(&format!("{err:#}"));
+                1
+            }
+        },
     }
 }
 

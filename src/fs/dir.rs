@@ -3,9 +3,9 @@
 use std::ffi::CStr;
 use std::io;
 use std::ops::Range;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsFd, BorrowedFd};
 
-use rustix::fs::{AtFlags, FileType};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
 /// The names in the open directory `dir`, without `.` and `..`, in the
 /// order the file system returns them.
@@ -21,6 +21,19 @@ pub fn list_dir(dir: BorrowedFd<'_>) -> io::Result<Names> {
         }
     }
     Ok(names)
+}
+
+/// The names in the directory that `dir` refers to, as [`list_dir`], for
+/// any handle of it: an `O_PATH` one cannot be read, so the directory is
+/// opened for reading through it first.
+pub fn list_dir_of(dir: BorrowedFd<'_>) -> io::Result<Names> {
+    let readable = rustix::fs::openat(
+        dir,
+        ".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    list_dir(readable.as_fd())
 }
 
 /// Names kept in one buffer: a directory of a million children costs a
@@ -129,7 +142,6 @@ impl NameRange {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::fd::AsFd;
 
     #[test]
     fn sorted_listing_splits_and_sorts() {

@@ -12,7 +12,7 @@
 //!   one, never half of one.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::fs::{FileType, Mode, OFlags};
@@ -46,7 +46,7 @@ pub fn open_regular(dir: BorrowedFd<'_>, name: &[u8], follow: Follow) -> io::Res
 pub fn reopen_regular(pinned: &OwnedFd) -> io::Result<File> {
     ensure_regular(pinned)?;
     let fd = rustix::fs::open(
-        format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(pinned)),
+        super::inode::proc_fd_path(pinned.as_fd()),
         OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
         Mode::empty(),
     )?;
@@ -66,8 +66,9 @@ pub fn write_atomic_path(path: &std::path::Path, data: &[u8], mode: u32) -> io::
     write_atomic(dir.as_fd(), name, data, mode)
 }
 
-/// The directory holding `path`, opened, and the final name.
-fn split_path(path: &std::path::Path) -> io::Result<(OwnedFd, &[u8])> {
+/// The directory holding `path`, opened, and the final name (`.` is the
+/// directory of a bare name).
+pub fn split_path(path: &std::path::Path) -> io::Result<(OwnedFd, &[u8])> {
     use std::os::unix::ffi::OsStrExt;
     let name = path
         .file_name()
@@ -92,17 +93,6 @@ pub fn ensure_regular(fd: &OwnedFd) -> io::Result<()> {
     }
 }
 
-/// Reads all of a regular file, failing if it holds more than `max` bytes.
-pub fn read_regular(
-    dir: BorrowedFd<'_>,
-    name: &[u8],
-    follow: Follow,
-    max: u64,
-) -> io::Result<Vec<u8>> {
-    let file = open_regular(dir, name, follow)?;
-    read_capped(file, max)
-}
-
 /// Reads `reader` to the end, failing past `max` bytes.
 pub fn read_capped(reader: impl Read, max: u64) -> io::Result<Vec<u8>> {
     let mut data = Vec::new();
@@ -114,6 +104,24 @@ pub fn read_capped(reader: impl Read, max: u64) -> io::Result<Vec<u8>> {
         ));
     }
     Ok(data)
+}
+
+/// Reads one line (newline included) into `line`, failing with
+/// `InvalidData` rather than reading on past `max` bytes: a file that is one
+/// endless line must not fill memory. Returns the bytes read, 0 at the end.
+pub fn read_line_capped(
+    reader: &mut impl BufRead,
+    line: &mut String,
+    max: u64,
+) -> io::Result<usize> {
+    let n = reader.take(max.saturating_add(1)).read_line(line)?;
+    if n as u64 > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("longer than {max} bytes"),
+        ));
+    }
+    Ok(n)
 }
 
 /// A human name for a file type, for errors.
@@ -289,6 +297,15 @@ pub fn sync_dir(dir: BorrowedFd<'_>) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read_regular(
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        follow: Follow,
+        max: u64,
+    ) -> io::Result<Vec<u8>> {
+        read_capped(open_regular(dir, name, follow)?, max)
+    }
 
     fn dir() -> (tempfile::TempDir, File) {
         let t = tempfile::tempdir().unwrap();

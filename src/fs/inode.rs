@@ -7,8 +7,10 @@
 //! 6.6, so the mode goes through `/proc/self/fd/N`: that magic link names
 //! the pinned inode itself, not a path an attacker could swap.
 
+use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::path::PathBuf;
 
 use rustix::fs::{FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
@@ -83,9 +85,15 @@ impl Inode {
         )?)
     }
 
-    fn proc_path(&self) -> String {
-        format!("/proc/self/fd/{}", self.fd.as_raw_fd())
+    fn proc_path(&self) -> PathBuf {
+        proc_fd_path(self.fd.as_fd())
     }
+}
+
+/// `/proc/self/fd/N`: the magic link that names the very inode `fd` refers
+/// to, whatever its name has become since.
+pub fn proc_fd_path(fd: BorrowedFd<'_>) -> PathBuf {
+    PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()))
 }
 
 impl AsFd for Inode {
@@ -117,11 +125,7 @@ pub fn open_opening_up(
             if inode.file_type() != expect {
                 return Err(Errno::ACCESS.into());
             }
-            let opened = OpenedUp {
-                mode: inode.mode(),
-                inode,
-            };
-            opened.inode.chmod(opened.mode | bits)?;
+            let opened = OpenedUp::open_up(inode, bits)?;
             match opened.inode.reopen(flags & !OFlags::NOFOLLOW) {
                 Ok(fd) => Ok((fd, Some(opened))),
                 Err(e) => {
@@ -134,6 +138,45 @@ pub fn open_opening_up(
     }
 }
 
+/// Opens the subdirectory `name` of `dir` for listing, never through a
+/// symlink, opening it up for its owner first when `open_up` allows (see
+/// [`open_opening_up`]); the caller restores the mode once it no longer
+/// needs to look inside.
+pub fn open_dir_opening_up(
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+    open_up: bool,
+) -> io::Result<(OwnedFd, Option<OpenedUp>)> {
+    open_opening_up(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY,
+        FileType::Directory,
+        0o700,
+        open_up,
+    )
+}
+
+/// Opens the regular file `name` in `dir` for reading: non-blocking, never
+/// through a symlink, opened up for its owner for the open alone when
+/// `open_up` allows, and refused if it is not a regular file once open (a
+/// name swapped for a FIFO by a running container must not hang us).
+pub fn open_file_opening_up(dir: BorrowedFd<'_>, name: &[u8], open_up: bool) -> io::Result<File> {
+    let (fd, opened_up) = open_opening_up(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::NONBLOCK,
+        FileType::RegularFile,
+        0o400,
+        open_up,
+    )?;
+    if let Some(opened_up) = opened_up {
+        opened_up.restore()?;
+    }
+    super::file::ensure_regular(&fd)?;
+    Ok(File::from(fd))
+}
+
 /// An entry whose mode was opened up, pinned, with the mode it had.
 #[must_use = "the entry keeps its opened-up mode until restored"]
 pub struct OpenedUp {
@@ -142,6 +185,16 @@ pub struct OpenedUp {
 }
 
 impl OpenedUp {
+    /// Adds `bits` to the pinned entry's mode, remembering the mode it had.
+    fn open_up(inode: Inode, bits: u32) -> io::Result<Self> {
+        let opened = OpenedUp {
+            mode: inode.mode(),
+            inode,
+        };
+        opened.inode.chmod(opened.mode | bits)?;
+        Ok(opened)
+    }
+
     /// Gives the pinned entry its own mode back.
     pub fn restore(self) -> io::Result<()> {
         self.inode.chmod(self.mode)
@@ -158,12 +211,7 @@ impl OpenedUp {
         if inode.file_type() != FileType::Directory || inode.mode() & 0o500 == 0o500 {
             return Ok(None);
         }
-        let opened = OpenedUp {
-            mode: inode.mode(),
-            inode,
-        };
-        opened.inode.chmod(opened.mode | 0o700)?;
-        Ok(Some(opened))
+        Self::open_up(inode, 0o700).map(Some)
     }
 }
 

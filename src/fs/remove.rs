@@ -11,10 +11,10 @@
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::fs::{AtFlags, Mode, OFlags};
 use rustix::io::Errno;
 
-use super::inode::open_opening_up;
+use super::inode::open_dir_opening_up;
 
 /// Directory descriptors kept open while descending.
 const OPEN_LEVELS: usize = 128;
@@ -143,18 +143,11 @@ pub fn empty_dir(dir: BorrowedFd<'_>) -> io::Result<()> {
 /// first, through a handle pinned to its inode, and left so: it is about
 /// to be removed.
 fn open_dir_nofollow(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<OwnedFd> {
-    let (fd, opened_up) = open_opening_up(
-        dir,
-        name,
-        OFlags::RDONLY | OFlags::DIRECTORY,
-        FileType::Directory,
-        0o700,
-        true,
-    )
-    .map_err(|e| match e.raw_os_error() {
-        Some(code) if code == Errno::LOOP.raw_os_error() => Errno::NOTDIR.into(),
-        _ => e,
-    })?;
+    let (fd, opened_up) =
+        open_dir_opening_up(dir, name, true).map_err(|e| match e.raw_os_error() {
+            Some(code) if code == Errno::LOOP.raw_os_error() => Errno::NOTDIR.into(),
+            _ => e,
+        })?;
     if let Some(opened_up) = opened_up {
         opened_up.keep_open();
     }

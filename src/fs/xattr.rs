@@ -6,7 +6,7 @@
 
 use std::ffi::OsStr;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
@@ -15,7 +15,7 @@ use rustix::io::Errno;
 
 /// The path through procfs that names `name` in `dir` without following it.
 pub fn proc_path(dir: BorrowedFd<'_>, name: &[u8]) -> PathBuf {
-    let mut path = PathBuf::from(format!("/proc/self/fd/{}", dir.as_raw_fd()));
+    let mut path = super::inode::proc_fd_path(dir);
     if !name.is_empty() {
         path.push(OsStr::from_bytes(name));
     }

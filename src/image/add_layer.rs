@@ -29,19 +29,16 @@ pub fn commit_layers(
     layers: &[NewLayer],
     tag: &str,
 ) -> Result<Descriptor> {
-    layout.update_index(|idx| {
-        let mut current = ImageSource::load(layout, base.clone())?;
+    commit_edit(layout, base, tag, |current| {
         for layer in layers {
             append_layer(
-                &mut current,
+                current,
                 layer.descriptor.clone(),
                 layer.diff_id.clone(),
                 layer.history.clone(),
             )?;
         }
-        let new_root = mutate::commit(layout, &current)?;
-        index::set_ref(idx, tag, new_root.clone())?;
-        Ok(new_root)
+        Ok(())
     })
 }
 
@@ -54,9 +51,23 @@ pub fn commit_without_layer(
     history: Option<History>,
     tag: &str,
 ) -> Result<Descriptor> {
+    commit_edit(layout, base, tag, |current| {
+        current.config.history.extend(history);
+        Ok(())
+    })
+}
+
+/// Under the index lock: reloads the image `base` leads to, applies
+/// `edit`, stores the new config and manifest and points `tag` at them.
+fn commit_edit(
+    layout: &Layout,
+    base: &DescriptorPath,
+    tag: &str,
+    edit: impl FnOnce(&mut ImageSource) -> Result<()>,
+) -> Result<Descriptor> {
     layout.update_index(|idx| {
         let mut current = ImageSource::load(layout, base.clone())?;
-        current.config.history.extend(history);
+        edit(&mut current)?;
         let new_root = mutate::commit(layout, &current)?;
         index::set_ref(idx, tag, new_root.clone())?;
         Ok(new_root)

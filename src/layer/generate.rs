@@ -7,9 +7,8 @@
 //! the same bytes.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::AsFd;
 
 use rustix::fs::{AtFlags, FileType, OFlags};
 
@@ -17,7 +16,7 @@ use super::error::LayerError;
 use super::extract::MapOptions;
 use super::whiteout;
 use crate::fs::idmap;
-use crate::fs::inode::{open_opening_up, OpenedUpScope};
+use crate::fs::inode::{open_file_opening_up, OpenedUpScope};
 use crate::fs::{rootless, xattr, RelPath, Root};
 
 /// Xattrs never copied into layers (host-specific).
@@ -59,48 +58,42 @@ impl<W: Write> LayerTar<W> {
         refuse_whiteout_name(tar_name)?;
         // Directories opened up on the way (rootless), restored on return.
         let mut opened_up = OpenedUpScope::default();
-        let (mut dir, name): (std::rc::Rc<std::os::fd::OwnedFd>, Vec<u8>) = match path.split_last()
-        {
-            Some((parent, name)) => (
-                match root.open_dir(&parent) {
-                    Err(e)
+        let (dir, name, st) = match path.split_last() {
+            None => {
+                let dir = root
+                    .resolve(path, OFlags::RDONLY | OFlags::DIRECTORY)
+                    .map_err(err("open root"))?;
+                let st =
+                    rustix::fs::fstat(&dir).map_err(|e| LayerError::io(tar_name, "lstat", e))?;
+                (std::rc::Rc::new(dir), Vec::new(), st)
+            }
+            Some((parent, name)) => {
+                let lstat = |dir: &std::os::fd::OwnedFd| -> io::Result<rustix::fs::Stat> {
+                    Ok(rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?)
+                };
+                let found = match root.open_dir(&parent) {
+                    Ok(dir) => lstat(&dir).map(|st| (dir, st)).map_err(|e| ("lstat", e)),
+                    Err(e) => Err(("open parent", e)),
+                };
+                let (dir, st) = match found {
+                    Ok(found) => found,
+                    // A directory on the way denies its owner a search
+                    // (rootless): open them up, and look again.
+                    Err((_, e))
                         if e.kind() == io::ErrorKind::PermissionDenied
                             && self.opts.map.rootless =>
                     {
-                        root.open_dir_opening_up(&parent, &mut opened_up)
+                        let dir = root
+                            .open_dir_opening_up(&parent, &mut opened_up)
+                            .map_err(err("open parent"))?;
+                        let st = lstat(&dir).map_err(err("lstat"))?;
+                        (dir, st)
                     }
-                    other => other,
-                }
-                .map_err(err("open parent"))?,
-                name.to_vec(),
-            ),
-            None => (
-                std::rc::Rc::new(
-                    root.resolve(path, OFlags::RDONLY | OFlags::DIRECTORY)
-                        .map_err(err("open root"))?,
-                ),
-                Vec::new(),
-            ),
-        };
-        let lstat = |dir: BorrowedFd<'_>| {
-            if name.is_empty() {
-                rustix::fs::fstat(dir)
-            } else {
-                rustix::fs::statat(dir, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW)
+                    Err((op, e)) => return Err(LayerError::io(tar_name, op, e)),
+                };
+                (dir, name.to_vec(), st)
             }
         };
-        let st = match lstat(dir.as_fd()) {
-            // The parent denies its owner a search (rootless): open it up.
-            Err(rustix::io::Errno::ACCESS) if self.opts.map.rootless && !name.is_empty() => {
-                let parent = path.parent();
-                dir = root
-                    .open_dir_opening_up(&parent, &mut opened_up)
-                    .map_err(err("open parent"))?;
-                lstat(dir.as_fd())
-            }
-            other => other,
-        }
-        .map_err(|e| LayerError::io(tar_name, "lstat", e))?;
         let dir = dir.as_fd();
         let ftype = FileType::from_raw_mode(st.st_mode);
         if let Some(progress) = &self.opts.progress {
@@ -176,23 +169,8 @@ impl<W: Write> LayerTar<W> {
                 }
                 header.set_entry_type(tar::EntryType::Regular);
                 header.set_size(st.st_size as u64);
-                // Non-blocking, and still a regular file once open: a name
-                // swapped for a FIFO by a running container must not hang us.
-                let fd = open_opening_up(
-                    dir,
-                    name.as_slice(),
-                    OFlags::RDONLY | OFlags::NONBLOCK,
-                    FileType::RegularFile,
-                    0o400,
-                    self.opts.map.rootless,
-                )
-                .and_then(|(fd, opened_up)| {
-                    opened_up.map(|o| o.restore()).transpose()?;
-                    crate::fs::file::ensure_regular(&fd)?;
-                    Ok(fd)
-                })
-                .map_err(|e| LayerError::io(tar_name, "open", e))?;
-                let file = File::from(fd);
+                let file = open_file_opening_up(dir, name.as_slice(), self.opts.map.rootless)
+                    .map_err(|e| LayerError::io(tar_name, "open", e))?;
                 let mut exact = ExactReader {
                     inner: file.take(st.st_size as u64),
                     left: st.st_size as u64,

@@ -14,7 +14,7 @@ use crate::spec::{Algorithm, Digest, Hasher};
 /// A blob being written. Nothing is staged until [`BlobWriter::commit`];
 /// dropping it discards the data.
 pub struct BlobWriter<'a> {
-    out: BufWriter<FileWriter<'a>>,
+    out: BufWriter<TempFile<'a>>,
     hasher: Hasher,
     size: u64,
     layout: &'a Layout,
@@ -23,7 +23,7 @@ pub struct BlobWriter<'a> {
 impl<'a> BlobWriter<'a> {
     pub(super) fn new(file: TempFile<'a>, layout: &'a Layout) -> Self {
         BlobWriter {
-            out: BufWriter::with_capacity(256 * 1024, FileWriter(file)),
+            out: BufWriter::with_capacity(256 * 1024, file),
             hasher: Algorithm::Sha256.hasher(),
             size: 0,
             layout,
@@ -36,7 +36,7 @@ impl<'a> BlobWriter<'a> {
     pub fn commit(self) -> Result<(Digest, i64)> {
         let digest = self.hasher.finish();
         let size = self.size as i64;
-        let FileWriter(file) = self
+        let file = self
             .out
             .into_inner()
             .map_err(|e| LayoutError::io(self.layout.root(), e.into_error()))?;
@@ -54,19 +54,6 @@ impl<'a> BlobWriter<'a> {
         fsync_file(file.as_file(), &temp_path)?;
         self.layout.stage(digest.clone(), file.keep());
         Ok((digest, size))
-    }
-}
-
-/// The scratch file as a plain writer.
-struct FileWriter<'a>(TempFile<'a>);
-
-impl Write for FileWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.as_file_mut().write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.as_file_mut().flush()
     }
 }
 

@@ -6,14 +6,14 @@ use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::fs::AtFlags;
 use rustix::io::Errno;
 
 use super::error::{LayoutError, Result};
 use super::temp_area::{clean_stale, fsync_dir};
 use super::walk::reachable;
 use super::{Layout, BLOBS_DIR};
-use crate::fs::dir::list_dir;
+use crate::fs::dir::list_dir_of;
 use crate::spec::escape::printable_bytes;
 use crate::spec::{Algorithm, Digest};
 
@@ -57,14 +57,7 @@ pub fn collect_with_progress(
             continue;
         };
         let path = layout.root().join(BLOBS_DIR).join(algorithm.name());
-        let listing = rustix::fs::openat(
-            &dir,
-            ".",
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| LayoutError::io(&path, e.into()))?;
-        let listing = list_dir(listing.as_fd()).map_err(|e| LayoutError::io(&path, e))?;
+        let listing = list_dir_of(dir.as_fd()).map_err(|e| LayoutError::io(&path, e))?;
         let mut removed_any = false;
         for name in listing.iter() {
             let blob_path = path.join(std::ffi::OsStr::from_bytes(name));

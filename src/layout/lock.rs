@@ -46,15 +46,9 @@ impl DirLock {
         Ok(DirLock { _file: file })
     }
 
-    /// Locks `dir` exclusively if nobody holds it; `None` if somebody does.
-    pub fn try_exclusive(dir: &Path) -> Result<Option<Self>> {
-        let file = open_dir(dir)?;
-        Self::try_exclusive_fd(file.into()).map_err(|e| LayoutError::io(dir, e))
-    }
-
     /// Locks the open directory `dir` exclusively if nobody holds it;
     /// `None` if somebody does.
-    pub fn try_exclusive_fd(dir: OwnedFd) -> std::io::Result<Option<Self>> {
+    pub fn try_exclusive(dir: OwnedFd) -> std::io::Result<Option<Self>> {
         let file = File::from(dir);
         match flock(&file, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(Some(DirLock { _file: file })),
@@ -82,8 +76,9 @@ mod tests {
     fn exclusive_excludes_and_releases() {
         let dir = tempfile::tempdir().unwrap();
         let held = DirLock::acquire(dir.path(), LockMode::Shared).unwrap();
-        assert!(DirLock::try_exclusive(dir.path()).unwrap().is_none());
+        let open = || std::fs::File::open(dir.path()).unwrap().into();
+        assert!(DirLock::try_exclusive(open()).unwrap().is_none());
         drop(held);
-        assert!(DirLock::try_exclusive(dir.path()).unwrap().is_some());
+        assert!(DirLock::try_exclusive(open()).unwrap().is_some());
     }
 }

@@ -421,8 +421,7 @@ impl Layout {
         })?;
         let mut file = self.temp()?.file("index-")?;
         let temp_path = file.path();
-        file.as_file_mut()
-            .write_all(&bytes)
+        file.write_all(&bytes)
             .map_err(|e| LayoutError::io(&temp_path, e))?;
         self.give_to_owner(file.as_file().as_fd(), &temp_path)?;
         fsync_file(file.as_file(), &temp_path)?;

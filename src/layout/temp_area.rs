@@ -22,7 +22,7 @@ use rustix::io::Errno;
 
 use super::error::{LayoutError, Result};
 use super::lock::DirLock;
-use crate::fs::dir::list_dir;
+use crate::fs::dir::list_dir_of;
 use crate::fs::file::unique_name;
 use crate::fs::remove::remove_all_at;
 
@@ -70,7 +70,7 @@ impl TempArea {
                 io::Error::other("scratch directory was replaced while it was created"),
             ));
         }
-        let lock = DirLock::try_exclusive_fd(dir.try_clone().map_err(io_err)?)
+        let lock = DirLock::try_exclusive(dir.try_clone().map_err(io_err)?)
             .map_err(|e| LayoutError::io(&path, e))?
             .ok_or_else(|| {
                 LayoutError::io(
@@ -150,11 +150,6 @@ impl TempFile<'_> {
         &self.file
     }
 
-    /// The open file, for writing.
-    pub fn as_file_mut(&mut self) -> &mut File {
-        &mut self.file
-    }
-
     /// The file's path, for messages.
     pub fn path(&self) -> PathBuf {
         self.area.path.join(std::ffi::OsStr::from_bytes(&self.name))
@@ -172,6 +167,16 @@ impl TempFile<'_> {
         rustix::fs::renameat(self.area.dir(), self.name.as_slice(), dir, name)?;
         self.keep = true;
         Ok(())
+    }
+}
+
+impl io::Write for TempFile<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
     }
 }
 
@@ -197,15 +202,8 @@ pub fn fsync_dir(dir: BorrowedFd<'_>, path: &Path) -> Result<()> {
 /// `layout` that no live process holds, returning the ones removed.
 pub fn clean_stale(layout: BorrowedFd<'_>, layout_root: &Path) -> Result<Vec<PathBuf>> {
     let io_err = |e: io::Error| LayoutError::io(layout_root, e);
-    let listing = rustix::fs::openat(
-        layout,
-        ".",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| io_err(e.into()))?;
     let mut removed = Vec::new();
-    for name in list_dir(listing.as_fd()).map_err(io_err)?.iter() {
+    for name in list_dir_of(layout).map_err(io_err)?.iter() {
         if !name.starts_with(TEMP_PREFIX.as_bytes()) {
             continue;
         }
@@ -227,8 +225,7 @@ pub fn clean_stale(layout: BorrowedFd<'_>, layout_root: &Path) -> Result<Vec<Pat
         {
             continue;
         }
-        let Some(lock) = DirLock::try_exclusive_fd(dir).map_err(|e| LayoutError::io(&path, e))?
-        else {
+        let Some(lock) = DirLock::try_exclusive(dir).map_err(|e| LayoutError::io(&path, e))? else {
             log::debug!("gc: {} is in use, leaving it", path.display());
             continue;
         };

@@ -161,22 +161,30 @@ enum MergeError {
 /// The order the walk visits paths in: within a directory, non-directories
 /// first, then directories, each sorted bytewise; a directory before its
 /// contents.
-fn walk_order<A: AsRef<[u8]>, B: AsRef<[u8]>>(
-    a: &[A],
+fn walk_order<'a, 'b>(
+    a: impl Iterator<Item = &'a [u8]> + Clone,
     a_dir: bool,
-    b: &[B],
+    b: impl Iterator<Item = &'b [u8]> + Clone,
     b_dir: bool,
 ) -> Ordering {
+    // Counted by walking the components again: no allocation per call, on
+    // a path taken for every node of the tree.
+    let (a_len, b_len) = (a.clone().count(), b.clone().count());
     let key = |len: usize, is_dir: bool, i: usize| i + 1 < len || is_dir;
-    for i in 0..a.len().min(b.len()) {
-        let ord = key(a.len(), a_dir, i)
-            .cmp(&key(b.len(), b_dir, i))
-            .then_with(|| a[i].as_ref().cmp(b[i].as_ref()));
+    for (i, (x, y)) in a.zip(b).enumerate() {
+        let ord = key(a_len, a_dir, i)
+            .cmp(&key(b_len, b_dir, i))
+            .then_with(|| x.cmp(y));
         if ord != Ordering::Equal {
             return ord;
         }
     }
-    a.len().cmp(&b.len())
+    a_len.cmp(&b_len)
+}
+
+/// A manifest entry's path components, as [`walk_order`] takes them.
+fn entry_components(entry: &ManifestEntry) -> impl Iterator<Item = &[u8]> + Clone {
+    entry.path.iter().map(Vec::as_slice)
 }
 
 fn merge_diff(
@@ -199,7 +207,13 @@ fn merge_diff(
             .map_err(|e| MergeError::Io(invalid(e)))?;
         line += 1;
         if let (Some(p), Some(e)) = (prev, &entry) {
-            if walk_order(&p.path, p.is_dir(), &e.path, e.is_dir()) != Ordering::Less {
+            if walk_order(
+                entry_components(p),
+                p.is_dir(),
+                entry_components(e),
+                e.is_dir(),
+            ) != Ordering::Less
+            {
                 return Err(MergeError::Unordered(line));
             }
         }
@@ -212,8 +226,12 @@ fn merge_diff(
         let is_dir = node.kind == NodeKind::Dir;
         let mut kind = Some(ChangeKind::Added);
         while let Some(entry) = &pending {
-            let components: Vec<&[u8]> = node.path.components().collect();
-            let ord = walk_order(&entry.path, entry.is_dir(), &components, is_dir);
+            let ord = walk_order(
+                entry_components(entry),
+                entry.is_dir(),
+                node.path.components(),
+                is_dir,
+            );
             if ord == Ordering::Greater {
                 break;
             }
@@ -389,21 +407,31 @@ mod tests {
 
     #[test]
     fn walk_order_puts_files_before_directories() {
-        let p = |s: &str| {
-            RelPath::clean(s.as_bytes())
-                .components()
-                .map(<[u8]>::to_vec)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(walk_order(&p(""), true, &p("a"), false), Ordering::Less);
-        assert_eq!(walk_order(&p("z"), false, &p("a"), true), Ordering::Less);
-        assert_eq!(walk_order(&p("a"), true, &p("a/b"), false), Ordering::Less);
-        assert_eq!(walk_order(&p("a/z"), true, &p("b"), true), Ordering::Less);
+        let p = |s: &'static str| RelPath::clean(s.as_bytes());
         assert_eq!(
-            walk_order(&p("a/b"), false, &p("a/b"), false),
+            walk_order(p("").components(), true, p("a").components(), false),
+            Ordering::Less
+        );
+        assert_eq!(
+            walk_order(p("z").components(), false, p("a").components(), true),
+            Ordering::Less
+        );
+        assert_eq!(
+            walk_order(p("a").components(), true, p("a/b").components(), false),
+            Ordering::Less
+        );
+        assert_eq!(
+            walk_order(p("a/z").components(), true, p("b").components(), true),
+            Ordering::Less
+        );
+        assert_eq!(
+            walk_order(p("a/b").components(), false, p("a/b").components(), false),
             Ordering::Equal
         );
-        assert_eq!(walk_order(&p("b"), false, &p("a/c"), false), Ordering::Less);
+        assert_eq!(
+            walk_order(p("b").components(), false, p("a/c").components(), false),
+            Ordering::Less
+        );
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! entries that nest under directories until `..`, and full-path entries.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Read};
 
 use super::vis::unvis;
 
@@ -91,18 +90,10 @@ impl<R: std::io::BufRead> ManifestReader<R> {
     pub fn next_entry(&mut self) -> Result<Option<ManifestEntry>, String> {
         loop {
             self.line.clear();
-            let n = (&mut self.input)
-                .take(MAX_LINE + 1)
-                .read_line(&mut self.line)
+            let n = crate::fs::file::read_line_capped(&mut self.input, &mut self.line, MAX_LINE)
                 .map_err(|e| format!("mtree line {}: {e}", self.lineno + 1))?;
             if n == 0 {
                 return Ok(None);
-            }
-            if n as u64 > MAX_LINE {
-                return Err(format!(
-                    "mtree line {}: longer than {MAX_LINE} bytes",
-                    self.lineno + 1
-                ));
             }
             self.lineno += 1;
             let line = std::mem::take(&mut self.line);

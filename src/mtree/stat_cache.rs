@@ -7,7 +7,7 @@
 //! behind equal timestamps: such "racy" files are read again.
 
 use std::hash::{DefaultHasher, Hasher};
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use super::vis::{unvis, vis};
@@ -92,9 +92,8 @@ impl StatCache {
         let mut reader = io::BufReader::new(file);
         let mut lines = std::iter::from_fn(move || {
             let mut line = String::new();
-            match (&mut reader).take(MAX_LINE as u64 + 1).read_line(&mut line) {
+            match crate::fs::file::read_line_capped(&mut reader, &mut line, MAX_LINE) {
                 Ok(0) => None,
-                Ok(n) if n > MAX_LINE => Some(Err(io::Error::other("stat cache line too long"))),
                 Ok(_) => {
                     if line.ends_with('\n') {
                         line.pop();
@@ -150,7 +149,7 @@ impl StatCache {
 }
 
 /// The longest stat cache line read (an escaped path and xattrs).
-const MAX_LINE: usize = 16 << 20;
+const MAX_LINE: u64 = 16 << 20;
 
 fn path_key(path: &[u8]) -> u64 {
     let mut h = DefaultHasher::new();

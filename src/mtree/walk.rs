@@ -3,7 +3,6 @@
 //! bytewise; a directory's contents follow it and end with `..`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
@@ -18,7 +17,7 @@ use sha2::{Digest as _, Sha256};
 use super::stat_cache::{CachedStat, StatCache};
 use super::vis::vis;
 use crate::fs::dir::SortedListing;
-use crate::fs::inode::open_opening_up;
+use crate::fs::inode::{open_dir_opening_up, open_file_opening_up};
 use crate::fs::{xattr, RelPath};
 
 /// What kind of inode a node is (go-mtree's `type=` values).
@@ -436,14 +435,7 @@ fn subtree(
     // In rootless mode a directory its owner may not read is opened up
     // for the walk, and its mode restored through the pinned handle after
     // it (the name may point elsewhere by then).
-    let (child, opened_up) = open_opening_up(
-        dir,
-        &name,
-        OFlags::RDONLY | OFlags::DIRECTORY,
-        FileType::Directory,
-        0o700,
-        opts.rootless,
-    )?;
+    let (child, opened_up) = open_dir_opening_up(dir, &name, opts.rootless)?;
     let result = walk_dir(child.as_fd(), &child_path, opts, visit);
     if let Some(opened_up) = opened_up {
         opened_up.restore()?;
@@ -494,20 +486,8 @@ fn read_xattrs(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Vec<(Vec<u8>, Vec
 
 /// The sha256 of a regular file's content.
 pub fn hash_file(dir: BorrowedFd<'_>, name: &[u8], rootless: bool) -> io::Result<[u8; 32]> {
-    let (fd, opened_up) = open_opening_up(
-        dir,
-        name,
-        OFlags::RDONLY | OFlags::NONBLOCK,
-        FileType::RegularFile,
-        0o400,
-        rootless,
-    )?;
-    if let Some(opened_up) = opened_up {
-        opened_up.restore()?;
-    }
     // Swapped for a FIFO or device since it was listed: not ours to read.
-    crate::fs::file::ensure_regular(&fd)?;
-    let mut file = File::from(fd);
+    let mut file = open_file_opening_up(dir, name, rootless)?;
     let mut hasher = Sha256::new();
     thread_local! {
         // One read buffer per walker thread, not one per file.
