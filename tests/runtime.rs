@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use common::layers::{add_layer, new_image, LayerBuilder};
-use common::users::{as_user, test_user, TEST_USER};
+use common::users::{as_user, give_to_user, test_user, work_dir_for_user, TEST_USER};
 use common::*;
 
 /// A layout with a busybox image whose command echoes a greeting.
@@ -100,11 +100,9 @@ fn runc_runs_an_unpacked_busybox_image() {
 /// A busybox layout under `dir/work` owned by the test user, unpacked by
 /// that user with `--rootless` into `dir/work/bundle`.
 fn rootless_unpack(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let work = dir.join("work");
-    std::fs::create_dir(&work).unwrap();
+    let work = work_dir_for_user(dir);
     let layout = busybox_image(&work);
-    run("chown", &["-R", &format!("{TEST_USER}:"), s(&work)]).ok();
-    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    give_to_user(&work);
     let bundle = work.join("bundle");
     let image = image_arg(&layout, "latest");
     let out = as_user(&[
@@ -344,15 +342,9 @@ fn a_non_root_user_without_maps_gets_rootless_mode_and_is_told() {
     // The one deliberate difference from upstream, which fails here.
     let Some(_) = test_user() else { return };
     let dir = tempdir();
-    let work = dir.path().join("work");
-    std::fs::create_dir(&work).unwrap();
+    let work = work_dir_for_user(dir.path());
     let layout = busybox_image(&work);
-    run("chown", &["-R", &format!("{TEST_USER}:"), s(&work)]).ok();
-    std::fs::set_permissions(
-        dir.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    give_to_user(&work);
     let bundle = work.join("bundle");
     let image = image_arg(&layout, "latest");
     let out = as_user(&[

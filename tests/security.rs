@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::layers::{add_layer, new_image, LayerBuilder};
-use common::users::{as_user, test_user, TEST_USER};
+use common::users::{as_user, give_to_user, test_user, work_dir_for_user, TEST_USER};
 use common::*;
 
 /// Hostile inputs must end fast; anything near this is a hang.
@@ -78,8 +78,8 @@ impl Sentinels {
         Sentinels { file, dir: home }
     }
 
-    fn chown(&self, owner: &str) {
-        run("chown", &["-R", owner, s(self.file.parent().unwrap())]).ok();
+    fn give_to_user(&self) {
+        give_to_user(self.file.parent().unwrap());
     }
 
     #[track_caller]
@@ -146,14 +146,11 @@ fn rootless_unpack_never_changes_modes_outside_the_bundle() {
 fn rootless_unpack_as_a_user_never_changes_that_users_files() {
     let Some(_) = test_user() else { return };
     let dir = tempdir();
-    chmod(dir.path(), 0o755);
+    let work = work_dir_for_user(dir.path());
     let sentinels = Sentinels::new(dir.path());
-    let work = dir.path().join("work");
-    std::fs::create_dir(&work).unwrap();
     let layout = deferred_mode_image(&work, &sentinels);
-    let owner = format!("{TEST_USER}:");
-    run("chown", &["-R", &owner, s(&work)]).ok();
-    sentinels.chown(&owner);
+    give_to_user(&work);
+    sentinels.give_to_user();
     let bundle = work.join("bundle");
     let out = as_user(&[
         umoci_bin(),
@@ -477,10 +474,8 @@ fn a_linked_or_garbage_mtree_never_becomes_a_layer() {
 fn rootless_repack_restores_modes_on_the_inode_it_opened() {
     let Some(_) = test_user() else { return };
     let dir = tempdir();
-    chmod(dir.path(), 0o755);
+    let work = work_dir_for_user(dir.path());
     let sentinels = Sentinels::new(dir.path());
-    let work = dir.path().join("work");
-    std::fs::create_dir(&work).unwrap();
     let layout = new_image(&work, "img", "latest");
     let mut b = LayerBuilder::new();
     b.dir("locked", 0o000, 0, 0);
@@ -488,9 +483,8 @@ fn rootless_repack_restores_modes_on_the_inode_it_opened() {
         b.file(&format!("locked/f{i}"), b"x", 0o000, 0, 0);
     }
     add_layer(&layout, "latest", &b.finish(), "gzip");
-    let owner = format!("{TEST_USER}:");
-    run("chown", &["-R", &owner, s(&work)]).ok();
-    sentinels.chown(&owner);
+    give_to_user(&work);
+    sentinels.give_to_user();
     let bundle = work.join("bundle");
     let image = image_arg(&layout, "latest");
     let out = as_user(&[

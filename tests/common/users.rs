@@ -3,7 +3,10 @@
 //! need it are skipped with a message, and in CI (`CI=true`, where the
 //! suite runs as root) a missing user is a failure.
 
-use super::{have_tool, run, Run};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use super::{have_tool, run, s, Run};
 
 /// The test user's name.
 pub const TEST_USER: &str = "umoci-rootless-test";
@@ -45,4 +48,18 @@ pub fn as_user(args: &[&str]) -> Run {
     let mut full = vec!["-u", TEST_USER, "--"];
     full.extend_from_slice(args);
     run("runuser", &full)
+}
+
+/// `dir/work`, newly made, with `dir` opened to everyone so that the test
+/// user can reach what the test builds in there.
+pub fn work_dir_for_user(dir: &Path) -> PathBuf {
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let work = dir.join("work");
+    std::fs::create_dir(&work).unwrap();
+    work
+}
+
+/// Gives `path` and everything beneath it to the test user.
+pub fn give_to_user(path: &Path) {
+    run("chown", &["-R", &format!("{TEST_USER}:"), s(path)]).ok();
 }
