@@ -1,11 +1,12 @@
 //! `umoci.json`: the version, the descriptor path of the image a bundle was
 //! unpacked from, and the mapping options, in upstream's schema.
 
-use std::path::Path;
+use std::os::fd::AsFd;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fs::file::{open_regular_path, read_capped, write_atomic_path, Follow};
+use super::dir::BundleDir;
+use crate::fs::file::{open_regular, read_capped, write_atomic, Follow};
 use crate::layer::MapOptions;
 use crate::layout::DescriptorPath;
 
@@ -38,9 +39,9 @@ fn is_zero(v: &i64) -> bool {
 
 impl Meta {
     /// Reads and checks `BUNDLE/umoci.json`.
-    pub fn read(bundle: &Path) -> Result<Self, String> {
-        let path = bundle.join(META_NAME);
-        let data = open_regular_path(&path, Follow::Never)
+    pub fn read(bundle: &BundleDir) -> Result<Self, String> {
+        let path = bundle.shown(META_NAME);
+        let data = open_regular(bundle.as_fd(), META_NAME.as_bytes(), Follow::Never)
             .and_then(|f| read_capped(f, MAX_META_SIZE))
             .map_err(|e| format!("open metadata {}: {e}", path.display()))?;
         let meta: Meta = serde_json::from_slice(&data)
@@ -88,9 +89,9 @@ impl Meta {
 
     /// Writes `BUNDLE/umoci.json` as a new file renamed into place, so a
     /// symlink planted at that name is replaced, never written through.
-    pub fn write(&self, bundle: &Path) -> Result<(), String> {
-        let path = bundle.join(META_NAME);
-        write_atomic_path(&path, &self.to_json(), 0o644)
+    pub fn write(&self, bundle: &BundleDir) -> Result<(), String> {
+        let path = bundle.shown(META_NAME);
+        write_atomic(bundle.as_fd(), META_NAME.as_bytes(), &self.to_json(), 0o644)
             .map_err(|e| format!("write metadata {}: {e}", path.display()))
     }
 

@@ -1,13 +1,16 @@
 //! Runtime bundles: `unpack` turns an image into `rootfs/`, `config.json`,
 //! an mtree manifest and `umoci.json`.
 //!
+//! - [`dir`]: the bundle directory, opened once and used through its handle.
 //! - [`meta`]: `umoci.json`, upstream's record of where a bundle came from.
 //! - [`unpack`]: extracting an image's layers and writing the bundle files.
 
+pub mod dir;
 pub mod meta;
 pub mod repack;
 pub mod unpack;
 
+pub use dir::BundleDir;
 pub use meta::Meta;
 pub use repack::{repack, RepackError, RepackOptions};
 pub use unpack::{unpack_bundle, unpack_rootfs, write_runtime_config, UnpackError, UnpackOptions};

@@ -3,8 +3,14 @@
 
 use std::path::Path;
 
-use super::meta::Meta;
+use std::os::fd::AsFd;
+
+use rustix::fs::AtFlags;
+
+use super::dir::{BundleDir, ROOTFS};
+use super::meta::{Meta, META_NAME};
 use super::unpack::{mtree_name, write_bundle_manifest, UnpackError};
+use crate::fs::file::{open_regular, Follow};
 use crate::fs::{RelPath, Root};
 use crate::image::{add_layer, HistoryOptions, ImageError, ImageSource};
 use crate::layer::{store_layer, CompressChoice, GenerateOptions, LayerBlobError, LayerTar};
@@ -59,33 +65,46 @@ pub fn repack(
     bundle: &Path,
     opts: &RepackOptions,
 ) -> Result<Descriptor, RepackError> {
-    let meta = Meta::read(bundle).map_err(RepackError::Other)?;
+    // Resolved once: every file below is named relative to this handle.
+    let bundle = BundleDir::open(bundle).map_err(|e| {
+        RepackError::Other(format!(
+            "open metadata {}: {e}",
+            bundle.join(META_NAME).display()
+        ))
+    })?;
+    let meta = Meta::read(&bundle).map_err(RepackError::Other)?;
     let mtree_name = mtree_name(meta.from.descriptor());
-    let mtree_path = bundle.join(format!("{mtree_name}.mtree"));
-    let cache_path = bundle.join(StatCache::file_name(&mtree_name));
-    let cache = StatCache::load(&cache_path);
+    let mtree_file = format!("{mtree_name}.mtree");
+    let cache_file = StatCache::file_name(&mtree_name);
+    let cache = StatCache::load(bundle.as_fd(), &cache_file);
     let source = ImageSource::load(layout, meta.from.clone())?;
-    let rootfs = bundle.join("rootfs");
     let rootless = meta.map_options.rootless;
+    let diff_error = |e: std::io::Error| {
+        RepackError::Other(format!(
+            "diff {} against {}: {e}",
+            bundle.shown(ROOTFS).display(),
+            bundle.shown(&mtree_file).display()
+        ))
+    };
+    let rootfs = bundle.rootfs().map_err(diff_error)?;
+    let manifest =
+        open_regular(bundle.as_fd(), mtree_file.as_bytes(), Follow::Never).map_err(diff_error)?;
 
     log::info!("computing filesystem diff ...");
-    let mut new_cache = StatCacheWriter::create(&cache_path).map_err(|e| {
-        RepackError::Other(format!("create stat cache {}: {e}", cache_path.display()))
+    let mut new_cache = StatCacheWriter::create(bundle.as_fd(), &cache_file).map_err(|e| {
+        RepackError::Other(format!(
+            "create stat cache {}: {e}",
+            bundle.shown(&cache_file).display()
+        ))
     })?;
     let tree_diff = diff(
-        &rootfs,
-        &mtree_path,
+        rootfs.fd(),
+        &manifest,
         Some(&cache),
         Some(&mut new_cache),
         rootless,
     )
-    .map_err(|e| {
-        RepackError::Other(format!(
-            "diff {} against {}: {e}",
-            rootfs.display(),
-            mtree_path.display()
-        ))
-    })?;
+    .map_err(diff_error)?;
     log::info!("... done");
     let mut masks = opts.mask_paths.clone();
     if opts.mask_volumes {
@@ -119,20 +138,24 @@ pub fn repack(
     log::info!("created new tag for image manifest: {tag}");
 
     if opts.refresh_bundle {
-        refresh_bundle(layout, tag, bundle, &meta, &mtree_name)?;
+        drop(new_cache);
+        refresh_bundle(layout, tag, &bundle, &rootfs, &meta, &mtree_name)?;
     } else if let Err(e) = new_cache.finish() {
         // Only a speed-up for the next repack; the repack itself succeeded.
-        log::warn!("could not update stat cache {}: {e}", cache_path.display());
+        log::warn!(
+            "could not update stat cache {}: {e}",
+            bundle.shown(&cache_file).display()
+        );
     }
     Ok(new_root)
 }
 
-/// Packs `changes` to the tree at `rootfs` into a new layer blob (staged,
-/// not yet referenced), returned without a history entry.
+/// Packs `changes` to the tree `root` into a new layer blob (staged, not
+/// yet referenced), returned without a history entry.
 fn write_layer(
     layout: &Layout,
     source: &ImageSource,
-    rootfs: &Path,
+    root: &Root,
     changes: &[Change],
     meta: &Meta,
     opts: &RepackOptions,
@@ -150,8 +173,6 @@ fn write_layer(
     if let Some(p) = &opts.progress {
         p.start_layer(1, 1);
     }
-    let root = Root::open(rootfs)
-        .map_err(|e| RepackError::Other(format!("open {}: {e}", rootfs.display())))?;
     log::info!("generating layer with {} changes", changes.len());
     let (layer, diff_id) = store_layer(layout, compression, |w| {
         let mut tar = LayerTar::new(w, gen);
@@ -159,7 +180,7 @@ fn write_layer(
             let name = change.path.to_bytes();
             match change.kind {
                 ChangeKind::Deleted => tar.add_whiteout(&name, false)?,
-                _ => tar.add(&root, &change.path, &name)?,
+                _ => tar.add(root, &change.path, &name)?,
             }
         }
         tar.finish()?;
@@ -178,7 +199,8 @@ fn write_layer(
 fn refresh_bundle(
     layout: &Layout,
     tag: &str,
-    bundle: &Path,
+    bundle: &BundleDir,
+    rootfs: &Root,
     meta: &Meta,
     old_name: &str,
 ) -> Result<(), RepackError> {
@@ -192,12 +214,14 @@ fn refresh_bundle(
     if new_name != old_name {
         write_bundle_manifest(
             bundle,
+            rootfs,
             &new_name,
             &Default::default(),
             meta.map_options.rootless,
         )?;
-        let _ = std::fs::remove_file(bundle.join(format!("{old_name}.mtree")));
-        let _ = std::fs::remove_file(bundle.join(StatCache::file_name(old_name)));
+        for old in [format!("{old_name}.mtree"), StatCache::file_name(old_name)] {
+            let _ = rustix::fs::unlinkat(bundle.as_fd(), old.as_str(), AtFlags::empty());
+        }
     }
     new_meta.write(bundle).map_err(RepackError::Other)
 }

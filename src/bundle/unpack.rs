@@ -1,14 +1,14 @@
 //! `unpack`: an image's layers into `rootfs/`, then `config.json`, the
 //! mtree manifest and `umoci.json` beside it.
 
-use std::os::fd::AsFd;
-use std::os::unix::fs::PermissionsExt;
-
-use rustix::fs::OFlags;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 
+use rustix::fs::OFlags;
+
+use super::dir::{BundleDir, ROOTFS};
 use super::meta::{Meta, META_VERSION};
-use crate::fs::file::{write_atomic_path, AtomicFile};
+use crate::fs::file::{split_path, write_atomic, write_atomic_path, AtomicFile};
 use crate::fs::idmap;
 use crate::fs::Root;
 use crate::image::{ImageError, ImageSource};
@@ -21,6 +21,9 @@ use crate::mtree::walk::WalkOptions;
 use crate::mtree::write::{write_manifest, Header};
 use crate::mtree::UMOCI_KEYWORDS;
 use crate::runtime::{self, RuntimeError};
+
+/// The runtime config's name in a bundle.
+pub const CONFIG_JSON: &str = "config.json";
 
 /// Options for unpacking.
 #[derive(Debug, Clone, Default)]
@@ -64,14 +67,35 @@ fn other(context: impl std::fmt::Display, e: impl std::fmt::Display) -> UnpackEr
 }
 
 /// Extracts every layer of `source` into `rootfs` (which must not exist or
-/// be empty). On failure the partial rootfs is removed. Returns the digests
-/// of the files written.
+/// be empty; its parents are created). On failure the partial rootfs is
+/// removed. Returns the digests of the files written.
 pub fn unpack_rootfs(
     layout: &Layout,
     source: &ImageSource,
     rootfs: &Path,
     opts: &UnpackOptions,
 ) -> Result<FileHashes, UnpackError> {
+    if let Some(parent) = rootfs.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| other(format!("mkdir rootfs {}", rootfs.display()), e))?;
+    }
+    let (parent, name) =
+        split_path(rootfs).map_err(|e| other(format!("mkdir rootfs {}", rootfs.display()), e))?;
+    let shown = rootfs.to_owned();
+    unpack_rootfs_at(layout, source, parent.as_fd(), name, shown, opts).map(|(hashes, _)| hashes)
+}
+
+/// [`unpack_rootfs`] into `name` in the directory `dir`: the rootfs is
+/// created, opened and (on failure) removed through that handle, and
+/// returned open for whatever the caller does with it next.
+fn unpack_rootfs_at(
+    layout: &Layout,
+    source: &ImageSource,
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+    shown: PathBuf,
+    opts: &UnpackOptions,
+) -> Result<(FileHashes, Root), UnpackError> {
     let config = &source.config;
     if config.rootfs.fs_type != "layers" {
         return Err(UnpackError::Other(format!(
@@ -87,28 +111,33 @@ pub fn unpack_rootfs(
             layers.len()
         )));
     }
-    if dir_has_entries(rootfs)? {
+    if dir_has_entries(dir, name).map_err(|e| other(format!("inspect {}", shown.display()), e))? {
         return Err(UnpackError::Other(format!(
             "detecting rootfs: {} already exists",
-            rootfs.display()
+            shown.display()
         )));
     }
-    std::fs::create_dir_all(rootfs)
-        .map_err(|e| other(format!("mkdir rootfs {}", rootfs.display()), e))?;
-    let result = extract_layers(layout, source, rootfs, opts);
-    if result.is_err() {
-        // Never leave a half-extracted rootfs behind.
-        if let Ok((dir, name)) = crate::fs::file::split_path(rootfs) {
-            let _ = crate::fs::remove::remove_all_at(dir.as_fd(), name);
+    match rustix::fs::mkdirat(dir, name, rustix::fs::Mode::from_raw_mode(0o755)) {
+        Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+        Err(e) => return Err(other(format!("mkdir rootfs {}", shown.display()), e)),
+    }
+    let root = Root::open_at(dir, name, shown.clone())
+        .map_err(|e| other(format!("open rootfs {}", shown.display()), e))?;
+    match extract_layers(layout, source, &root, opts) {
+        Ok(hashes) => Ok((hashes, root)),
+        Err(e) => {
+            // Never leave a half-extracted rootfs behind.
+            drop(root);
+            let _ = crate::fs::remove::remove_all_at(dir, name);
+            Err(e)
         }
     }
-    result
 }
 
 fn extract_layers(
     layout: &Layout,
     source: &ImageSource,
-    rootfs: &Path,
+    root: &Root,
     opts: &UnpackOptions,
 ) -> Result<FileHashes, UnpackError> {
     let map = &opts.map;
@@ -116,8 +145,7 @@ fn extract_layers(
         .map_err(|e| other("ensure root uid has mapping", e))?;
     let root_gid = idmap::to_host(0, &map.gid_mappings)
         .map_err(|e| other("ensure root gid has mapping", e))?;
-    let root =
-        Root::open(rootfs).map_err(|e| other(format!("open rootfs {}", rootfs.display()), e))?;
+    let rootfs = root.path();
     // Owner and times of the root go through the handle just opened (which
     // refused a symlink), never through the name again.
     let root_dir = root
@@ -150,7 +178,7 @@ fn extract_layers(
     drop(root_dir);
 
     let mut extractor = Extractor::new(
-        &root,
+        root,
         ExtractOptions {
             map: map.clone(),
             keep_dirlinks: opts.keep_dirlinks,
@@ -193,12 +221,31 @@ fn extract_layers(
     })
 }
 
-fn dir_has_entries(path: &Path) -> Result<bool, UnpackError> {
-    match std::fs::read_dir(path) {
-        Ok(mut entries) => Ok(entries.next().is_some()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(other(format!("inspect {}", path.display()), e)),
+/// Whether `name` in `dir` is a directory with entries (following a
+/// symlink there, as upstream's check does; the rootfs itself is then
+/// refused as a symlink when opened).
+fn dir_has_entries(dir: BorrowedFd<'_>, name: &[u8]) -> std::io::Result<bool> {
+    match rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    ) {
+        Ok(fd) => Ok(!crate::fs::dir::list_dir(fd.as_fd())?.is_empty()),
+        Err(rustix::io::Errno::NOENT) => Ok(false),
+        Err(e) => Err(e.into()),
     }
+}
+
+/// The runtime config of `source`, resolving the user in `rootfs` when
+/// given.
+fn runtime_config_json(
+    source: &ImageSource,
+    rootfs: Option<&Root>,
+    map: &MapOptions,
+) -> Result<Vec<u8>, UnpackError> {
+    let spec = runtime::to_runtime_spec(&source.config, rootfs, map)?;
+    Ok(runtime::convert::to_json(&spec))
 }
 
 /// Writes the runtime config of `source` to `out`, resolving the user in
@@ -212,65 +259,75 @@ pub fn write_runtime_config(
     let root = rootfs
         .map(|p| Root::open(p).map_err(|e| other(format!("open rootfs {}", p.display()), e)))
         .transpose()?;
-    let spec = runtime::to_runtime_spec(&source.config, root.as_ref(), map)?;
+    let json = runtime_config_json(source, root.as_ref(), map)?;
     // A new file renamed into place: a symlink planted at `out` is
     // replaced, never written through.
-    write_atomic_path(out, &runtime::convert::to_json(&spec), 0o644)
-        .map_err(|e| other(format!("write {}", out.display()), e))
+    write_atomic_path(out, &json, 0o644).map_err(|e| other(format!("write {}", out.display()), e))
 }
 
-/// Unpacks `source` into a new runtime bundle at `bundle`.
+/// Unpacks `source` into a new runtime bundle at `bundle`. The bundle path
+/// is resolved once (see [`BundleDir`]); everything after goes through
+/// its handle.
 pub fn unpack_bundle(
     layout: &Layout,
     source: &ImageSource,
     bundle: &Path,
     opts: &UnpackOptions,
 ) -> Result<(), UnpackError> {
-    std::fs::create_dir_all(bundle)
+    let bundle = BundleDir::create(bundle)
         .map_err(|e| other(format!("create bundle path {}", bundle.display()), e))?;
-    // Keep other users out of an image's setuid binaries.
-    std::fs::set_permissions(bundle, std::fs::Permissions::from_mode(0o700))
-        .map_err(|e| other("chmod bundle 0700", e))?;
+    let exists = |name: &str| {
+        bundle
+            .contains(name)
+            .map_err(|e| other(format!("inspect {}", bundle.shown(name).display()), e))
+    };
     // As upstream: a bundle directory may hold other files, but not a
     // runtime config or a rootfs, which the user may not mean to replace.
-    let rootfs = bundle.join("rootfs");
-    let exists = |path: &Path| std::fs::symlink_metadata(path).is_ok();
-    if exists(&bundle.join("config.json")) {
+    if exists(CONFIG_JSON)? {
         return Err(UnpackError::Other(format!(
             "create runtime bundle: config.json already exists in {}",
-            bundle.display()
+            bundle.path().display()
         )));
     }
-    if exists(&rootfs) {
+    if exists(ROOTFS)? {
         return Err(UnpackError::Other(format!(
             "create runtime bundle: detecting rootfs: {} already exists",
-            rootfs.display()
+            bundle.shown(ROOTFS).display()
         )));
     }
     // Upstream creates the manifest `O_EXCL` and so fails on one left by an
     // earlier unpack of the same image; say so before extracting anything.
     let name = mtree_name(source.path.descriptor());
-    let mtree_path = bundle.join(format!("{name}.mtree"));
-    if exists(&mtree_path) {
+    let mtree_file = format!("{name}.mtree");
+    if exists(&mtree_file)? {
         return Err(UnpackError::Other(format!(
             "write mtree: open mtree: open {}: file exists",
-            mtree_path.display()
+            bundle.shown(&mtree_file).display()
         )));
     }
     log::info!("unpacking bundle ...");
-    let hashes = unpack_rootfs(layout, source, &rootfs, opts)?;
+    let (hashes, rootfs) = unpack_rootfs_at(
+        layout,
+        source,
+        bundle.as_fd(),
+        ROOTFS.as_bytes(),
+        bundle.shown(ROOTFS),
+        opts,
+    )?;
     log::info!("... done");
-    let own_files = [format!("{name}.mtree"), StatCache::file_name(&name)];
-    let preexisting: Vec<bool> = own_files.iter().map(|f| exists(&bundle.join(f))).collect();
+    let own_files = [mtree_file, StatCache::file_name(&name)];
+    let preexisting = own_files
+        .iter()
+        .map(|f| exists(f))
+        .collect::<Result<Vec<bool>, _>>()?;
     let finish = || -> Result<(), UnpackError> {
-        write_runtime_config(
-            source,
-            Some(&rootfs),
-            &opts.map,
-            &bundle.join("config.json"),
-        )?;
+        let json = runtime_config_json(source, Some(&rootfs), &opts.map)?;
+        // A new file renamed into place: a symlink planted at the name is
+        // replaced, never written through.
+        write_atomic(bundle.as_fd(), CONFIG_JSON.as_bytes(), &json, 0o644)
+            .map_err(|e| other(format!("write {}", bundle.shown(CONFIG_JSON).display()), e))?;
         log::info!("computing filesystem manifest ...");
-        write_bundle_manifest(bundle, &name, &hashes, opts.map.rootless)?;
+        write_bundle_manifest(&bundle, &rootfs, &name, &hashes, opts.map.rootless)?;
         log::info!("... done");
         let meta = Meta {
             version: META_VERSION.to_owned(),
@@ -278,23 +335,22 @@ pub fn unpack_bundle(
             map_options: opts.map.clone(),
             whiteout_mode: 0,
         };
-        meta.write(bundle).map_err(UnpackError::Other)
+        meta.write(&bundle).map_err(UnpackError::Other)
     };
     if let Err(e) = finish() {
         // Remove what this unpack made rather than leave half a bundle.
-        if let Ok(dir) = crate::fs::file::open_dir_path(bundle) {
-            let made = own_files
-                .iter()
-                .zip(&preexisting)
-                .filter(|(_, existed)| !**existed)
-                .map(|(f, _)| f.as_str());
-            for created in ["rootfs", "config.json"].into_iter().chain(made) {
-                let _ = crate::fs::remove::remove_all_at(dir.as_fd(), created.as_bytes());
-            }
+        drop(rootfs);
+        let made = own_files
+            .iter()
+            .zip(&preexisting)
+            .filter(|(_, existed)| !**existed)
+            .map(|(f, _)| f.as_str());
+        for created in [ROOTFS, CONFIG_JSON].into_iter().chain(made) {
+            let _ = crate::fs::remove::remove_all_at(bundle.as_fd(), created.as_bytes());
         }
         return Err(e);
     }
-    log::info!("unpacked image bundle: {}", bundle.display());
+    log::info!("unpacked image bundle: {}", bundle.path().display());
     Ok(())
 }
 
@@ -304,25 +360,24 @@ pub fn mtree_name(manifest: &crate::spec::Descriptor) -> String {
     manifest.digest.to_string().replacen(':', "_", 1)
 }
 
-/// Writes `BUNDLE/<name>.mtree` for `BUNDLE/rootfs`.
+/// Writes `BUNDLE/<name>.mtree` (and its stat cache) for the bundle's
+/// `rootfs`, given open.
 pub fn write_bundle_manifest(
-    bundle: &Path,
+    bundle: &BundleDir,
+    rootfs: &Root,
     name: &str,
     known: &FileHashes,
     rootless: bool,
-) -> Result<PathBuf, UnpackError> {
-    let path = bundle.join(format!("{name}.mtree"));
-    let bundle_dir = crate::fs::file::open_dir_path(bundle)
-        .map_err(|e| other(format!("open bundle {}", bundle.display()), e))?;
-    let file = AtomicFile::create(
-        bundle_dir.as_fd(),
-        format!("{name}.mtree").as_bytes(),
-        0o644,
-    )
-    .map_err(|e| other(format!("open mtree {}", path.display()), e))?;
+) -> Result<(), UnpackError> {
+    let mtree_file = format!("{name}.mtree");
+    let file = AtomicFile::create(bundle.as_fd(), mtree_file.as_bytes(), 0o644).map_err(|e| {
+        other(
+            format!("open mtree {}", bundle.shown(&mtree_file).display()),
+            e,
+        )
+    })?;
     let mut out = std::io::BufWriter::new(file);
-    let tree = bundle.join("rootfs");
-    let tree_label = tree.to_string_lossy().into_owned();
+    let tree_label = rootfs.path().to_string_lossy().into_owned();
     let date = chrono::Local::now()
         .format("%a %b %e %H:%M:%S %Y")
         .to_string();
@@ -339,10 +394,10 @@ pub fn write_bundle_manifest(
         digest_only: None,
         rootless,
     };
-    let mut cache = StatCacheWriter::create(&bundle.join(StatCache::file_name(name)))
+    let mut cache = StatCacheWriter::create(bundle.as_fd(), &StatCache::file_name(name))
         .map_err(|e| other("create stat cache", e))?;
     write_manifest(
-        &tree,
+        rootfs.fd(),
         &header,
         UMOCI_KEYWORDS,
         &opts,
@@ -356,7 +411,7 @@ pub fn write_bundle_manifest(
         .map_err(|e| other("write mtree", e))?;
     // Finished after every file, so the files' ctimes predate it.
     cache.finish().map_err(|e| other("write stat cache", e))?;
-    Ok(path)
+    Ok(())
 }
 
 fn current_user() -> String {

@@ -102,7 +102,7 @@ pub fn run(args: InsertArgs) -> Result<()> {
                 if meta.is_dir() {
                     let root = Root::open(source).map_err(LayerBlobError::from)?;
                     let mut paths = Vec::new();
-                    walk(source, &WalkOptions::default(), &mut |event| {
+                    walk(root.fd(), &WalkOptions::default(), &mut |event| {
                         if let Event::Enter(node) | Event::Leaf(node) = event {
                             paths.push(node.path);
                         }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
+use std::os::fd::AsFd;
 use umoci::bundle::{unpack_rootfs, write_runtime_config, UnpackOptions};
+use umoci::fs::file::{open_regular_path, read_capped, Follow};
 use umoci::mtree::{parse, validate, UMOCI_KEYWORDS};
 
 use super::common::{positionals, CompressArgs, HistoryArgs, IdMapArgs, ImageArgs, TagArgs};
@@ -123,6 +125,10 @@ fn run_runtime_config(args: RuntimeConfigArgs) -> Result<()> {
     Ok(())
 }
 
+/// Largest manifest `mtree-validate` reads: a few hundred bytes an entry,
+/// so millions of entries.
+const MAX_MANIFEST_SIZE: u64 = 4 << 30;
+
 fn split_keywords(values: &[String]) -> Vec<String> {
     values
         .iter()
@@ -139,7 +145,11 @@ fn run_mtree_validate(args: MtreeValidateArgs) -> Result<()> {
     let Some(root) = args.path else {
         bail!("missing mandatory argument: --path")
     };
-    let text = std::fs::read_to_string(&manifest_path)
+    // A regular file only: a FIFO or a device named here must not hang or
+    // flood the parse (the manifest is parsed whole, as upstream does).
+    let text = open_regular_path(&manifest_path, Follow::Allowed)
+        .and_then(|f| read_capped(f, MAX_MANIFEST_SIZE))
+        .and_then(|data| String::from_utf8(data).map_err(std::io::Error::other))
         .with_context(|| format!("read manifest {}", manifest_path.display()))?;
     let manifest = parse::parse(&text).map_err(anyhow::Error::msg)?;
     let mut keywords = if args.umoci_keywords {
@@ -156,7 +166,8 @@ fn run_mtree_validate(args: MtreeValidateArgs) -> Result<()> {
             keywords.push(kw);
         }
     }
-    let diffs = validate::validate(&root, &manifest, &keywords, args.rootless)
+    let diffs = umoci::fs::file::open_dir_path(&root)
+        .and_then(|dir| validate::validate(dir.as_fd(), &manifest, &keywords, args.rootless))
         .with_context(|| format!("walk {}", root.display()))?;
     if diffs.is_empty() {
         return Ok(());

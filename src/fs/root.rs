@@ -46,6 +46,22 @@ impl Root {
         })
     }
 
+    /// Opens the directory `name` in `dir` (which must not be a symlink);
+    /// `path` is how messages name it.
+    pub fn open_at(dir: BorrowedFd<'_>, name: &[u8], path: PathBuf) -> io::Result<Self> {
+        let dir = rustix::fs::openat(
+            dir,
+            name,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Root {
+            dir,
+            path,
+            last_dir: RefCell::new(None),
+        })
+    }
+
     /// The root's path on the host, for messages.
     pub fn path(&self) -> &Path {
         &self.path

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::hash::{DefaultHasher, Hasher};
 use std::io::{self, BufReader};
-use std::path::Path;
+use std::os::fd::BorrowedFd;
 
 use super::parse::{parse, Manifest, ManifestEntry, ManifestReader};
 use super::stat_cache::{StatCache, StatCacheWriter};
@@ -46,15 +46,18 @@ pub struct TreeDiff {
     pub changes: Vec<Change>,
 }
 
-/// Compares the tree at `root` with the manifest in the file `mtree`.
+/// Compares the tree `root` is a handle to with the manifest in the file
+/// `mtree` (opened by the caller, as a regular file never reached through
+/// a symlink: a bundle's manifest linked to `/etc/shadow` must not become a
+/// layer's whiteouts). Both are read through these handles only.
 ///
 /// The manifest lists entries in the order the walk visits them (go-mtree
 /// writes them so, and so do we), so the two are merged like sorted lists:
 /// memory does not grow with the number of entries. A manifest in some
 /// other order is compared the slow way, held in memory.
 pub fn diff(
-    root: &Path,
-    mtree: &Path,
+    root: BorrowedFd<'_>,
+    mtree: &File,
     cache: Option<&StatCache>,
     mut new_cache: Option<&mut StatCacheWriter>,
     rootless: bool,
@@ -70,8 +73,7 @@ pub fn diff(
     ) {
         Err(MergeError::Unordered(at)) => {
             log::warn!(
-                "{}: entries out of walk order at line {at}; comparing in memory",
-                mtree.display()
+                "mtree manifest entries out of walk order at line {at}; comparing in memory"
             );
             if let Some(writer) = new_cache.as_deref_mut() {
                 writer.restart()?;
@@ -85,10 +87,12 @@ pub fn diff(
     }
 }
 
-/// Opens the manifest: a regular file, never through a symlink (a bundle's
-/// manifest linked to `/etc/shadow` must not become a layer's whiteouts).
-fn open_manifest(mtree: &Path) -> io::Result<File> {
-    crate::fs::file::open_regular_path(mtree, crate::fs::file::Follow::Never)
+/// The manifest, to be read again from its start.
+fn open_manifest(mtree: &File) -> io::Result<File> {
+    use std::io::Seek;
+    let mut file = mtree.try_clone()?;
+    file.rewind()?;
+    Ok(file)
 }
 
 fn invalid(msg: String) -> io::Error {
@@ -108,7 +112,7 @@ fn path_key<C: AsRef<[u8]>>(components: impl IntoIterator<Item = C>) -> u64 {
 
 /// The regular files the manifest records: only these are worth reading
 /// for a digest, since any other file is new and goes in the layer anyway.
-fn recorded_files(mtree: &Path) -> io::Result<HashSet<u64>> {
+fn recorded_files(mtree: &File) -> io::Result<HashSet<u64>> {
     let mut reader = ManifestReader::new(BufReader::new(open_manifest(mtree)?));
     let mut files = HashSet::new();
     while let Some(entry) = reader.next_entry().map_err(invalid)? {
@@ -123,7 +127,7 @@ fn recorded_files(mtree: &Path) -> io::Result<HashSet<u64>> {
 /// digests only for files the manifest records (unless the stat cache
 /// vouches for them), and every hashed file added to the new stat cache.
 fn walk_nodes(
-    root: &Path,
+    root: BorrowedFd<'_>,
     files: &HashSet<u64>,
     cache: Option<&StatCache>,
     mut new_cache: Option<&mut StatCacheWriter>,
@@ -188,8 +192,8 @@ fn entry_components(entry: &ManifestEntry) -> impl Iterator<Item = &[u8]> + Clon
 }
 
 fn merge_diff(
-    root: &Path,
-    mtree: &Path,
+    root: BorrowedFd<'_>,
+    mtree: &File,
     files: &HashSet<u64>,
     cache: Option<&StatCache>,
     new_cache: Option<&mut StatCacheWriter>,
@@ -304,7 +308,7 @@ fn sorted_changes(mut changes: Vec<Change>) -> Vec<Change> {
 
 /// The diff for a manifest not in walk order: held in memory whole.
 fn diff_in_memory(
-    root: &Path,
+    root: BorrowedFd<'_>,
     manifest: &Manifest,
     files: &HashSet<u64>,
     cache: Option<&StatCache>,
@@ -376,6 +380,12 @@ mod tests {
     use super::*;
     use crate::mtree::write::{write_manifest, Header};
     use std::fs;
+    use std::os::fd::AsFd;
+    use std::path::Path;
+
+    fn tree(root: &Path) -> std::os::fd::OwnedFd {
+        crate::fs::file::open_dir_path(root).unwrap()
+    }
 
     fn manifest_of(root: &Path, out: &Path) {
         let header = Header {
@@ -392,17 +402,31 @@ mod tests {
             rootless: false,
         };
         let mut text = Vec::new();
-        write_manifest(root, &header, UMOCI_KEYWORDS, &opts, &mut text, None).unwrap();
+        write_manifest(
+            tree(root).as_fd(),
+            &header,
+            UMOCI_KEYWORDS,
+            &opts,
+            &mut text,
+            None,
+        )
+        .unwrap();
         fs::write(out, text).unwrap();
     }
 
     fn changes(root: &Path, mtree: &Path) -> Vec<(String, ChangeKind, bool)> {
-        diff(root, mtree, None, None, false)
-            .unwrap()
-            .changes
-            .into_iter()
-            .map(|c| (c.path.to_string(), c.kind, c.is_dir))
-            .collect()
+        diff(
+            tree(root).as_fd(),
+            &fs::File::open(mtree).unwrap(),
+            None,
+            None,
+            false,
+        )
+        .unwrap()
+        .changes
+        .into_iter()
+        .map(|c| (c.path.to_string(), c.kind, c.is_dir))
+        .collect()
     }
 
     #[test]

@@ -8,7 +8,9 @@
 
 use std::hash::{DefaultHasher, Hasher};
 use std::io::{self, Write};
-use std::path::Path;
+use std::os::fd::BorrowedFd;
+
+use crate::fs::file::{open_regular, AtomicFile, Follow};
 
 use super::vis::{unvis, vis};
 
@@ -78,13 +80,14 @@ impl StatCache {
         (same && (st.st_ctime, st.st_ctime_nsec as i64) < written_at).then_some(c)
     }
 
-    /// Reads a cache; a missing or unreadable cache is simply empty.
-    pub fn load(path: &Path) -> Self {
-        Self::try_load(path).unwrap_or_default()
+    /// Reads the cache `name` in `dir`; a missing or unreadable cache is
+    /// simply empty.
+    pub fn load(dir: BorrowedFd<'_>, name: &str) -> Self {
+        Self::try_load(dir, name).unwrap_or_default()
     }
 
-    fn try_load(path: &Path) -> Option<Self> {
-        let file = crate::fs::file::open_regular_path(path, crate::fs::file::Follow::Never).ok()?;
+    fn try_load(dir: BorrowedFd<'_>, name: &str) -> Option<Self> {
+        let file = open_regular(dir, name.as_bytes(), Follow::Never).ok()?;
         let st = rustix::fs::fstat(&file).ok()?;
         let written_at = Some((st.st_mtime, st.st_mtime_nsec as i64));
         // A line longer than any entry could be ends the read: the cache is
@@ -159,31 +162,23 @@ fn path_key(path: &[u8]) -> u64 {
 
 /// Writes a cache file entry by entry, so a tree of any size never has to
 /// be held in memory; the file appears (atomically) at [`finish`](Self::finish).
-pub struct StatCacheWriter {
-    out: io::BufWriter<tempfile::NamedTempFile>,
-    path: std::path::PathBuf,
+pub struct StatCacheWriter<'d> {
+    out: io::BufWriter<AtomicFile<'d>>,
 }
 
-impl StatCacheWriter {
-    /// Starts a cache that will replace `path`.
-    pub fn create(path: &Path) -> io::Result<Self> {
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let mut out = io::BufWriter::new(tempfile::NamedTempFile::new_in(dir)?);
+impl<'d> StatCacheWriter<'d> {
+    /// Starts a cache that will replace `name` in `dir`.
+    pub fn create(dir: BorrowedFd<'d>, name: &str) -> io::Result<Self> {
+        let mut out = io::BufWriter::new(AtomicFile::create(dir, name.as_bytes(), 0o644)?);
         writeln!(out, "{MAGIC}")?;
-        Ok(StatCacheWriter {
-            out,
-            path: path.to_owned(),
-        })
+        Ok(StatCacheWriter { out })
     }
 
     /// Throws away what was added so far, to start over.
     pub fn restart(&mut self) -> io::Result<()> {
         use std::io::Seek;
         self.out.flush()?;
-        let file = self.out.get_mut().as_file_mut();
+        let file = self.out.get_mut().file();
         file.set_len(0)?;
         file.rewind()?;
         writeln!(self.out, "{MAGIC}")
@@ -209,9 +204,7 @@ impl StatCacheWriter {
     /// Puts the cache in place. Its mtime, taken now, is what later
     /// lookups compare ctimes against.
     pub fn finish(self) -> io::Result<()> {
-        let tmp = self.out.into_inner().map_err(|e| e.into_error())?;
-        tmp.persist(&self.path).map_err(|e| e.error)?;
-        Ok(())
+        self.out.into_inner().map_err(|e| e.into_error())?.commit()
     }
 }
 
@@ -232,6 +225,8 @@ fn encode_xattrs(xattrs: &[(Vec<u8>, Vec<u8>)]) -> String {
 mod tests {
     use super::*;
 
+    use std::os::fd::AsFd;
+
     #[test]
     fn round_trips_and_refuses_recent_or_changed_files() {
         let dir = tempfile::tempdir().unwrap();
@@ -251,11 +246,11 @@ mod tests {
         // Not read from disk: vouches for nothing.
         assert_eq!(cache.lookup(b"a b/f", &st), None);
         std::thread::sleep(std::time::Duration::from_millis(30));
-        let path = dir.path().join("cache");
-        let mut writer = StatCacheWriter::create(&path).unwrap();
+        let handle = crate::fs::file::open_dir_path(dir.path()).unwrap();
+        let mut writer = StatCacheWriter::create(handle.as_fd(), "cache").unwrap();
         writer.add(b"a b/f", &entry).unwrap();
         writer.finish().unwrap();
-        let loaded = StatCache::load(&path);
+        let loaded = StatCache::load(handle.as_fd(), "cache");
         assert_eq!(loaded.lookup(b"a b/f", &st), Some(&entry));
         let mut changed = st;
         changed.st_size += 1;
@@ -265,7 +260,7 @@ mod tests {
         racy.st_ctime = loaded.written_at.unwrap().0 + 1;
         assert_eq!(loaded.lookup(b"a b/f", &racy), None);
         assert_eq!(
-            StatCache::load(&dir.path().join("missing")).lookup(b"a b/f", &st),
+            StatCache::load(handle.as_fd(), "missing").lookup(b"a b/f", &st),
             None
         );
     }

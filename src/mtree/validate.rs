@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
-use std::path::Path;
+use std::os::fd::BorrowedFd;
 
 use super::parse::Manifest;
 use super::walk::{walk, Event, Node, WalkOptions};
@@ -66,9 +66,9 @@ pub fn node_keywords(node: &Node, keywords: &[String]) -> KeywordMap {
     map
 }
 
-/// Compares the tree at `root` with `manifest` on `keywords`.
+/// Compares the tree `root` is a handle to with `manifest` on `keywords`.
 pub fn validate(
-    root: &Path,
+    root: BorrowedFd<'_>,
     manifest: &Manifest,
     keywords: &[String],
     rootless: bool,

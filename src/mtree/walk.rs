@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd};
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver};
 use std::sync::{Condvar, Mutex};
@@ -173,15 +172,18 @@ pub struct WalkOptions<'a> {
     pub rootless: bool,
 }
 
-/// Walks the tree at `root`, calling `visit` for each event.
+/// Walks the tree whose root directory `root` is a handle to (opened by the
+/// caller, once, so the walk reads exactly the tree it was given, whatever
+/// is renamed above it meanwhile), calling `visit` for each event.
 pub fn walk(
-    root: &Path,
+    root: BorrowedFd<'_>,
     opts: &WalkOptions<'_>,
     visit: &mut dyn FnMut(Event) -> io::Result<()>,
 ) -> io::Result<()> {
-    let dir = rustix::fs::open(
+    let dir = rustix::fs::openat(
         root,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        ".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )?;
     let st = rustix::fs::fstat(&dir)?;

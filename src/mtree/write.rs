@@ -6,7 +6,7 @@
 //! `/set` defaults are left out.
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::os::fd::BorrowedFd;
 
 use super::stat_cache::StatCacheWriter;
 use super::vis::vis;
@@ -27,9 +27,10 @@ pub struct Header<'a> {
     pub date: &'a str,
 }
 
-/// Walks `root` and writes its manifest with `keywords` to `out`.
+/// Walks the tree `root` is a handle to and writes its manifest with
+/// `keywords` to `out`.
 pub fn write_manifest(
-    root: &Path,
+    root: BorrowedFd<'_>,
     header: &Header<'_>,
     keywords: &[&str],
     opts: &WalkOptions<'_>,
