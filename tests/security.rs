@@ -787,6 +787,66 @@ fn a_tree_deepened_through_symlinks_is_refused_in_bounded_memory() {
     assert!(left.is_empty(), "half a bundle left behind: {left:?}");
 }
 
+// Whiteouts in one layer: each costs its own entry, never another walk of
+// what the layer wrote beneath it.
+
+/// A lower layer of `depth` nested directories (a file in each), and an
+/// upper layer that lists every one of them again and then makes each
+/// opaque, deepest last, and whites out in each a lower file (twice) and
+/// the directory below.
+fn nested_opaque_image(dir: &Path, depth: usize) -> PathBuf {
+    let layout = new_image(dir, "img", "latest");
+    let level = |n: usize| "d/".repeat(n);
+    let mut lower = LayerBuilder::new();
+    for n in 1..=depth {
+        lower.long_file(&format!("{}f", level(n)), b"lower");
+    }
+    add_layer(&layout, "latest", &lower.finish(), "gzip");
+    let mut upper = LayerBuilder::new();
+    for n in 1..=depth {
+        upper.long_dir(level(n).trim_end_matches('/'));
+        upper.long_file(&format!("{}g", level(n)), b"upper");
+    }
+    for n in 1..=depth {
+        upper.long_file(&format!("{}.wh..wh..opq", level(n)), b"");
+    }
+    for name in [".wh.f", ".wh.f", ".wh.d"] {
+        for n in 1..depth {
+            upper.long_file(&format!("{}{name}", level(n)), b"");
+        }
+    }
+    add_layer(&layout, "latest", &upper.finish(), "gzip");
+    layout
+}
+
+#[test]
+fn nested_opaque_directories_cost_their_entries_not_a_walk_each() {
+    let dir = tempdir();
+    // As deep as a path may be (4096 bytes) when resolved from the root.
+    let depth = 2000;
+    let layout = nested_opaque_image(dir.path(), depth);
+    let rootfs = dir.path().join("rootfs");
+    let out = umoci_deadline(&[
+        "raw",
+        "unpack",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&rootfs),
+    ]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    // The layer's own files survive, the lower ones are gone (`find`
+    // walks deeper than a path may be long).
+    let count = |name: &str| {
+        run("find", &[s(&rootfs), "-name", name])
+            .ok()
+            .lines()
+            .count()
+    };
+    assert_eq!(count("g"), depth, "the layer's own files");
+    assert_eq!(count("f"), 0, "lower files under opaque directories");
+    run("rm", &["-rf", s(&rootfs)]).ok();
+}
+
 // 8. Index fan-out: every index is read and descended once.
 
 #[test]

@@ -8,7 +8,7 @@
 //! disturbed are put back at the end of each layer. Regular files are
 //! hashed as they are written so the bundle's mtree needs no second read.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -22,6 +22,7 @@ use super::budget::{ContentReader, HeaderBudget};
 use super::entry::{Entry, EntryKind, Time};
 use super::error::LayerError;
 use super::whiteout;
+use crate::fs::file::open_subdir;
 use crate::fs::idmap::{self, IdMap};
 use crate::fs::inode::Inode;
 use crate::fs::root::lstat_at;
@@ -114,10 +115,8 @@ pub struct Extractor<'r> {
     opts: ExtractOptions,
     can_mknod: bool,
     upper: whiteout::UpperPaths,
-    /// Whiteouts already applied in this layer: applying one again would
-    /// remove nothing more (all it spares is the layer's own), but would
-    /// walk the layer's entries beneath it again, once per repetition.
-    whiteouts_done: HashSet<(RelPath, Option<Vec<u8>>)>,
+    /// Directories with nothing from lower layers left in them.
+    clear: whiteout::ClearDirs,
     dir_times: HashMap<RelPath, (Time, Time)>,
     /// Path components held in `dir_times`.
     dir_times_cost: usize,
@@ -138,7 +137,7 @@ impl<'r> Extractor<'r> {
             opts,
             can_mknod,
             upper: whiteout::UpperPaths::default(),
-            whiteouts_done: HashSet::new(),
+            clear: whiteout::ClearDirs::default(),
             dir_times: HashMap::new(),
             dir_times_cost: 0,
             deferred_modes: BTreeMap::new(),
@@ -259,6 +258,12 @@ impl<'r> Extractor<'r> {
                 if !keep {
                     rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o700))
                         .map_err(|e| LayerError::io(name_bytes, "mkdir", e))?;
+                    if !self.upper.is_everything() {
+                        // Made by this layer: nothing lower is beneath it.
+                        open_subdir(dir, name)
+                            .and_then(|fd| self.clear.insert(fd.as_fd()))
+                            .map_err(|e| LayerError::io(name_bytes, "open directory", e))?;
+                    }
                 }
                 self.apply_metadata(Target::At(dir, name), meta, dirlink, !keep)?;
                 self.remember_dir_time(meta.path.clone(), times_of(meta))?;
@@ -318,12 +323,6 @@ impl<'r> Extractor<'r> {
             // Nothing lies below this layer; all there is is its own.
             return Ok(());
         }
-        if !self
-            .whiteouts_done
-            .insert((parent_path.clone(), target.map(<[u8]>::to_vec)))
-        {
-            return Ok(());
-        }
         let parent = match self.root.open_dir(parent_path) {
             Ok(fd) => fd,
             // Nothing there to white out.
@@ -337,8 +336,14 @@ impl<'r> Extractor<'r> {
             }
         };
         self.note_dir_time(parent_path, parent.as_fd())?;
-        whiteout::apply(&self.upper, parent.as_fd(), parent_path, target)
-            .map_err(|e| LayerError::io(&meta.raw_name, "apply whiteout", e))?;
+        whiteout::apply(
+            &self.upper,
+            &mut self.clear,
+            parent.as_fd(),
+            parent_path,
+            target,
+        )
+        .map_err(|e| LayerError::io(&meta.raw_name, "apply whiteout", e))?;
         self.root.invalidate();
         Ok(())
     }
@@ -614,7 +619,7 @@ impl<'r> Extractor<'r> {
     fn finish_layer(&mut self) -> Result<(), LayerError> {
         self.apply_dir_times()?;
         self.upper = whiteout::UpperPaths::default();
-        self.whiteouts_done = HashSet::new();
+        self.clear.start_layer();
         self.root.invalidate();
         Ok(())
     }

@@ -117,27 +117,77 @@ fn merge_sorted(a: Vec<u64>, b: &[u64]) -> Vec<u64> {
     out
 }
 
+/// Directories (by device and inode) that hold nothing from lower layers
+/// any more in this layer: ones it created, and ones a whiteout has
+/// already been applied beneath. A whiteout in one of them has nothing
+/// left to remove, so it is skipped, and a removal never walks one twice:
+/// nested or repeated whiteouts cost their own entry, not a walk of
+/// everything the layer wrote beneath them again (which, for a chain of
+/// nested opaque directories, was cubic in its depth).
+///
+/// The set holds inodes, not paths: a whiteout reached through one of the
+/// layer's own symlinks lands in whatever directory that resolves to,
+/// which is only skipped if that directory is itself clear. An inode
+/// number reused by a directory made later in the layer is harmless, since
+/// a directory the layer made holds nothing lower either.
+#[derive(Debug, Default)]
+pub struct ClearDirs(HashSet<(u64, u64)>);
+
+impl ClearDirs {
+    /// Forgets everything: a new layer has lower content everywhere.
+    pub fn start_layer(&mut self) {
+        self.0 = HashSet::new();
+    }
+
+    /// Records the directory `dir` is a handle to as clear.
+    pub fn insert(&mut self, dir: BorrowedFd<'_>) -> io::Result<()> {
+        self.0.insert(identity(dir)?);
+        Ok(())
+    }
+
+    /// Whether the directory `dir` is a handle to is clear.
+    pub fn contains(&self, dir: BorrowedFd<'_>) -> io::Result<bool> {
+        Ok(self.0.contains(&identity(dir)?))
+    }
+}
+
+fn identity(fd: BorrowedFd<'_>) -> io::Result<(u64, u64)> {
+    let st = rustix::fs::fstat(fd)?;
+    Ok((st.st_dev, st.st_ino))
+}
+
 /// Removes `name` (or, when `None`, every child) in the directory `dir`
-/// at `dir_path`, sparing paths in `upper`.
+/// at `dir_path`, sparing paths in `upper`; directories found clear are
+/// not entered, and those walked become clear.
 pub fn apply(
     upper: &UpperPaths,
+    clear: &mut ClearDirs,
     dir: BorrowedFd<'_>,
     dir_path: &RelPath,
     name: Option<&[u8]>,
 ) -> io::Result<()> {
+    if clear.contains(dir)? {
+        return Ok(());
+    }
     match name {
-        Some(name) => prune(upper, dir, name, &dir_path.join(name)),
+        Some(name) => prune(upper, clear, dir, name, &dir_path.join(name)),
         None => {
             let real = open_dir(dir, b".")?;
             for child in list_dir(real.as_fd())?.iter() {
-                prune(upper, real.as_fd(), child, &dir_path.join(child))?;
+                prune(upper, clear, real.as_fd(), child, &dir_path.join(child))?;
             }
-            Ok(())
+            clear.insert(real.as_fd())
         }
     }
 }
 
-fn prune(upper: &UpperPaths, dir: BorrowedFd<'_>, name: &[u8], path: &RelPath) -> io::Result<()> {
+fn prune(
+    upper: &UpperPaths,
+    clear: &mut ClearDirs,
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+    path: &RelPath,
+) -> io::Result<()> {
     if !upper.contains(path) {
         return remove_all_at(dir, name);
     }
@@ -148,10 +198,19 @@ fn prune(upper: &UpperPaths, dir: BorrowedFd<'_>, name: &[u8], path: &RelPath) -
         return Ok(());
     }
     let child = open_dir(dir, name)?;
-    for grandchild in list_dir(child.as_fd())?.iter() {
-        prune(upper, child.as_fd(), grandchild, &path.join(grandchild))?;
+    if clear.contains(child.as_fd())? {
+        return Ok(());
     }
-    Ok(())
+    for grandchild in list_dir(child.as_fd())?.iter() {
+        prune(
+            upper,
+            clear,
+            child.as_fd(),
+            grandchild,
+            &path.join(grandchild),
+        )?;
+    }
+    clear.insert(child.as_fd())
 }
 
 fn open_dir(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<OwnedFd> {
