@@ -847,6 +847,52 @@ fn nested_opaque_directories_cost_their_entries_not_a_walk_each() {
     run("rm", &["-rf", s(&rootfs)]).ok();
 }
 
+// Directories made through dangling symlinks: each costs the links it
+// follows once, not once per level of the path beneath them.
+
+#[test]
+fn directories_under_dangling_symlink_chains_are_made_promptly() {
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    // Chains of dangling links, each hop going deeper than the one before
+    // (39 hops: a lookup may follow 40), with files beneath the first.
+    const CHAINS: usize = 96;
+    let step = "a/".repeat(40);
+    let detour = "x/../".repeat(400);
+    let mut b = LayerBuilder::new();
+    b.long_dir("x");
+    for k in 0..CHAINS {
+        for hop in 0..39 {
+            b.long_symlink(
+                &format!("c{k}_{hop}"),
+                &format!("{detour}c{k}_{}/{step}", hop + 1),
+            );
+        }
+        for f in 0..4 {
+            b.long_file(&format!("c{k}_0/{step}f{f}"), b"x");
+        }
+    }
+    add_layer(&layout, "latest", &b.finish(), "gzip");
+    let rootfs = dir.path().join("rootfs");
+    let out = umoci_deadline(&[
+        "raw",
+        "unpack",
+        "--image",
+        &image_arg(&layout, "latest"),
+        s(&rootfs),
+    ]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    // Each file landed at the end of its chain.
+    for k in [0, CHAINS - 1] {
+        let file = rootfs
+            .join(format!("c{k}_39"))
+            .join(step.repeat(40))
+            .join("f3");
+        assert!(file.is_file(), "{} missing", file.display());
+    }
+    run("rm", &["-rf", s(&rootfs)]).ok();
+}
+
 // 8. Index fan-out: every index is read and descended once.
 
 #[test]

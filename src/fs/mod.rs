@@ -4,6 +4,8 @@
 //! - [`path`]: lexical cleaning of archive paths into in-root components.
 //! - [`root`]: a directory handle that resolves paths with
 //!   `openat2(RESOLVE_IN_ROOT)` and creates, removes and stats relative to it.
+//! - [`resolve`]: making a directory through dangling symlinks, resolved
+//!   one component at a time as upstream's `securejoin` does.
 //! - [`xattr`]: extended attributes on entries named relative to a directory.
 //! - [`idmap`]: `--uid-map`/`--gid-map` parsing and translation.
 //! - [`rootless`]: the `user.rootlesscontainers` owner record.
@@ -17,6 +19,7 @@ pub mod idmap;
 pub mod inode;
 pub mod path;
 pub mod remove;
+pub mod resolve;
 pub mod root;
 pub mod rootless;
 pub mod xattr;

@@ -21,6 +21,10 @@ use super::path::RelPath;
 /// How lookups inside a root are constrained.
 const RESOLVE: ResolveFlags = ResolveFlags::IN_ROOT.union(ResolveFlags::NO_MAGICLINKS);
 
+/// How often a lookup the kernel could not vouch for (`EAGAIN`, after a
+/// concurrent rename) is tried again before the error is reported.
+const RESOLVE_RETRIES: u32 = 256;
+
 /// A directory handle that all paths are resolved beneath.
 pub struct Root {
     dir: OwnedFd,
@@ -94,14 +98,25 @@ impl Root {
     /// symlinks only within the root (used to read `/etc/passwd`).
     pub fn resolve(&self, path: &RelPath, flags: OFlags) -> io::Result<OwnedFd> {
         let bytes = path.to_bytes();
-        rustix::fs::openat2(
-            &self.dir,
-            bytes.as_slice(),
-            flags | OFlags::CLOEXEC,
-            Mode::empty(),
-            RESOLVE,
-        )
-        .map_err(io::Error::from)
+        let mut tries = 0;
+        loop {
+            match rustix::fs::openat2(
+                &self.dir,
+                bytes.as_slice(),
+                flags | OFlags::CLOEXEC,
+                Mode::empty(),
+                RESOLVE,
+            ) {
+                // A rename anywhere on the system while a `..` was resolved
+                // makes the kernel refuse to vouch for it; it asks the
+                // caller to try again (see openat2(2)).
+                Err(rustix::io::Errno::AGAIN) if tries < RESOLVE_RETRIES => {
+                    tries += 1;
+                    std::thread::yield_now();
+                }
+                other => return other.map_err(io::Error::from),
+            }
+        }
     }
 
     /// Like [`Root::open_dir`], in a tree whose directories may deny their
@@ -166,7 +181,12 @@ impl Root {
                 Ok(()) => {}
                 // Something in the way (a dangling symlink, a file): the
                 // careful path deals with it.
-                Err(rustix::io::Errno::EXIST) => return self.mkdir_all_depth(dir, mode, 0),
+                Err(rustix::io::Errno::EXIST) => {
+                    let fd = Rc::new(super::resolve::mkdir_all_resolving(self, dir, mode)?);
+                    // The layer's next entries are most likely in it too.
+                    *self.last_dir.borrow_mut() = Some((dir.clone(), fd.clone()));
+                    return Ok(fd);
+                }
                 Err(e) => return Err(e.into()),
             }
             fd = rustix::fs::openat(
@@ -179,44 +199,6 @@ impl Root {
         let fd = Rc::new(fd);
         *self.last_dir.borrow_mut() = Some((dir.clone(), fd.clone()));
         Ok(fd)
-    }
-
-    fn mkdir_all_depth(&self, dir: &RelPath, mode: u32, depth: usize) -> io::Result<Rc<OwnedFd>> {
-        // As many symlink hops as the kernel allows in one lookup.
-        const MAX_LINKS: usize = 40;
-        match self.open_dir(dir) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            other => return other,
-        }
-        let Some((parent, name)) = dir.split_last() else {
-            return self.open_dir(dir);
-        };
-        let parent_fd = self.mkdir_all_depth(&parent, mode, depth)?;
-        match rustix::fs::mkdirat(&*parent_fd, name, Mode::from_raw_mode(mode)) {
-            Ok(()) => return self.open_dir(dir),
-            Err(rustix::io::Errno::EXIST) => {}
-            Err(e) => return Err(e.into()),
-        }
-        // Something is already there. A dangling symlink is followed the
-        // way path resolution inside the root would follow it (`..` and
-        // absolute targets clamped at the root), and its target created.
-        match self.open_dir(dir) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound && depth < MAX_LINKS => {
-                let target = rustix::fs::readlinkat(&*parent_fd, name, Vec::new())?;
-                let target = target.as_bytes();
-                let mut joined = if target.starts_with(b"/") {
-                    Vec::new()
-                } else {
-                    parent.to_bytes()
-                };
-                joined.push(b'/');
-                joined.extend_from_slice(target);
-                self.mkdir_all_depth(&RelPath::clean(&joined), mode, depth + 1)?;
-                self.open_dir(dir)
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(rustix::io::Errno::LOOP.into()),
-            other => other,
-        }
     }
 }
 
