@@ -506,49 +506,30 @@ fn a_bundle_swapped_mid_unpack_gets_every_file_where_it_was_opened() {
 
 #[test]
 fn a_failed_unpack_cleans_up_where_it_was_opened_not_where_the_path_leads() {
-    let dir = tempdir();
-    let layout = slow_image(dir.path(), true);
-    let decoy = decoy(dir.path());
-    let (bundle, moved) = (dir.path().join("bundle"), dir.path().join("moved"));
-    let image = image_arg(&layout, "latest");
-    let ok = run_swapping_bundle(
-        &["unpack", "--image", &image, s(&bundle)],
-        &bundle,
-        &moved,
-        &decoy,
-        || bundle.join("rootfs/d0").exists(),
-    );
-    assert!(!ok, "a wrong diff ID must fail the unpack");
-    assert_decoy_untouched(&decoy);
-    assert!(
-        !moved.join("rootfs").exists(),
-        "the partial rootfs was left behind"
-    );
-}
-
-#[test]
-fn a_failed_raw_unpack_cleans_up_where_it_was_opened() {
-    let dir = tempdir();
-    let layout = slow_image(dir.path(), true);
-    let decoy = decoy(dir.path());
-    let parent = dir.path().join("parent");
-    std::fs::create_dir(&parent).unwrap();
-    let rootfs = parent.join("rootfs");
-    let moved = dir.path().join("moved");
-    let image = image_arg(&layout, "latest");
-    let ok = run_swapping_bundle(
-        &["raw", "unpack", "--image", &image, s(&rootfs)],
-        &parent,
-        &moved,
-        &decoy,
-        || rootfs.join("d0").exists(),
-    );
-    assert!(!ok, "a wrong diff ID must fail the unpack");
-    assert_decoy_untouched(&decoy);
-    assert!(
-        !moved.join("rootfs").exists(),
-        "the partial rootfs was left behind"
-    );
+    // `unpack` into a bundle, and `raw unpack` into a rootfs whose parent
+    // is swapped.
+    for raw in [false, true] {
+        let dir = tempdir();
+        let layout = slow_image(dir.path(), true);
+        let decoy = decoy(dir.path());
+        let (parent, moved) = (dir.path().join("parent"), dir.path().join("moved"));
+        let rootfs = parent.join("rootfs");
+        let image = image_arg(&layout, "latest");
+        let mut args = vec!["unpack", "--image", &image, s(&parent)];
+        if raw {
+            std::fs::create_dir(&parent).unwrap();
+            args = vec!["raw", "unpack", "--image", &image, s(&rootfs)];
+        }
+        let ok = run_swapping_bundle(&args, &parent, &moved, &decoy, || {
+            rootfs.join("d0").exists()
+        });
+        assert!(!ok, "a wrong diff ID must fail the unpack ({args:?})");
+        assert_decoy_untouched(&decoy);
+        assert!(
+            !moved.join("rootfs").exists(),
+            "the partial rootfs was left behind ({args:?})"
+        );
+    }
 }
 
 #[test]
@@ -891,6 +872,40 @@ fn directories_under_dangling_symlink_chains_are_made_promptly() {
         assert!(file.is_file(), "{} missing", file.display());
     }
     run("rm", &["-rf", s(&rootfs)]).ok();
+}
+
+// Locks: anyone who can read a layout can flock it; holding the lock for
+// ever must not hang us for ever.
+
+#[test]
+fn a_lock_held_for_ever_fails_the_command_instead_of_hanging_it() {
+    let dir = tempdir();
+    let layout = copy_hello(dir.path(), "img");
+    let holder = std::fs::File::open(layout.join("blobs")).unwrap();
+    rustix::fs::flock(&holder, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let image = image_arg(&layout, "latest");
+    let started = Instant::now();
+    let out = umoci_env(&["stat", "--image", &image], &[("UMOCI_LOCK_TIMEOUT", "2")]);
+    assert!(started.elapsed() < HANG);
+    assert_clear_error(&out, "still locked by another process");
+    assert!(out.stderr.contains("blobs"), "{}", out.stderr);
+
+    // A lock released while we wait is simply taken.
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        drop(holder);
+    });
+    let out = umoci_env(
+        &["stat", "--image", &image],
+        &[("UMOCI_LOCK_TIMEOUT", "30")],
+    );
+    release.join().unwrap();
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("waiting for another process"),
+        "{}",
+        out.stderr
+    );
 }
 
 // 8. Index fan-out: every index is read and descended once.

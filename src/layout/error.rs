@@ -27,6 +27,14 @@ pub enum LayoutError {
         /// The OS error.
         source: io::Error,
     },
+    /// Another process held a lock on the layout for longer than we wait.
+    #[error("{path}: still locked by another process after {waited_secs} s (set UMOCI_LOCK_TIMEOUT to wait longer)")]
+    LockTimeout {
+        /// The locked directory.
+        path: PathBuf,
+        /// How long we waited.
+        waited_secs: u64,
+    },
     /// A JSON file or blob could not be parsed.
     #[error("{what}: invalid JSON: {source}")]
     Json {

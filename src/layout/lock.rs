@@ -9,11 +9,18 @@
 //!
 //! Both are `flock(2)` locks on directory descriptors: no lock files to leave
 //! behind, and released by the kernel if the process dies.
+//!
+//! Anyone who can open the layout for reading can take such a lock, and
+//! hold it for ever. So a lock is waited for, with a warning after a
+//! second, only up to a limit (ten minutes, or `UMOCI_LOCK_TIMEOUT`
+//! seconds): then the command fails naming the directory, instead of
+//! hanging.
 
 use std::fs::File;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use rustix::fs::{flock, FlockOperation, OFlags};
 
@@ -35,15 +42,40 @@ pub struct DirLock {
 }
 
 impl DirLock {
-    /// Blocks until `dir` is locked in `mode`.
+    /// Waits until `dir` is locked in `mode` (see the module for how long).
     pub fn acquire(dir: &Path, mode: LockMode) -> Result<Self> {
         let file = open_dir(dir)?;
         let op = match mode {
-            LockMode::Shared => FlockOperation::LockShared,
-            LockMode::Exclusive => FlockOperation::LockExclusive,
+            LockMode::Shared => FlockOperation::NonBlockingLockShared,
+            LockMode::Exclusive => FlockOperation::NonBlockingLockExclusive,
         };
-        flock(&file, op).map_err(|e| LayoutError::io(dir, e.into()))?;
-        Ok(DirLock { _file: file })
+        let limit = wait_limit();
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        let mut warned = false;
+        loop {
+            match flock(&file, op) {
+                Ok(()) => return Ok(DirLock { _file: file }),
+                Err(rustix::io::Errno::WOULDBLOCK) | Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(LayoutError::io(dir, e.into())),
+            }
+            let waited = started.elapsed();
+            if waited >= limit {
+                return Err(LayoutError::LockTimeout {
+                    path: dir.to_owned(),
+                    waited_secs: waited.as_secs(),
+                });
+            }
+            if !warned && waited >= Duration::from_secs(1) {
+                log::warn!(
+                    "waiting for another process to release its lock on {}",
+                    dir.display()
+                );
+                warned = true;
+            }
+            std::thread::sleep(pause.min(limit - waited));
+            pause = (pause * 2).min(MAX_PAUSE);
+        }
     }
 
     /// Locks the open directory `dir` exclusively if nobody holds it;
@@ -56,6 +88,19 @@ impl DirLock {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// How long a lock is waited for unless `UMOCI_LOCK_TIMEOUT` says.
+const DEFAULT_WAIT: Duration = Duration::from_secs(600);
+/// The longest pause between two tries.
+const MAX_PAUSE: Duration = Duration::from_millis(100);
+
+/// `UMOCI_LOCK_TIMEOUT` (whole seconds), else [`DEFAULT_WAIT`].
+fn wait_limit() -> Duration {
+    std::env::var("UMOCI_LOCK_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(DEFAULT_WAIT, Duration::from_secs)
 }
 
 /// Opens a directory to lock it: only a directory, and never blocking (a
