@@ -73,18 +73,27 @@ impl From<io::Error> for LayerBlobError {
     }
 }
 
+/// The annotation upstream puts on a layer whose stored size is not its
+/// uncompressed size: the uncompressed size, in decimal.
+pub const UNCOMPRESSED_SIZE_ANNOTATION: &str = "ci.umo.uncompressed_blob_size";
+
 /// Compresses the tar `produce` writes into a staged blob of `layout`.
-/// Returns the layer's descriptor and diff ID.
+/// Returns the layer's descriptor (annotated with the uncompressed size
+/// when that differs, as upstream's) and diff ID.
 pub fn store_layer(
     layout: &Layout,
     compression: Compression,
     produce: impl FnOnce(&mut dyn Write) -> Result<(), LayerBlobError>,
 ) -> Result<(Descriptor, Digest), LayerBlobError> {
     let writer = layout.blob_writer()?;
-    let (writer, diff_id) = compress_layer(writer, compression, produce)?;
+    let (writer, diff_id, plain_size) = compress_layer(writer, compression, produce)?;
     let (digest, size) = writer.commit()?;
-    Ok((
-        Descriptor::new(layer_media_type(compression), digest, size),
-        diff_id,
-    ))
+    let mut descriptor = Descriptor::new(layer_media_type(compression), digest, size);
+    if u64::try_from(size).ok() != Some(plain_size) {
+        descriptor.annotations.insert(
+            UNCOMPRESSED_SIZE_ANNOTATION.to_owned(),
+            plain_size.to_string(),
+        );
+    }
+    Ok((descriptor, diff_id))
 }

@@ -23,11 +23,13 @@ struct ChunkSender {
     tx: SyncSender<Vec<u8>>,
     buf: Vec<u8>,
     hasher: Sha256,
+    len: u64,
 }
 
 impl Write for ChunkSender {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         self.hasher.update(data);
+        self.len += data.len() as u64;
         self.buf.extend_from_slice(data);
         if self.buf.len() >= CHUNK {
             self.flush()?;
@@ -47,13 +49,13 @@ impl Write for ChunkSender {
 }
 
 /// Runs `produce` to write an uncompressed tar, compressing it with
-/// `compression` into `out` on a second thread. Returns `out` and the diff
-/// ID (sha256 of the uncompressed stream).
+/// `compression` into `out` on a second thread. Returns `out`, the diff
+/// ID (sha256 of the uncompressed stream) and the uncompressed size.
 pub fn compress_layer<W, E>(
     out: W,
     compression: Compression,
     produce: impl FnOnce(&mut dyn Write) -> Result<(), E>,
-) -> Result<(W, Digest), E>
+) -> Result<(W, Digest, u64), E>
 where
     W: Write + Send,
     E: From<io::Error>,
@@ -86,9 +88,15 @@ where
             tx,
             buf: Vec::with_capacity(CHUNK),
             hasher: Sha256::new(),
+            len: 0,
         };
         let produced = produce(&mut sender);
-        let ChunkSender { tx, hasher, buf } = sender;
+        let ChunkSender {
+            tx,
+            hasher,
+            buf,
+            len,
+        } = sender;
         if produced.is_ok() && !buf.is_empty() {
             let _ = tx.send(buf);
         }
@@ -101,7 +109,7 @@ where
         let hex = hex::encode(hasher.finalize());
         let diff_id = Digest::from_parts(Algorithm::Sha256, &hex)
             .map_err(|e| E::from(io::Error::other(e.to_string())))?;
-        Ok((out, diff_id))
+        Ok((out, diff_id, len))
     })
 }
 
@@ -120,8 +128,9 @@ mod tests {
                 })
                 .unwrap()
             };
-            let (a, diff_a) = run();
-            let (b, _) = run();
+            let (a, diff_a, len) = run();
+            let (b, _, _) = run();
+            assert_eq!(len, data.len() as u64);
             assert_eq!(a, b, "{compression:?} output differs between runs");
             assert_eq!(diff_a, Digest::sha256_of(&data));
             let mut back = Vec::new();
