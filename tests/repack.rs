@@ -302,6 +302,12 @@ fn whole_seconds(root: &Path) {
     .ok();
 }
 
+/// Debian's umoci unpacks `layout:latest` into `bundle`.
+fn debian_unpack(layout: &Path, bundle: &Path) {
+    let image = image_arg(layout, "latest");
+    run("umoci", &["unpack", "--image", &image, s(bundle)]).ok();
+}
+
 #[test]
 fn interop_with_debian_umoci_both_ways() {
     if !have_tool("umoci") {
@@ -311,16 +317,7 @@ fn interop_with_debian_umoci_both_ways() {
     let layout = base_image(dir.path());
     // Theirs unpacks, we repack.
     let theirs = dir.path().join("theirs");
-    run(
-        "umoci",
-        &[
-            "unpack",
-            "--image",
-            &image_arg(&layout, "latest"),
-            s(&theirs),
-        ],
-    )
-    .ok();
+    debian_unpack(&layout, &theirs);
     mutate(&theirs.join("rootfs"));
     whole_seconds(&theirs.join("rootfs"));
     let want = describe(&theirs.join("rootfs"));
@@ -596,5 +593,87 @@ fn a_rootfs_file_named_like_a_whiteout_is_refused() {
             assert_ne!(out.status, 0, "{name}");
             assert!(out.stderr.contains("whiteout prefix"), "{}", out.stderr);
         }
+    }
+}
+
+#[test]
+fn a_directory_replaced_by_a_symlink_deletes_nothing_in_its_target() {
+    // Upstream 0.6.0 writes `lib/.wh.libc.so` after the new `lib` link, so
+    // every reader (its own and Debian's included) follows the link and
+    // deletes usr/lib/libc.so: the usrmerge move would lose the library.
+    let dir = tempdir();
+    let layout = init_layout(dir.path(), "img");
+    umoci(&["new", "--image", &image_arg(&layout, "latest")]).ok();
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    let rootfs = bundle.join("rootfs");
+    for d in ["lib", "usr/lib", "opt/app"] {
+        std::fs::create_dir_all(rootfs.join(d)).unwrap();
+    }
+    for f in ["lib/libc.so", "usr/lib/libc.so", "opt/app/bin"] {
+        std::fs::write(rootfs.join(f), f).unwrap();
+    }
+    repack(&layout, "latest", &bundle, &[]);
+    std::fs::remove_dir_all(&bundle).unwrap();
+    unpack(&layout, "latest", &bundle).ok();
+    std::fs::remove_dir_all(rootfs.join("lib")).unwrap();
+    std::os::unix::fs::symlink("usr/lib", rootfs.join("lib")).unwrap();
+    // A directory replaced by a file keeps its children's (inert)
+    // whiteouts, as upstream writes them.
+    std::fs::remove_dir_all(rootfs.join("opt/app")).unwrap();
+    std::fs::write(rootfs.join("opt/app"), "file").unwrap();
+    repack(&layout, "latest", &bundle, &[]);
+
+    let listing = layer_listing(&layout, "latest", 1);
+    assert!(listing.contains(&"lib".to_owned()), "{listing:?}");
+    assert!(
+        !listing.iter().any(|n| n.starts_with("lib/")),
+        "{listing:?}"
+    );
+    assert!(
+        listing.contains(&"opt/app/.wh.bin".to_owned()),
+        "{listing:?}"
+    );
+    let fresh = dir.path().join("fresh");
+    unpack(&layout, "latest", &fresh).ok();
+    let lib = fresh.join("rootfs/usr/lib/libc.so");
+    assert_eq!(std::fs::read_to_string(&lib).unwrap(), "usr/lib/libc.so");
+    if have_tool("umoci") {
+        let theirs = dir.path().join("theirs");
+        debian_unpack(&layout, &theirs);
+        assert!(
+            theirs.join("rootfs/usr/lib/libc.so").is_file(),
+            "Debian's umoci lost it"
+        );
+    }
+}
+
+#[test]
+fn compressed_layers_carry_their_uncompressed_size_as_upstream() {
+    let dir = tempdir();
+    let layout = base_image(dir.path());
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    for compress in ["gzip", "none"] {
+        std::fs::write(bundle.join("rootfs").join(compress), "x").unwrap();
+        repack(
+            &layout,
+            "latest",
+            &bundle,
+            &["--compress", compress, "--refresh-bundle"],
+        );
+        let layers = stat_json(&layout, "latest")["manifest"]["blob"]["layers"].clone();
+        let layer = layers.as_array().unwrap().last().unwrap().clone();
+        let annotation = layer["annotations"]["ci.umo.uncompressed_blob_size"].as_str();
+        if compress == "none" {
+            assert_eq!(annotation, None, "{layer}");
+            continue;
+        }
+        let digest = layer["digest"].as_str().unwrap();
+        let blob = layout
+            .join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:"));
+        let plain = run("sh", &["-c", &format!("gzip -dc {} | wc -c", s(&blob))]).ok();
+        assert_eq!(annotation, Some(plain.trim()), "{layer}");
     }
 }

@@ -117,7 +117,7 @@ pub fn repack(
                 .map(|v| RelPath::clean(v.as_bytes())),
         );
     }
-    let changes = layer_changes(tree_diff.changes, &masks);
+    let changes = layer_changes(tree_diff.changes, &masks, |p| is_symlink_in(&rootfs, p));
 
     let author = source.config.author.clone();
     let new_root = if changes.is_empty() {
@@ -226,29 +226,70 @@ fn refresh_bundle(
     new_meta.write(bundle).map_err(RepackError::Other)
 }
 
-/// The changes that go into the layer: masked paths left out, and a
-/// removal only where no removed or replaced ancestor already covers it
-/// (a removed directory is one whiteout; a directory replaced by a file
-/// takes its children with it).
-fn layer_changes(changes: Vec<Change>, masks: &[RelPath]) -> Vec<Change> {
-    use std::collections::HashSet;
+/// The changes that go into the layer, as upstream's repack chooses and
+/// orders them: masked paths left out, nothing beneath a removed path (a
+/// removed directory is one whiteout), and sorted by path bytes.
+///
+/// Children of a directory replaced by a file keep their whiteouts, as
+/// upstream's (they are inert: no reader finds anything beneath a file).
+/// Beneath a directory replaced by a symlink (`is_symlink`) they are left
+/// out, where upstream keeps them: every reader, upstream's included,
+/// would follow the link and delete the namesakes in its target (`lib` →
+/// `usr/lib` would take `usr/lib`'s files with it).
+fn layer_changes(
+    changes: Vec<Change>,
+    masks: &[RelPath],
+    is_symlink: impl Fn(&RelPath) -> bool,
+) -> Vec<Change> {
+    use std::collections::{HashMap, HashSet};
     // A set, and each path's ancestors looked up in it: an image may list
     // any number of volumes, and a change costs its depth, not their count.
     let masks: HashSet<&RelPath> = masks.iter().collect();
     let masked = |p: &RelPath| masks.contains(p) || p.ancestors().any(|a| masks.contains(&a));
-    let covering: HashSet<RelPath> = changes
-        .iter()
-        .filter(|c| c.kind == ChangeKind::Deleted || !c.is_dir)
-        .map(|c| c.path.clone())
-        .collect();
-    changes
-        .into_iter()
-        .filter(|c| !masked(&c.path))
-        .filter(|c| {
-            c.kind != ChangeKind::Deleted
-                || !c.path.ancestors().skip(1).any(|a| covering.contains(&a))
-        })
-        .collect()
+    let paths_where = |keep: fn(&Change) -> bool| -> HashSet<RelPath> {
+        changes
+            .iter()
+            .filter(|c| keep(c))
+            .map(|c| c.path.clone())
+            .collect()
+    };
+    let removed = paths_where(|c| c.kind == ChangeKind::Deleted);
+    let non_dirs = paths_where(|c| c.kind != ChangeKind::Deleted && !c.is_dir);
+    let mut links: HashMap<RelPath, bool> = HashMap::new();
+    let mut kept: Vec<Change> = Vec::with_capacity(changes.len());
+    for change in changes {
+        if masked(&change.path) || change.path.ancestors().any(|a| removed.contains(&a)) {
+            continue;
+        }
+        if change.kind == ChangeKind::Deleted {
+            let under_link = change.path.ancestors().any(|a| {
+                non_dirs.contains(&a) && *links.entry(a).or_insert_with_key(|a| is_symlink(a))
+            });
+            if under_link {
+                continue;
+            }
+        }
+        kept.push(change);
+    }
+    kept.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    kept
+}
+
+/// Whether `path` in `root` is a symlink; when that cannot be told, taken
+/// as one (its whiteouts are then left out, the safe side).
+fn is_symlink_in(root: &Root, path: &RelPath) -> bool {
+    let Some((parent, name)) = path.split_last() else {
+        return false;
+    };
+    let stat = root
+        .open_dir(&parent)
+        .and_then(|dir| crate::fs::root::lstat_at(dir.as_fd(), name));
+    match stat {
+        Ok(Some(st)) => {
+            rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink
+        }
+        Ok(None) | Err(_) => true,
+    }
 }
 
 #[cfg(test)]
@@ -264,7 +305,7 @@ mod tests {
     }
 
     #[test]
-    fn removed_trees_become_one_whiteout_and_masks_apply() {
+    fn removed_trees_become_one_whiteout_masks_apply_and_paths_sort_as_bytes() {
         let changes = vec![
             ch("a", ChangeKind::Deleted, true),
             ch("a/b", ChangeKind::Deleted, true),
@@ -273,9 +314,15 @@ mod tests {
             ch("d/x", ChangeKind::Deleted, false),
             ch("e", ChangeKind::Added, true),
             ch("vol/f", ChangeKind::Added, false),
+            ch("e/y", ChangeKind::Added, false),
+            ch("e.x", ChangeKind::Added, false),
+            ch(".", ChangeKind::Modified, true),
+            ch("-z", ChangeKind::Added, false),
+            ch("l", ChangeKind::Modified, false),
+            ch("l/gone", ChangeKind::Deleted, false),
         ];
-        let kept = layer_changes(changes, &[RelPath::clean(b"vol")]);
+        let kept = layer_changes(changes, &[RelPath::clean(b"vol")], |p| p.as_bytes() == b"l");
         let paths: Vec<String> = kept.iter().map(|c| c.path.to_string()).collect();
-        assert_eq!(paths, ["a", "d", "e"]);
+        assert_eq!(paths, ["-z", ".", "a", "d", "d/x", "e", "e.x", "e/y", "l"]);
     }
 }

@@ -70,7 +70,13 @@ pub fn run(args: InsertArgs) -> Result<()> {
             );
         }
     }
-    let target_name = target_path.to_bytes();
+    // The root is named as upstream's path cleaning leaves it: empty, so
+    // that its directory entry is `/`.
+    let target_name = if target_path.is_root() {
+        Vec::new()
+    } else {
+        target_path.to_bytes()
+    };
     let ticker = super::progress::Ticker::start("insert");
     let gen = GenerateOptions {
         map: map.clone(),
@@ -89,6 +95,11 @@ pub fn run(args: InsertArgs) -> Result<()> {
 
     let (layer, diff_id) = store_layer(&layout, compression, |w| {
         let mut tar = LayerTar::new(w, gen);
+        // Upstream hides the target's lower contents before anything of
+        // the source goes in.
+        if args.opaque && source.is_some() {
+            tar.add_whiteout(&target_name, true)?;
+        }
         match &source {
             None => tar.add_whiteout(&target_name, false)?,
             Some(source) => {
@@ -111,15 +122,14 @@ pub fn run(args: InsertArgs) -> Result<()> {
                     .map_err(LayerBlobError::from)?;
                     paths.sort();
                     for path in paths {
-                        let name = if path.is_root() {
-                            target_name.clone()
-                        } else {
-                            [target_name.as_slice(), b"/", path.to_bytes().as_slice()].concat()
+                        let name = match (path.is_root(), target_path.is_root()) {
+                            (true, _) => target_name.clone(),
+                            (false, true) => path.to_bytes(),
+                            (false, false) => {
+                                [target_name.as_slice(), b"/", path.as_bytes()].concat()
+                            }
                         };
                         tar.add(&root, &path, &name)?;
-                        if path.is_root() && args.opaque {
-                            tar.add_whiteout(&target_name, true)?;
-                        }
                     }
                 } else {
                     let parent = source

@@ -119,10 +119,17 @@ impl RelPath {
 
     /// The path as bytes, components joined by `/` (`.` for the root).
     pub fn to_bytes(&self) -> Vec<u8> {
+        self.as_bytes().to_vec()
+    }
+
+    /// The path as bytes, components joined by `/` (`.` for the root).
+    /// Sorting by these bytes is go-mtree's path order, which upstream
+    /// writes a layer's changes in.
+    pub fn as_bytes(&self) -> &[u8] {
         if self.bytes.is_empty() {
-            return b".".to_vec();
+            return b".";
         }
-        self.bytes.clone()
+        &self.bytes
     }
 
     /// Every ancestor including the root, nearest last, excluding `self`.

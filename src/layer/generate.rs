@@ -14,6 +14,7 @@ use rustix::fs::{AtFlags, FileType, OFlags};
 
 use super::error::LayerError;
 use super::extract::MapOptions;
+use super::tar_header::{flag, write_padding, TarHeader, BLOCK};
 use super::whiteout;
 use crate::fs::idmap;
 use crate::fs::inode::{open_file_opening_up, OpenedUpScope};
@@ -35,7 +36,7 @@ pub struct GenerateOptions {
 
 /// A layer tar being written.
 pub struct LayerTar<W: Write> {
-    builder: tar::Builder<W>,
+    out: W,
     opts: GenerateOptions,
     /// First tar name written for each multiply-linked inode.
     links: HashMap<(u64, u64), Vec<u8>>,
@@ -45,14 +46,15 @@ impl<W: Write> LayerTar<W> {
     /// Starts a tar written to `out`.
     pub fn new(out: W, opts: GenerateOptions) -> Self {
         LayerTar {
-            builder: tar::Builder::new(out),
+            out,
             opts,
             links: HashMap::new(),
         }
     }
 
-    /// Adds the entry at `path` in `root` under the name `tar_name`
-    /// (directories get a trailing `/`).
+    /// Adds the entry at `path` in `root` under the name `tar_name`: a
+    /// directory's name gets a trailing `/`, except the root's `.`, as
+    /// upstream names them.
     pub fn add(&mut self, root: &Root, path: &RelPath, tar_name: &[u8]) -> Result<(), LayerError> {
         let err = |op: &'static str| move |e: io::Error| LayerError::io(tar_name, op, e);
         refuse_whiteout_name(tar_name)?;
@@ -103,6 +105,21 @@ impl<W: Write> LayerTar<W> {
                 0
             });
         }
+        let flag = match ftype {
+            FileType::RegularFile => flag::REGULAR,
+            FileType::Directory => flag::DIR,
+            FileType::Symlink => flag::SYMLINK,
+            FileType::CharacterDevice => flag::CHAR,
+            FileType::BlockDevice => flag::BLOCK,
+            FileType::Fifo => flag::FIFO,
+            _ => {
+                log::warn!(
+                    "tar generate: skipping {}: sockets cannot be stored in a layer",
+                    String::from_utf8_lossy(tar_name)
+                );
+                return Ok(());
+            }
+        };
 
         let mut xattrs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         let mut owner_from_xattr = None;
@@ -116,6 +133,15 @@ impl<W: Write> LayerTar<W> {
                     Some(rootless::decode(&value).map_err(|e| LayerError::invalid(tar_name, e))?);
                 continue;
             }
+            if value.is_empty() {
+                // PAX cannot say "empty"; upstream leaves these out too.
+                log::warn!(
+                    "xattr{{{}}} ignoring empty-valued xattr {:?}: disallowed by PAX standard",
+                    String::from_utf8_lossy(tar_name),
+                    String::from_utf8_lossy(&key)
+                );
+                continue;
+            }
             xattrs.push((key, value));
         }
         let (uid, gid) = if self.opts.map.rootless {
@@ -127,108 +153,72 @@ impl<W: Write> LayerTar<W> {
                 idmap::to_container(st.st_gid, &self.opts.map.gid_mappings).map_err(bad)?,
             )
         };
-        let mut mtime = st.st_mtime.max(0);
+        let mut mtime = st.st_mtime;
         if let Some(clamp) = self.opts.clamp_mtime {
             mtime = mtime.min(clamp);
         }
-        let mut header = tar::Header::new_ustar();
-        header.set_mode(st.st_mode & 0o7777);
-        header.set_uid(uid.into());
-        header.set_gid(gid.into());
-        header.set_mtime(mtime as u64);
-        header.set_size(0);
-
-        let path_name = os(tar_name);
-        if !xattrs.is_empty() {
-            let records: Vec<(String, &[u8])> = xattrs
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        format!("SCHILY.xattr.{}", String::from_utf8_lossy(k)),
-                        v.as_slice(),
-                    )
-                })
-                .collect();
-            self.builder
-                .append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), *v)))
-                .map_err(err("write PAX header"))?;
-        }
+        let entry_name = if ftype == FileType::Directory && tar_name != b"." {
+            [tar_name, b"/"].concat()
+        } else {
+            tar_name.to_vec()
+        };
+        let symlink_target;
+        let mut header = TarHeader {
+            name: &entry_name,
+            flag,
+            mode: st.st_mode & 0o7777,
+            uid: uid.into(),
+            gid: gid.into(),
+            mtime,
+            xattrs: &xattrs,
+            ..Default::default()
+        };
         match ftype {
-            FileType::RegularFile => {
-                let key = (st.st_dev, st.st_ino);
-                if st.st_nlink > 1 {
-                    if let Some(first) = self.links.get(&key) {
-                        header.set_entry_type(tar::EntryType::Link);
-                        let target = os(first.as_slice()).to_owned();
-                        return self
-                            .builder
-                            .append_link(&mut header, path_name, target)
-                            .map_err(err("write hardlink"));
-                    }
-                    self.links.insert(key, tar_name.to_vec());
-                }
-                header.set_entry_type(tar::EntryType::Regular);
-                header.set_size(st.st_size as u64);
-                let file = open_file_opening_up(dir, name.as_slice(), self.opts.map.rootless)
-                    .map_err(|e| LayerError::io(tar_name, "open", e))?;
-                let mut exact = ExactReader {
-                    inner: file.take(st.st_size as u64),
-                    left: st.st_size as u64,
-                };
-                self.builder
-                    .append_data(&mut header, path_name, &mut exact)
-                    .map_err(err("write file"))
-            }
-            FileType::Directory => {
-                header.set_entry_type(tar::EntryType::Directory);
-                let mut dir_name = tar_name.to_vec();
-                if !dir_name.ends_with(b"/") {
-                    dir_name.push(b'/');
-                }
-                let dir_name = os(dir_name.as_slice()).to_owned();
-                self.builder
-                    .append_data(&mut header, dir_name, io::empty())
-                    .map_err(err("write directory"))
-            }
+            FileType::RegularFile => header.size = st.st_size as u64,
             FileType::Symlink => {
-                header.set_entry_type(tar::EntryType::Symlink);
-                let target = rustix::fs::readlinkat(dir, name.as_slice(), Vec::new())
+                symlink_target = rustix::fs::readlinkat(dir, name.as_slice(), Vec::new())
                     .map_err(|e| LayerError::io(tar_name, "readlink", e))?;
-                let target = os(target.as_bytes()).to_owned();
-                self.builder
-                    .append_link(&mut header, path_name, target)
-                    .map_err(err("write symlink"))
+                header.link_name = symlink_target.as_bytes();
             }
-            FileType::CharacterDevice | FileType::BlockDevice | FileType::Fifo => {
-                header.set_entry_type(match ftype {
-                    FileType::CharacterDevice => tar::EntryType::Char,
-                    FileType::BlockDevice => tar::EntryType::Block,
-                    _ => tar::EntryType::Fifo,
-                });
-                if ftype != FileType::Fifo {
-                    header
-                        .set_device_major(rustix::fs::major(st.st_rdev))
-                        .map_err(err("device major"))?;
-                    header
-                        .set_device_minor(rustix::fs::minor(st.st_rdev))
-                        .map_err(err("device minor"))?;
-                }
-                self.builder
-                    .append_data(&mut header, path_name, io::empty())
-                    .map_err(err("write node"))
+            FileType::CharacterDevice | FileType::BlockDevice => {
+                header.dev_major = rustix::fs::major(st.st_rdev).into();
+                header.dev_minor = rustix::fs::minor(st.st_rdev).into();
             }
-            _ => {
-                log::warn!(
-                    "tar generate: skipping {}: sockets cannot be stored in a layer",
-                    String::from_utf8_lossy(tar_name)
-                );
-                Ok(())
+            _ => {}
+        }
+        // Any inode met again is a hard link to its first name, whatever
+        // its type (symlinks and FIFOs too), as upstream records them.
+        let first_name;
+        if ftype != FileType::Directory && st.st_nlink > 1 {
+            let key = (st.st_dev, st.st_ino);
+            if let Some(first) = self.links.get(&key) {
+                first_name = first.clone();
+                header.flag = flag::LINK;
+                header.link_name = &first_name;
+                header.size = 0;
+            } else {
+                self.links.insert(key, entry_name.clone());
             }
         }
+        header
+            .write_to(&mut self.out)
+            .map_err(err("write header"))?;
+        if header.flag != flag::REGULAR || header.size == 0 {
+            return Ok(());
+        }
+        let file = open_file_opening_up(dir, name.as_slice(), self.opts.map.rootless)
+            .map_err(|e| LayerError::io(tar_name, "open", e))?;
+        let mut exact = ExactReader {
+            inner: file.take(header.size),
+            left: header.size,
+        };
+        io::copy(&mut exact, &mut self.out).map_err(err("write file"))?;
+        write_padding(&mut self.out, header.size).map_err(err("write file"))
     }
 
     /// Adds a whiteout for `tar_name` (`dir/name` → `dir/.wh.name`), or an
-    /// opaque marker inside the directory `tar_name` when `opaque`.
+    /// opaque marker inside the directory `tar_name` when `opaque`. Its
+    /// header is all zeros but the name, as upstream writes it.
     pub fn add_whiteout(&mut self, tar_name: &[u8], opaque: bool) -> Result<(), LayerError> {
         let trimmed: &[u8] = tar_name.strip_suffix(b"/").unwrap_or(tar_name);
         if !opaque {
@@ -236,8 +226,9 @@ impl<W: Write> LayerTar<W> {
             refuse_whiteout_name(trimmed)?;
         }
         let name = if opaque {
-            let mut n = trimmed.to_vec();
-            if !n.is_empty() {
+            let mut n = Vec::new();
+            if !trimmed.is_empty() && trimmed != b"." {
+                n.extend_from_slice(trimmed);
                 n.push(b'/');
             }
             n.extend_from_slice(whiteout::OPAQUE);
@@ -249,28 +240,22 @@ impl<W: Write> LayerTar<W> {
             };
             [dir, whiteout::PREFIX, base].concat()
         };
-        let mut header = tar::Header::new_ustar();
-        header.set_entry_type(tar::EntryType::Regular);
-        header.set_mode(0o644);
-        header.set_uid(0);
-        header.set_gid(0);
-        header.set_size(0);
-        header.set_mtime(0);
-        let path = os(name.as_slice()).to_owned();
-        self.builder
-            .append_data(&mut header, path, io::empty())
+        let header = TarHeader {
+            name: &name,
+            flag: flag::REGULAR,
+            ..Default::default()
+        };
+        header
+            .write_to(&mut self.out)
             .map_err(|e| LayerError::io(&name, "write whiteout", e))
     }
 
-    /// Writes the end-of-archive marker and returns the output.
-    pub fn finish(self) -> io::Result<W> {
-        self.builder.into_inner()
+    /// Writes the end-of-archive marker (two zero blocks) and returns the
+    /// output.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.write_all(&[0u8; 2 * BLOCK])?;
+        Ok(self.out)
     }
-}
-
-/// Bytes as a path for the tar builder.
-fn os(bytes: &[u8]) -> &std::ffi::OsStr {
-    <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes)
 }
 
 /// Reads exactly `left` bytes or fails: a file that shrinks while it is
