@@ -721,3 +721,83 @@ fn mtree_validate_reports_changes() {
         out.stdout
     );
 }
+
+#[test]
+fn whiteouts_spare_what_the_layer_wrote_not_the_lower_symlinks_it_wrote_through() {
+    // A lower symlink the layer writes through (d/ln/x lands in t/x) is on
+    // the way to the layer's entry, not one of them: a whiteout of it, or
+    // of its directory, removes it, however the directory is reached (a
+    // -> d); the layer's own entries survive. Upstream 0.6.0 and Debian's
+    // umoci agree on every case.
+    // (case, entries written as (name, symlink target or "" for a file),
+    // whiteouts after them)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: [Case; 5] = [
+        (
+            "forward",
+            &[("a/ln/x", "")],
+            &["a/.wh..wh..opq", "d/.wh.ln"],
+        ),
+        (
+            "reverse",
+            &[("d/ln/x", "")],
+            &["d/.wh..wh..opq", "a/.wh.ln"],
+        ),
+        ("named", &[("d/ln/x", "")], &["d/.wh.ln"]),
+        (
+            "own link",
+            &[("d/ln2", "/t"), ("d/ln2/y", "")],
+            &["d/.wh..wh..opq"],
+        ),
+        (
+            "alias dir",
+            &[("a/sub/x", "")],
+            &["a/.wh..wh..opq", "d/.wh.sub"],
+        ),
+    ];
+    for (case, writes, whiteouts) in cases {
+        let dir = tempdir();
+        let layout = new_image(dir.path(), "img", "latest");
+        let mut lower = LayerBuilder::new();
+        lower
+            .dir("d", 0o755, 0, 0)
+            .symlink("d/ln", "/t")
+            .dir("d/sub", 0o755, 0, 0)
+            .file("d/sub/lowerf", b"l", 0o644, 0, 0)
+            .dir("t", 0o755, 0, 0)
+            .symlink("a", "d");
+        add_layer(&layout, "latest", &lower.finish(), "gzip");
+        let mut upper = LayerBuilder::new();
+        for (name, link) in writes {
+            if link.is_empty() {
+                upper.file(name, name.as_bytes(), 0o644, 0, 0);
+            } else {
+                upper.symlink(name, link);
+            }
+        }
+        for name in whiteouts {
+            upper.whiteout(name);
+        }
+        add_layer(&layout, "latest", &upper.finish(), "gzip");
+        let ours = dir.path().join("ours");
+        unpack(&layout, "latest", &ours).ok();
+        let tree = snapshot(&ours.join("rootfs"));
+        let name = |p: &str| std::path::PathBuf::from(p);
+        if case != "own link" {
+            assert!(!tree.contains_key(&name("d/ln")), "{case}: {tree:?}");
+        }
+        if case == "alias dir" {
+            assert!(tree.contains_key(&name("d/sub/x")), "{case}: {tree:?}");
+            assert!(
+                !tree.contains_key(&name("d/sub/lowerf")),
+                "{case}: {tree:?}"
+            );
+        }
+        if have_tool("umoci") {
+            let theirs = dir.path().join("theirs");
+            let image = image_arg(&layout, "latest");
+            run("umoci", &["unpack", "--image", &image, s(&theirs)]).ok();
+            assert_eq!(tree, snapshot(&theirs.join("rootfs")), "{case}");
+        }
+    }
+}

@@ -54,7 +54,8 @@ impl UpperPaths {
         self.all
     }
 
-    /// Records `path` and every ancestor of it.
+    /// Records `path` and every ancestor of it, and `path` as written
+    /// itself (see [`UpperPaths::contains_exact`]).
     pub fn insert_with_ancestors(&mut self, path: &RelPath) {
         if self.all {
             return;
@@ -66,6 +67,8 @@ impl UpperPaths {
             h.write_u8(b'/');
             self.insert(h.clone().finish());
         }
+        h.write_u8(EXACT);
+        self.insert(h.finish());
     }
 
     fn insert(&mut self, key: u64) {
@@ -76,20 +79,37 @@ impl UpperPaths {
         }
     }
 
-    /// Whether `path` was recorded.
+    /// Whether `path` was recorded, written or as the way to something
+    /// written.
     pub fn contains(&self, path: &RelPath) -> bool {
-        if self.all {
-            return true;
-        }
+        self.all || self.has(Self::hasher(path).finish())
+    }
+
+    /// Whether an entry of this layer was written at `path` itself, rather
+    /// than beneath it: a lower symlink the layer wrote through is on the
+    /// way to its entries, but it is not one of them.
+    pub fn contains_exact(&self, path: &RelPath) -> bool {
+        let mut h = Self::hasher(path);
+        h.write_u8(EXACT);
+        self.all || self.has(h.finish())
+    }
+
+    fn hasher(path: &RelPath) -> DefaultHasher {
         let mut h = DefaultHasher::new();
         for component in path.components() {
             h.write(component);
             h.write_u8(b'/');
         }
-        let key = h.finish();
+        h
+    }
+
+    fn has(&self, key: u64) -> bool {
         self.recent.contains(&key) || self.sorted.binary_search(&key).is_ok()
     }
 }
+
+/// Hashed after a path to mark it as written itself (no name holds NUL).
+const EXACT: u8 = 0;
 
 /// Merges two sorted runs, dropping duplicates.
 fn merge_sorted(a: Vec<u64>, b: &[u64]) -> Vec<u64> {
@@ -195,6 +215,12 @@ fn prune(
         return Ok(());
     };
     if FileType::from_raw_mode(st.st_mode) != FileType::Directory {
+        // Upper only as the way to what the layer wrote (a lower symlink
+        // written through): the entry itself is lower, and goes, as
+        // upstream's resolved upper paths decide.
+        if !upper.contains_exact(path) {
+            return remove_all_at(dir, name);
+        }
         return Ok(());
     }
     let child = open_dir(dir, name)?;
@@ -241,6 +267,11 @@ mod tests {
         }
         assert!(upper.contains(&RelPath::clean(b"d3")));
         assert!(upper.contains(&RelPath::root()));
+        assert!(upper.contains_exact(&RelPath::clean(b"d3/f3")));
+        assert!(
+            !upper.contains_exact(&RelPath::clean(b"d3")),
+            "only on the way"
+        );
         assert!(!upper.contains(&RelPath::clean(b"d3/g")));
         assert!(!upper.contains(&RelPath::clean(b"e")));
         assert!(upper.sorted.windows(2).all(|w| w[0] < w[1]));
