@@ -900,12 +900,19 @@ fn a_lock_held_for_ever_fails_the_command_instead_of_hanging_it() {
     });
     let out = umoci_env(
         &["stat", "--image", &image],
-        &[("UMOCI_LOCK_TIMEOUT", "30")],
+        &[("UMOCI_LOCK_TIMEOUT", "1.5")],
     );
     release.join().unwrap();
     assert_eq!(out.status, 0, "{}", out.stderr);
     assert!(
         out.stderr.contains("waiting for another process"),
+        "{}",
+        out.stderr
+    );
+    // A limit that is no whole number of seconds is named, and the
+    // default kept.
+    assert!(
+        out.stderr.contains("UMOCI_LOCK_TIMEOUT=\"1.5\""),
         "{}",
         out.stderr
     );

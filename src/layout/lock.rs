@@ -95,12 +95,22 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(600);
 /// The longest pause between two tries.
 const MAX_PAUSE: Duration = Duration::from_millis(100);
 
-/// `UMOCI_LOCK_TIMEOUT` (whole seconds), else [`DEFAULT_WAIT`].
+/// `UMOCI_LOCK_TIMEOUT` (whole seconds), else [`DEFAULT_WAIT`]; a value
+/// that is not a number of seconds is named in a warning, not obeyed.
 fn wait_limit() -> Duration {
-    std::env::var("UMOCI_LOCK_TIMEOUT")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map_or(DEFAULT_WAIT, Duration::from_secs)
+    let Some(value) = std::env::var_os("UMOCI_LOCK_TIMEOUT") else {
+        return DEFAULT_WAIT;
+    };
+    match value.to_str().and_then(|v| v.trim().parse::<u64>().ok()) {
+        Some(secs) => Duration::from_secs(secs),
+        None => {
+            log::warn!(
+                "ignoring UMOCI_LOCK_TIMEOUT={value:?}: not a whole number of seconds; waiting up to {} s",
+                DEFAULT_WAIT.as_secs()
+            );
+            DEFAULT_WAIT
+        }
+    }
 }
 
 /// Opens a directory to lock it: only a directory, and never blocking (a
