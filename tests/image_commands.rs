@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::*;
 use serde_json::json;
 
@@ -428,5 +430,63 @@ fn config_errors_leave_the_layout_unchanged() {
         args.extend_from_slice(extra);
         umoci(&args).fails_with(needle);
         assert_eq!(snapshot(&layout), before, "{extra:?} changed the layout");
+    }
+}
+
+#[test]
+fn stat_shows_artifacts_and_fractional_times_as_upstream() {
+    // tests/data/artifacts/layout (made by make.py there) holds artifacts
+    // (an empty-JSON config, a config of a custom type, embedded data of
+    // every byte value) and an image with fractional times; stat-0.6.0/
+    // holds what upstream 0.6.0 prints for each, byte for byte.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/artifacts");
+    let layout = dir.join("layout");
+    for tag in ["empty", "custom", "frac", "bytes"] {
+        for (flag, ext) in [(None, "txt"), (Some("--json"), "json")] {
+            let image = image_arg(&layout, tag);
+            let mut args = vec!["stat", "--image", &image];
+            args.extend(flag);
+            let out = std::process::Command::new(umoci_bin())
+                .args(&args)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let want = std::fs::read(dir.join(format!("stat-0.6.0/{tag}.{ext}"))).unwrap();
+            assert!(
+                out.stdout == want,
+                "{args:?}:\n{}\nupstream:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&want)
+            );
+        }
+    }
+    // An empty-JSON descriptor of other content is refused, as upstream's.
+    umoci(&["stat", "--image", &image_arg(&layout, "data")])
+        .fails_with("empty json blob is invalid");
+}
+
+#[test]
+fn unpacked_runtime_config_is_upstreams_byte_for_byte() {
+    // Annotations sorted as Go writes a map, `created` with its fraction:
+    // config.json as upstream 0.6.0 wrote it (as root) for the bundled
+    // hello image and for an image with a fractional creation time.
+    if !running_as_root("the reference config.json was made as root") {
+        return;
+    }
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/artifacts");
+    let dir = tempdir();
+    for (layout, tag, name) in [
+        (hello_image(), "latest", "hello"),
+        (data.join("layout"), "frac", "frac"),
+    ] {
+        let bundle = dir.path().join(name);
+        unpack(&layout, tag, &bundle).ok();
+        let ours = std::fs::read_to_string(bundle.join("config.json")).unwrap();
+        let want = std::fs::read_to_string(data.join(format!("config-0.6.0/{name}.json"))).unwrap();
+        assert_eq!(ours, want, "{name}");
     }
 }

@@ -12,15 +12,7 @@ use std::path::Path;
 use common::*;
 
 fn assert_same_layers_as_upstream(scenario: &str) {
-    if !rustix::process::geteuid().is_root() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "layer parity needs root (device nodes, owners) in CI"
-        );
-        eprintln!("skipping: layer parity needs root");
-        return;
-    }
-    if !have_tool("python3") {
+    if !running_as_root("layer parity needs root (device nodes, owners)") || !have_tool("python3") {
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -4,7 +4,8 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::Args;
-use umoci::image::{ImageSource, ManifestStat};
+use umoci::image::source::resolve_manifest;
+use umoci::image::ManifestStat;
 use umoci::layout::Layout;
 
 use super::common::{positionals, ImageArgs};
@@ -27,11 +28,12 @@ pub fn run(args: StatArgs) -> Result<()> {
     let image = args.image.get()?;
     let layout = Layout::open(&image.layout)?;
     let index = layout.read_index()?;
-    let stat = ManifestStat::new(ImageSource::open(&layout, &index, &image.tag)?)?;
+    let path = resolve_manifest(&layout, &index, &image.tag)?;
+    let stat = ManifestStat::load(&layout, &path)?;
     let out = if args.json {
         stat.to_json()
     } else {
-        stat.to_text().into_bytes()
+        stat.to_text()
     };
     std::io::stdout().lock().write_all(&out)?;
     Ok(())

@@ -1,11 +1,18 @@
 //! `umoci stat`: what is in an image, as JSON (`--json`) or as upstream
 //! 0.6's human-readable text.
+//!
+//! Any image manifest can be stat'ed, OCI artifacts included, as upstream's
+//! can: a config of the image-config type is read and gives the history; an
+//! empty-JSON config (`{}`) is checked and shown; a config of any other type
+//! is shown only if the descriptor embeds its data (its blob must still be
+//! there, but is not read), and then there is no history at all.
 
 use serde::Serialize;
 
 use super::error::{ImageError, Result};
-use super::source::ImageSource;
-use crate::spec::{Descriptor, History};
+use crate::layout::{DescriptorPath, Layout, LayoutError};
+use crate::spec::media_type::{self, Kind};
+use crate::spec::{Descriptor, History, Image, Manifest};
 
 /// A blob and its descriptor, with the blob echoed as JSON.
 #[derive(Debug, Serialize)]
@@ -33,17 +40,21 @@ pub struct HistoryStat {
 pub struct ManifestStat {
     /// The manifest.
     pub manifest: BlobStat,
-    /// The config.
-    pub config: BlobStat,
-    /// History, oldest first.
-    pub history: Vec<HistoryStat>,
+    /// The config, when it could be shown (see the module).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<BlobStat>,
+    /// History, oldest first; only for an image config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<HistoryStat>>,
     #[serde(skip)]
-    pub(crate) source: ImageSource,
+    pub(crate) parsed_manifest: Manifest,
+    #[serde(skip)]
+    pub(crate) image: Option<Image>,
 }
 
 fn raw_json(raw: &[u8], what: &Descriptor) -> Result<serde_json::Value> {
     serde_json::from_slice(raw).map_err(|source| {
-        crate::layout::LayoutError::Json {
+        LayoutError::Json {
             what: format!("blob {}", what.digest),
             source,
         }
@@ -51,45 +62,72 @@ fn raw_json(raw: &[u8], what: &Descriptor) -> Result<serde_json::Value> {
     })
 }
 
+/// Checks an empty-JSON descriptor and its content: `{}` is its only value.
+fn check_empty_json(layout: &Layout, desc: &Descriptor) -> Result<Vec<u8>> {
+    let invalid = || LayoutError::BadDescriptor {
+        digest: desc.digest.clone(),
+        reason: "empty json blob is invalid".into(),
+    };
+    if desc.digest.to_string() != media_type::EMPTY_JSON_DIGEST || desc.size != 2 {
+        return Err(invalid().into());
+    }
+    let data = layout.read_blob_or_data(desc)?;
+    if data != b"{}" {
+        return Err(invalid().into());
+    }
+    Ok(data)
+}
+
 impl ManifestStat {
-    /// Gathers the stat information of a loaded image. History entries are
-    /// matched to layers in order, skipping empty-layer entries.
-    pub fn new(source: ImageSource) -> Result<Self> {
-        let manifest_desc = source.path.descriptor().clone();
-        let mut layers = source.manifest.layers.iter();
-        let mut diff_ids = source.config.rootfs.diff_ids.iter();
-        let mut history = Vec::with_capacity(source.config.history.len());
-        for entry in &source.config.history {
-            let (layer, diff_id) = if entry.empty_layer {
-                (None, String::new())
-            } else {
-                match (layers.next(), diff_ids.next()) {
-                    (Some(l), Some(d)) => (Some(l.clone()), d.to_string()),
-                    _ => {
-                        return Err(ImageError::Inconsistent {
-                            manifest: manifest_desc.digest.to_string(),
-                            reason: "more non-empty history entries than layers".into(),
-                        })
-                    }
+    /// Reads the manifest `path` leads to and what of its config can be
+    /// shown. History entries are matched to layers in order, skipping
+    /// empty-layer entries.
+    pub fn load(layout: &Layout, path: &DescriptorPath) -> Result<Self> {
+        let manifest_desc = path.descriptor().clone();
+        let (manifest, manifest_raw) = layout.read_json::<Manifest>(&manifest_desc)?;
+        let config_desc = &manifest.config;
+        let (config, image) = match media_type::kind(&config_desc.media_type) {
+            Kind::Config => {
+                let raw = layout.read_blob_or_data(config_desc)?;
+                let image: Image =
+                    serde_json::from_slice(&raw).map_err(|source| LayoutError::Json {
+                        what: format!("blob {}", config_desc.digest),
+                        source,
+                    })?;
+                (Some(raw), Some(image))
+            }
+            _ if config_desc.media_type == media_type::EMPTY_JSON => {
+                (Some(check_empty_json(layout, config_desc)?), None)
+            }
+            _ => match config_desc.embedded_data() {
+                Some(_) => (Some(layout.read_blob_or_data(config_desc)?), None),
+                None => {
+                    // Upstream opens the blob, though it cannot parse it.
+                    layout.open_blob(config_desc)?;
+                    (None, None)
                 }
-            };
-            history.push(HistoryStat {
-                layer,
-                diff_id,
-                history: entry.clone(),
-            });
-        }
+            },
+        };
+        let history = image
+            .as_ref()
+            .map(|image| history_of(&manifest_desc, &manifest, image))
+            .transpose()?;
         Ok(ManifestStat {
             manifest: BlobStat {
-                blob: raw_json(&source.manifest_raw, &manifest_desc)?,
+                blob: raw_json(&manifest_raw, &manifest_desc)?,
                 descriptor: manifest_desc,
             },
-            config: BlobStat {
-                blob: raw_json(&source.config_raw, &source.manifest.config)?,
-                descriptor: source.manifest.config.clone(),
-            },
+            config: config
+                .map(|raw| -> Result<BlobStat> {
+                    Ok(BlobStat {
+                        blob: raw_json(&raw, config_desc)?,
+                        descriptor: config_desc.clone(),
+                    })
+                })
+                .transpose()?,
             history,
-            source,
+            image,
+            parsed_manifest: manifest,
         })
     }
 
@@ -97,4 +135,36 @@ impl ManifestStat {
     pub fn to_json(&self) -> Vec<u8> {
         crate::spec::go_json::to_vec(self).expect("stat encodes")
     }
+}
+
+/// The image's history, each non-empty entry with its layer and diff ID.
+fn history_of(
+    manifest_desc: &Descriptor,
+    manifest: &Manifest,
+    image: &Image,
+) -> Result<Vec<HistoryStat>> {
+    let mut layers = manifest.layers.iter();
+    let mut diff_ids = image.rootfs.diff_ids.iter();
+    let mut history = Vec::with_capacity(image.history.len());
+    for entry in &image.history {
+        let (layer, diff_id) = if entry.empty_layer {
+            (None, String::new())
+        } else {
+            match (layers.next(), diff_ids.next()) {
+                (Some(l), Some(d)) => (Some(l.clone()), d.to_string()),
+                _ => {
+                    return Err(ImageError::Inconsistent {
+                        manifest: manifest_desc.digest.to_string(),
+                        reason: "more non-empty history entries than layers".into(),
+                    })
+                }
+            }
+        };
+        history.push(HistoryStat {
+            layer,
+            diff_id,
+            history: entry.clone(),
+        });
+    }
+    Ok(history)
 }

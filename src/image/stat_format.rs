@@ -2,14 +2,16 @@
 //! `== CONFIG ==` and `== HISTORY ==` sections with tab-indented fields.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::io::Write as _;
 
 use super::go_fmt::{go_quote, human_size, quote, tabulate};
-use super::stat::ManifestStat;
+use super::stat::{HistoryStat, ManifestStat};
 use crate::spec::{Descriptor, Empty, Image, ImageConfig, Manifest, Platform};
 
+/// Bytes, not a string: a descriptor's data dump shows high bytes raw, as
+/// upstream's does.
 struct Printer {
-    out: String,
+    out: Vec<u8>,
 }
 
 impl Printer {
@@ -73,7 +75,7 @@ impl Printer {
         }
         let mut arch = quote(&p.architecture, true);
         if !p.variant.is_empty() {
-            let _ = write!(arch, " ({})", quote(&p.variant, false));
+            arch.push_str(&format!(" ({})", quote(&p.variant, false)));
         }
         let _ = writeln!(self.out, "{prefix}Architecture: {arch}");
     }
@@ -96,6 +98,52 @@ impl Printer {
         }
         if !d.annotations.is_empty() {
             self.map(&prefix, "Annotations", &d.annotations);
+        }
+        if let Some(Ok(data)) = d.embedded_data() {
+            if !data.is_empty() {
+                self.bytes(&prefix, "Data", &data);
+            }
+        }
+    }
+
+    /// `NAME: (N bytes)` and an `xxd`-style dump of the first 256 bytes.
+    fn bytes(&mut self, prefix: &str, name: &str, data: &[u8]) {
+        /// How much of the data is shown.
+        const SHOWN: usize = 256;
+        let _ = writeln!(self.out, "{prefix}{name}: ({} bytes)", data.len());
+        for (line, chunk) in data[..data.len().min(SHOWN)].chunks(16).enumerate() {
+            let _ = write!(self.out, "{prefix}\t{:04x}: ", line * 16);
+            for i in 0..16 {
+                if i != 0 && i % 2 == 0 {
+                    self.out.push(b' ');
+                }
+                match chunk.get(i) {
+                    Some(b) => {
+                        let _ = write!(self.out, "{b:02x}");
+                    }
+                    None => self.out.extend_from_slice(b"  "),
+                }
+            }
+            self.out.extend_from_slice(b"  ");
+            // Upstream keeps the bytes that are graphic as Latin-1 code
+            // points; control characters (C0, DEL, C1, soft hyphen) are dots.
+            let shown: Vec<u8> = chunk
+                .iter()
+                .map(|&b| match b {
+                    0x20..=0x7e => b,
+                    0xa0..=0xff if b != 0xad => b,
+                    _ => b'.',
+                })
+                .collect();
+            self.out.extend_from_slice(&shown);
+            self.out.push(b'\n');
+        }
+        if data.len() > SHOWN {
+            let _ = writeln!(
+                self.out,
+                "{prefix}\t....  (extra {} bytes omitted)",
+                data.len() - SHOWN
+            );
         }
     }
 
@@ -171,19 +219,32 @@ impl Printer {
 impl ManifestStat {
     /// The human-readable form. Upstream warns that it may change between
     /// versions; scripts should use `--json`.
-    pub fn to_text(&self) -> String {
-        let mut p = Printer { out: String::new() };
-        p.out.push_str("== MANIFEST ==\n");
-        p.manifest(&self.source.manifest);
+    pub fn to_text(&self) -> Vec<u8> {
+        let mut p = Printer { out: Vec::new() };
+        p.out.extend_from_slice(b"== MANIFEST ==\n");
+        p.manifest(&self.parsed_manifest);
         p.descriptor("", &self.manifest.descriptor);
-        p.out.push_str("\n== CONFIG ==\n");
-        p.image(&self.source.config);
-        p.descriptor("", &self.config.descriptor);
-        p.out.push_str("\n== HISTORY ==\n");
+        if let Some(config) = &self.config {
+            p.out.extend_from_slice(b"\n== CONFIG ==\n");
+            if let Some(image) = &self.image {
+                p.image(image);
+            }
+            p.descriptor("", &config.descriptor);
+        }
+        if let Some(history) = &self.history {
+            p.out.extend_from_slice(b"\n== HISTORY ==\n");
+            p.history(history);
+        }
+        p.out
+    }
+}
+
+impl Printer {
+    fn history(&mut self, history: &[HistoryStat]) {
         let mut rows = vec![["LAYER", "CREATED", "CREATED BY", "SIZE", "COMMENT"]
             .map(String::from)
             .to_vec()];
-        for h in &self.history {
+        for h in history {
             let created = h
                 .history
                 .created
@@ -201,7 +262,6 @@ impl ManifestStat {
                 quote(&h.history.comment, false),
             ]);
         }
-        p.out.push_str(&tabulate(&rows));
-        p.out
+        self.out.extend_from_slice(tabulate(&rows).as_bytes());
     }
 }

@@ -355,6 +355,32 @@ impl Layout {
         Ok(data)
     }
 
+    /// Reads a small blob whole, verified: from the descriptor's embedded
+    /// `data` when it carries some (as upstream reads it, so the blob need
+    /// not be stored), else from the store.
+    pub fn read_blob_or_data(&self, desc: &Descriptor) -> Result<Vec<u8>> {
+        let Some(data) = desc.embedded_data() else {
+            return self.read_blob_bytes(desc);
+        };
+        let bad = |reason: String| LayoutError::BadDescriptor {
+            digest: desc.digest.clone(),
+            reason,
+        };
+        let data = data.map_err(|e| bad(format!("embedded data is not base64: {e}")))?;
+        let actual = Digest::of(desc.digest.algorithm(), &data);
+        if actual != desc.digest {
+            return Err(bad(format!("embedded data hashes to {actual}")));
+        }
+        if data.len() as i64 != desc.size {
+            return Err(bad(format!(
+                "embedded data has {} bytes, not {}",
+                data.len(),
+                desc.size
+            )));
+        }
+        Ok(data)
+    }
+
     /// Reads and parses a JSON blob, returning the value and its raw bytes.
     pub fn read_json<T: DeserializeOwned>(&self, desc: &Descriptor) -> Result<(T, Vec<u8>)> {
         let data = self.read_blob_bytes(desc)?;

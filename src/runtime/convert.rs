@@ -219,6 +219,8 @@ pub fn to_runtime_spec(
     for (k, v) in &cfg.labels {
         annotations.insert(k.clone(), Value::String(v.clone()));
     }
+    // A Go map: written with its keys sorted.
+    annotations.sort_keys();
 
     let exec = resolve_user(&cfg.user, rootfs)?;
     {

@@ -83,6 +83,13 @@ impl Descriptor {
         }
     }
 
+    /// The embedded `data`, decoded; `None` when there is none.
+    pub fn embedded_data(&self) -> Option<Result<Vec<u8>, base64::DecodeError>> {
+        use base64::Engine as _;
+        let data = self.data.as_ref()?;
+        Some(base64::engine::general_purpose::STANDARD.decode(data))
+    }
+
     /// The tag this descriptor carries in `index.json`, if any.
     pub fn ref_name(&self) -> Option<&str> {
         self.annotations

@@ -105,7 +105,12 @@ impl Digest {
 
     /// The SHA-256 digest of `data`.
     pub fn sha256_of(data: &[u8]) -> Self {
-        let mut hasher = Algorithm::Sha256.hasher();
+        Self::of(Algorithm::Sha256, data)
+    }
+
+    /// The digest of `data` with `algorithm`.
+    pub fn of(algorithm: Algorithm, data: &[u8]) -> Self {
+        let mut hasher = algorithm.hasher();
         hasher.update(data);
         hasher.finish()
     }

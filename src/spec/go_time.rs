@@ -52,10 +52,11 @@ impl GoTime {
             .map_err(|_| TimeError::NotRfc3339(s.to_owned()))
     }
 
-    /// `2006-01-02T15:04:05Z07:00` without fractional seconds, the format
-    /// upstream's `stat` prints.
+    /// Upstream's `ISO8601` layout, which is Go's `RFC3339Nano` (fractional
+    /// seconds kept, trailing zeros trimmed): what `stat` and the runtime
+    /// config's `org.opencontainers.image.created` print.
     pub fn to_iso8601(&self) -> String {
-        self.0.to_rfc3339_opts(SecondsFormat::Secs, true)
+        self.to_string()
     }
 
     /// Seconds since the Unix epoch.
@@ -134,9 +135,9 @@ mod tests {
     }
 
     #[test]
-    fn iso8601_drops_fraction() {
+    fn iso8601_keeps_the_fraction() {
         let t = GoTime::parse("2024-05-06T07:08:09.123+01:00").unwrap();
-        assert_eq!(t.to_iso8601(), "2024-05-06T07:08:09+01:00");
+        assert_eq!(t.to_iso8601(), "2024-05-06T07:08:09.123+01:00");
     }
 
     #[test]

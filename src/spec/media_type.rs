@@ -9,6 +9,11 @@ pub const IMAGE_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const IMAGE_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 /// `application/vnd.oci.descriptor.v1+json`
 pub const DESCRIPTOR: &str = "application/vnd.oci.descriptor.v1+json";
+/// The empty JSON blob `{}` (an artifact's config, or a layer with no content).
+pub const EMPTY_JSON: &str = "application/vnd.oci.empty.v1+json";
+/// The digest of the empty JSON blob `{}`, the only one it may have.
+pub const EMPTY_JSON_DIGEST: &str =
+    "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 /// `application/vnd.oci.image.layer.v1.tar`
 pub const LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
 /// `application/vnd.oci.image.layer.v1.tar+gzip`

@@ -135,6 +135,20 @@ pub fn have_tool(tool: &str) -> bool {
     found
 }
 
+/// Whether the tests run as root. Elsewhere a test that needs it is
+/// skipped, saying `why`; in CI, which runs as root, that is a failure.
+pub fn running_as_root(why: &str) -> bool {
+    if rustix::process::geteuid().is_root() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{why}: CI must run the tests as root"
+    );
+    eprintln!("skipping: {why}");
+    false
+}
+
 /// A temporary directory that lives as long as the value.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
