@@ -801,3 +801,46 @@ fn whiteouts_spare_what_the_layer_wrote_not_the_lower_symlinks_it_wrote_through(
         }
     }
 }
+
+#[test]
+fn pax_records_are_read_by_their_length_so_values_may_hold_newlines() {
+    // A binary xattr (a file capability can hold 0x0a) and a name with a
+    // newline; and a value crafted to look like a linkpath record after
+    // its newline, which must stay part of the value (Go's reader, and so
+    // upstream's and Docker's, never sees a linkpath there; the tar crate
+    // alone would link to dir/evil).
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    let mut b = LayerBuilder::new();
+    b.dir("dir", 0o755, 0, 0)
+        .pax(&[
+            ("SCHILY.xattr.user.cap", b"\x00\x00\x00\x02\n\x00"),
+            ("path", "dir/new\nline \u{e9}".as_bytes()),
+        ])
+        .file("placeholder", b"data", 0o644, 0, 0)
+        .file("harmless", b"h", 0o644, 0, 0)
+        .pax(&[("SCHILY.xattr.user.x", b"v\n21 linkpath=dir/evil\n")])
+        .hardlink("link", "harmless");
+    add_layer(&layout, "latest", &b.finish(), "gzip");
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    let rootfs = bundle.join("rootfs");
+    let file = rootfs.join("dir/new\nline \u{e9}");
+    assert_eq!(std::fs::read(&file).unwrap(), b"data");
+    let mut value = vec![0u8; 64];
+    let n = rustix::fs::lgetxattr(&file, "user.cap", &mut value).unwrap();
+    assert_eq!(&value[..n], b"\x00\x00\x00\x02\n\x00");
+    let ino = |name: &str| std::fs::metadata(rootfs.join(name)).unwrap().ino();
+    assert_eq!(
+        ino("link"),
+        ino("harmless"),
+        "linked to the header's target"
+    );
+    assert!(!rootfs.join("placeholder").exists());
+    if have_tool("umoci") {
+        let theirs = dir.path().join("theirs");
+        let image = image_arg(&layout, "latest");
+        run("umoci", &["unpack", "--image", &image, s(&theirs)]).ok();
+        assert_eq!(snapshot(&rootfs), snapshot(&theirs.join("rootfs")));
+    }
+}

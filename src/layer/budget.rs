@@ -7,8 +7,13 @@
 //! read from the layer is counted here; the extractor resets the count for
 //! each entry it is given and for each chunk of file content it reads, so
 //! what remains counted is exactly the headers and the padding in between.
+//!
+//! Those header bytes are also kept (they are bounded by the same cap), so
+//! that the extractor can read the PAX records itself: the `tar` crate
+//! splits them on newlines, which a record's value may hold (a binary
+//! `security.capability`, a file name), and then rejects or misreads them.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
 use std::rc::Rc;
 
@@ -21,22 +26,33 @@ pub const MAX_HEADER_BYTES: u64 = 16 << 20;
 /// since the last [`BudgetHandle::reset`].
 pub struct HeaderBudget<R> {
     inner: R,
-    used: Rc<Cell<u64>>,
+    state: Rc<State>,
+}
+
+/// What both sides share.
+#[derive(Default)]
+struct State {
+    used: Cell<u64>,
+    /// The bytes counted since the last reset, unless content is being read.
+    kept: RefCell<Vec<u8>>,
+    in_content: Cell<bool>,
 }
 
 /// The extractor's side of a [`HeaderBudget`].
 #[derive(Clone)]
 pub struct BudgetHandle {
-    used: Rc<Cell<u64>>,
+    state: Rc<State>,
 }
 
 impl<R: Read> HeaderBudget<R> {
     /// Wraps `inner`, returning the reader for the tar parser and the
     /// handle to reset the count with.
     pub fn new(inner: R) -> (Self, BudgetHandle) {
-        let used = Rc::new(Cell::new(0));
-        let handle = BudgetHandle { used: used.clone() };
-        (HeaderBudget { inner, used }, handle)
+        let state = Rc::new(State::default());
+        let handle = BudgetHandle {
+            state: state.clone(),
+        };
+        (HeaderBudget { inner, state }, handle)
     }
 }
 
@@ -44,15 +60,26 @@ impl BudgetHandle {
     /// Starts counting afresh: what was read so far was legitimate content
     /// or the headers of an entry already accepted.
     pub fn reset(&self) {
-        self.used.set(0);
+        self.state.used.set(0);
+        self.state.kept.borrow_mut().clear();
+    }
+
+    /// The bytes read since the last reset: the padding after the previous
+    /// entry's content, then this entry's extension headers and its own.
+    pub fn headers(&self) -> std::cell::Ref<'_, Vec<u8>> {
+        self.state.kept.borrow()
     }
 }
 
 impl<R: Read> Read for HeaderBudget<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let used = self.used.get() + n as u64;
-        self.used.set(used);
+        let state = &self.state;
+        if !state.in_content.get() {
+            state.kept.borrow_mut().extend_from_slice(&buf[..n]);
+        }
+        let used = state.used.get() + n as u64;
+        state.used.set(used);
         if used > MAX_HEADER_BYTES {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -77,9 +104,11 @@ pub struct ContentReader<'a, R> {
 
 impl<R: Read> Read for ContentReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        self.budget.state.in_content.set(true);
+        let n = self.inner.read(buf);
+        self.budget.state.in_content.set(false);
         self.budget.reset();
-        Ok(n)
+        n
     }
 }
 
@@ -111,5 +140,19 @@ mod tests {
         };
         let n = io::copy(&mut content, &mut io::sink()).unwrap();
         assert_eq!(n, 3 * MAX_HEADER_BYTES);
+        assert!(handle.headers().is_empty(), "content is not kept");
+    }
+
+    #[test]
+    fn header_bytes_are_kept_until_reset() {
+        let data: Vec<u8> = (0..100u8).collect();
+        let (mut r, handle) = HeaderBudget::new(&data[..]);
+        let mut buf = [0u8; 10];
+        r.read_exact(&mut buf).unwrap();
+        r.read_exact(&mut buf).unwrap();
+        assert_eq!(&handle.headers()[..], &data[..20]);
+        handle.reset();
+        r.read_exact(&mut buf).unwrap();
+        assert_eq!(&handle.headers()[..], &data[20..30]);
     }
 }

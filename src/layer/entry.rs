@@ -1,8 +1,10 @@
 //! One tar entry's metadata, as the layer describes it.
 //!
-//! The `tar` crate parses headers, GNU long names and PAX path/linkpath;
-//! here we add the PAX records it leaves to us (`uid`, `gid`, `mtime`,
-//! `atime`, `SCHILY.xattr.*`) and reduce it all to what extraction needs.
+//! The `tar` crate frames the stream and parses the header block; names,
+//! link targets and PAX records (`path`, `linkpath`, `size`, `uid`, `gid`,
+//! `mtime`, `atime`, `SCHILY.xattr.*`) come from the extension headers as
+//! we read them ([`super::tar_ext`]), PAX overriding GNU long names as in
+//! Go, and it is all reduced to what extraction needs.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -10,6 +12,7 @@ use std::io::Read;
 use tar::EntryType;
 
 use super::error::LayerError;
+use super::tar_ext::ExtHeaders;
 use crate::fs::RelPath;
 
 /// The kinds of entries a layer may hold.
@@ -70,11 +73,21 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Reads the metadata of `entry`.
-    pub fn from_tar<R: Read>(entry: &mut tar::Entry<'_, R>) -> Result<Self, LayerError> {
-        let raw_name = entry.path_bytes().into_owned();
-        let bad = |reason: String| LayerError::invalid(&raw_name, reason);
+    /// Reads the metadata of `entry`, whose extension headers are `ext`.
+    pub fn from_tar<R: Read>(
+        entry: &mut tar::Entry<'_, R>,
+        ext: &ExtHeaders,
+    ) -> Result<Self, LayerError> {
         let header = entry.header();
+        let raw_name = match (ext.pax(b"path"), &ext.long_name) {
+            (Some(path), _) => path.to_vec(),
+            (None, Some(long)) => long.clone(),
+            (None, None) => header.path_bytes().into_owned(),
+        };
+        let bad = |reason: String| LayerError::invalid(&raw_name, reason);
+        if header.as_bytes()[..] != ext.header[..] {
+            return Err(bad("tar header not where the stream put it".into()));
+        }
         let kind = match header.entry_type() {
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => EntryKind::File,
             EntryType::Directory => EntryKind::Dir,
@@ -108,37 +121,47 @@ impl Entry {
             ),
             _ => (0, 0),
         };
-        let link = entry
-            .link_name_bytes()
-            .map(|l| l.into_owned())
-            .unwrap_or_default();
+        let link = match (ext.pax(b"linkpath"), &ext.long_link) {
+            (Some(link), _) => link.to_vec(),
+            (None, Some(long)) => long.clone(),
+            (None, None) => header
+                .link_name_bytes()
+                .map(|l| l.into_owned())
+                .unwrap_or_default(),
+        };
+        let mut size = entry.size();
         let mut xattrs = BTreeMap::new();
-        if let Some(exts) = entry
-            .pax_extensions()
-            .map_err(|e| bad(format!("bad PAX header: {e}")))?
-        {
-            for ext in exts {
-                let ext = ext.map_err(|e| bad(format!("bad PAX record: {e}")))?;
-                let key = ext.key_bytes();
-                let value = ext.value_bytes();
-                let text = || std::str::from_utf8(value).unwrap_or("");
-                if let Some(name) = key.strip_prefix(b"SCHILY.xattr.") {
-                    xattrs.insert(name.to_vec(), value.to_vec());
-                } else if key == b"uid" {
-                    uid = text()
-                        .parse()
-                        .map_err(|_| bad(format!("bad PAX uid {:?}", text())))?;
-                } else if key == b"gid" {
-                    gid = text()
-                        .parse()
-                        .map_err(|_| bad(format!("bad PAX gid {:?}", text())))?;
-                } else if key == b"mtime" {
-                    mtime = parse_pax_time(text())
-                        .ok_or_else(|| bad(format!("bad PAX mtime {:?}", text())))?;
-                } else if key == b"atime" {
-                    atime = parse_pax_time(text());
-                }
+        for (key, value) in &ext.pax {
+            let text = || std::str::from_utf8(value).unwrap_or("");
+            if let Some(name) = key.strip_prefix(b"SCHILY.xattr.") {
+                xattrs.insert(name.to_vec(), value.to_vec());
+            } else if key == b"uid" {
+                uid = text()
+                    .parse()
+                    .map_err(|_| bad(format!("bad PAX uid {:?}", text())))?;
+            } else if key == b"gid" {
+                gid = text()
+                    .parse()
+                    .map_err(|_| bad(format!("bad PAX gid {:?}", text())))?;
+            } else if key == b"mtime" {
+                mtime = parse_pax_time(text())
+                    .ok_or_else(|| bad(format!("bad PAX mtime {:?}", text())))?;
+            } else if key == b"atime" {
+                atime = parse_pax_time(text());
+            } else if key == b"size" {
+                size = text()
+                    .parse()
+                    .map_err(|_| bad(format!("bad PAX size {:?}", text())))?;
             }
+        }
+        // The crate framed the stream with the size it read; had it misread
+        // the records, the next entry would start somewhere else than any
+        // other reader says.
+        if kind == EntryKind::File && size != entry.size() {
+            return Err(bad(format!(
+                "PAX size {size} is not the {} bytes the stream frames",
+                entry.size()
+            )));
         }
         let id = |v: u64, what: &str| {
             u32::try_from(v)

@@ -160,8 +160,11 @@ impl<'r> Extractor<'r> {
         let mut archive = tar::Archive::new(layer);
         for entry in archive.entries().map_err(LayerError::Read)? {
             let mut entry = entry.map_err(LayerError::Read)?;
+            let ext = super::tar_ext::read(&budget.headers()).map_err(|reason| {
+                LayerError::invalid(&entry.path_bytes(), format!("bad tar headers: {reason}"))
+            })?;
             budget.reset();
-            let meta = Entry::from_tar(&mut entry)?;
+            let meta = Entry::from_tar(&mut entry, &ext)?;
             let mut content = ContentReader {
                 inner: &mut entry,
                 budget: &budget,

@@ -16,6 +16,7 @@ pub mod extract;
 pub mod generate;
 mod pargzip;
 pub mod stream;
+mod tar_ext;
 mod tar_header;
 mod whiteout;
 

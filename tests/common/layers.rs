@@ -107,6 +107,14 @@ impl LayerBuilder {
         self.raw(h, name.as_bytes(), b"", b"")
     }
 
+    /// PAX records for the next entry, written as given.
+    pub fn pax(&mut self, records: &[(&str, &[u8])]) -> &mut Self {
+        self.tar
+            .append_pax_extensions(records.iter().map(|(k, v)| (*k, *v)))
+            .unwrap();
+        self
+    }
+
     /// A file preceded by PAX `SCHILY.xattr.*` records.
     pub fn file_with_xattrs(
         &mut self,
