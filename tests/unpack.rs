@@ -844,3 +844,88 @@ fn pax_records_are_read_by_their_length_so_values_may_hold_newlines() {
         assert_eq!(snapshot(&rootfs), snapshot(&theirs.join("rootfs")));
     }
 }
+
+/// `(kind, name, data or target)`: `d` directory, `f` file, `l` symlink,
+/// `w` whiteout file.
+type Spec<'a> = (&'a str, &'a str, &'a str);
+
+/// A layer of `entries`.
+fn layer_of(entries: &[Spec]) -> Vec<u8> {
+    let mut b = LayerBuilder::new();
+    for (kind, name, arg) in entries {
+        match *kind {
+            "d" => b.dir(name, 0o755, 0, 0),
+            "f" => b.file(name, arg.as_bytes(), 0o644, 0, 0),
+            "l" => b.symlink(name, arg),
+            _ => b.whiteout(name),
+        };
+    }
+    b.finish()
+}
+
+#[test]
+fn whiteouts_spare_the_layers_own_entries_where_they_really_landed() {
+    // What a layer wrote is recorded where it landed after symlinks (as
+    // upstream records it): a whiteout reaching it by its real path spares
+    // it, and one through a link retargeted since removes the lower file.
+    let lower: &[Spec] = &[
+        ("d", "t", ""),
+        ("f", "t/x", "old"),
+        ("f", "t/y", "old"),
+        ("d", "t2", ""),
+        ("f", "t2/x", "old"),
+        ("l", "ln", "t"),
+    ];
+    // (case, upper layer, path, its content afterwards)
+    type Case<'a> = (&'a str, &'a [Spec<'a>], &'a str, Option<&'a str>);
+    let cases: [Case; 4] = [
+        (
+            "opaque by real path",
+            &[("f", "ln/x", "new"), ("w", "t/.wh..wh..opq", "")],
+            "t/x",
+            Some("new"),
+        ),
+        (
+            "whiteout by real path",
+            &[("f", "ln/x", "new"), ("w", "t/.wh.x", "")],
+            "t/x",
+            Some("new"),
+        ),
+        (
+            "opaque through the link",
+            &[("f", "t/x", "new"), ("w", "ln/.wh..wh..opq", "")],
+            "t/x",
+            Some("new"),
+        ),
+        (
+            "link retargeted",
+            &[
+                ("f", "ln/x", "new"),
+                ("l", "ln", "t2"),
+                ("w", "ln/.wh.x", ""),
+            ],
+            "t2/x",
+            None,
+        ),
+    ];
+    for (case, upper, path, want) in cases {
+        let dir = tempdir();
+        let layout = new_image(dir.path(), "img", "latest");
+        add_layer(&layout, "latest", &layer_of(lower), "gzip");
+        add_layer(&layout, "latest", &layer_of(upper), "gzip");
+        let ours = dir.path().join("ours");
+        unpack(&layout, "latest", &ours).ok();
+        let got = std::fs::read_to_string(ours.join("rootfs").join(path)).ok();
+        assert_eq!(got.as_deref(), want, "{case}");
+        if have_tool("umoci") {
+            let theirs = dir.path().join("theirs");
+            let image = image_arg(&layout, "latest");
+            run("umoci", &["unpack", "--image", &image, s(&theirs)]).ok();
+            let (a, b) = (
+                snapshot(&ours.join("rootfs")),
+                snapshot(&theirs.join("rootfs")),
+            );
+            assert_eq!(a, b, "{case}");
+        }
+    }
+}

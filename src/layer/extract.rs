@@ -21,6 +21,7 @@ use sha2::{Digest as _, Sha256};
 use super::budget::{ContentReader, HeaderBudget};
 use super::entry::{Entry, EntryKind, Time};
 use super::error::LayerError;
+use super::real_path::RealPaths;
 use super::whiteout;
 use crate::fs::file::open_subdir;
 use crate::fs::idmap::{self, IdMap};
@@ -126,6 +127,8 @@ pub struct Extractor<'r> {
     hashes: FileHashes,
     xattr_unsupported_warned: bool,
     buf: Vec<u8>,
+    /// Where entries really land, for the upper paths whiteouts spare.
+    real: RealPaths,
 }
 
 impl<'r> Extractor<'r> {
@@ -144,6 +147,7 @@ impl<'r> Extractor<'r> {
             hashes: FileHashes::new(),
             xattr_unsupported_warned: false,
             buf: vec![0u8; 1 << 18],
+            real: RealPaths::default(),
         }
     }
 
@@ -228,6 +232,7 @@ impl<'r> Extractor<'r> {
             .mkdir_all(&parent_path, 0o777)
             .map_err(|e| LayerError::io(name_bytes, "create parent directory", e))?;
         self.note_dir_time(&parent_path, parent.as_fd())?;
+        let real_parent = self.real.of(self.root, &parent_path, &parent);
 
         let existing =
             lstat_at(parent.as_fd(), name).map_err(|e| LayerError::io(name_bytes, "lstat", e))?;
@@ -282,7 +287,7 @@ impl<'r> Extractor<'r> {
                 self.apply_metadata(Target::At(dir, name), meta, false, true)?;
             }
         }
-        self.upper.insert_with_ancestors(&meta.path);
+        self.upper.insert_with_ancestors(&real_parent.join(name));
         Ok(())
     }
 
@@ -339,11 +344,12 @@ impl<'r> Extractor<'r> {
             }
         };
         self.note_dir_time(parent_path, parent.as_fd())?;
+        let real_parent = self.real.of(self.root, parent_path, &parent);
         whiteout::apply(
             &self.upper,
             &mut self.clear,
             parent.as_fd(),
-            parent_path,
+            &real_parent,
             target,
         )
         .map_err(|e| LayerError::io(&meta.raw_name, "apply whiteout", e))?;

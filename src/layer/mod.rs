@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 pub mod generate;
 mod pargzip;
+mod real_path;
 pub mod stream;
 mod tar_ext;
 mod tar_header;
