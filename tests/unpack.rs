@@ -820,7 +820,14 @@ fn pax_records_are_read_by_their_length_so_values_may_hold_newlines() {
         .file("placeholder", b"data", 0o644, 0, 0)
         .file("harmless", b"h", 0o644, 0, 0)
         .pax(&[("SCHILY.xattr.user.x", b"v\n21 linkpath=dir/evil\n")])
-        .hardlink("link", "harmless");
+        .hardlink("link", "harmless")
+        // An owner too large for the header field (the crate puts it in
+        // the header it hands back).
+        .pax(&[("uid", b"3000000"), ("gid", b"4000000")])
+        .file("owned", b"o", 0o644, 0, 0)
+        // A GNU long name wins over a PAX path, as in Go's reader.
+        .pax(&[("path", b"paxname")])
+        .long_file(&"g".repeat(120), b"gnu");
     add_layer(&layout, "latest", &b.finish(), "gzip");
     let bundle = dir.path().join("bundle");
     unpack(&layout, "latest", &bundle).ok();
@@ -836,6 +843,10 @@ fn pax_records_are_read_by_their_length_so_values_may_hold_newlines() {
         ino("harmless"),
         "linked to the header's target"
     );
+    let owned = std::fs::metadata(rootfs.join("owned")).unwrap();
+    assert_eq!((owned.uid(), owned.gid()), (3_000_000, 4_000_000));
+    assert!(rootfs.join("g".repeat(120)).is_file());
+    assert!(!rootfs.join("paxname").exists());
     assert!(!rootfs.join("placeholder").exists());
     if have_tool("umoci") {
         let theirs = dir.path().join("theirs");

@@ -3,8 +3,8 @@
 //! The `tar` crate frames the stream and parses the header block; names,
 //! link targets and PAX records (`path`, `linkpath`, `size`, `uid`, `gid`,
 //! `mtime`, `atime`, `SCHILY.xattr.*`) come from the extension headers as
-//! we read them ([`super::tar_ext`]), PAX overriding GNU long names as in
-//! Go, and it is all reduced to what extraction needs.
+//! we read them ([`super::tar_ext`]), a GNU long name overriding a PAX one
+//! as in Go, and it is all reduced to what extraction needs.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -79,13 +79,14 @@ impl Entry {
         ext: &ExtHeaders,
     ) -> Result<Self, LayerError> {
         let header = entry.header();
-        let raw_name = match (ext.pax(b"path"), &ext.long_name) {
-            (Some(path), _) => path.to_vec(),
-            (None, Some(long)) => long.clone(),
+        // Go's precedence: a GNU long name over a PAX path over the header.
+        let raw_name = match (&ext.long_name, ext.pax(b"path")) {
+            (Some(long), _) => long.clone(),
+            (None, Some(path)) => path.to_vec(),
             (None, None) => header.path_bytes().into_owned(),
         };
         let bad = |reason: String| LayerError::invalid(&raw_name, reason);
-        if header.as_bytes()[..] != ext.header[..] {
+        if !ext.is_header(header.as_bytes()) {
             return Err(bad("tar header not where the stream put it".into()));
         }
         let kind = match header.entry_type() {
@@ -121,9 +122,9 @@ impl Entry {
             ),
             _ => (0, 0),
         };
-        let link = match (ext.pax(b"linkpath"), &ext.long_link) {
-            (Some(link), _) => link.to_vec(),
-            (None, Some(long)) => long.clone(),
+        let link = match (&ext.long_link, ext.pax(b"linkpath")) {
+            (Some(long), _) => long.clone(),
+            (None, Some(link)) => link.to_vec(),
             (None, None) => header
                 .link_name_bytes()
                 .map(|l| l.into_owned())

@@ -62,10 +62,15 @@ impl RealPaths {
     }
 }
 
-/// The path the kernel gives for `fd`; `None` for one no longer linked.
+/// The path the kernel gives for `fd`; `None` for a directory no longer
+/// linked anywhere (told by its link count, not by the " (deleted)" the
+/// kernel appends, which a name may also end in).
 fn kernel_path(fd: BorrowedFd<'_>) -> Option<Vec<u8>> {
+    if rustix::fs::fstat(fd).ok()?.st_nlink == 0 {
+        return None;
+    }
     let link = format!("/proc/self/fd/{}", fd.as_raw_fd());
     let path = std::fs::read_link(link).ok()?;
     let bytes = path.as_os_str().as_bytes();
-    (bytes.starts_with(b"/") && !bytes.ends_with(b" (deleted)")).then(|| bytes.to_vec())
+    bytes.starts_with(b"/").then(|| bytes.to_vec())
 }

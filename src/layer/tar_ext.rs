@@ -12,6 +12,9 @@
 
 use super::tar_header::BLOCK;
 
+/// The most PAX record data one entry may carry, as Go's reader allows.
+const MAX_PAX_BYTES: usize = 1 << 20;
+
 /// PAX records as read: key and value bytes.
 pub type PaxRecords = Vec<(Vec<u8>, Vec<u8>)>;
 
@@ -29,6 +32,15 @@ pub struct ExtHeaders {
 }
 
 impl ExtHeaders {
+    /// Whether `block` is this entry's header as the crate hands it back:
+    /// the same bytes, but for the owner fields and checksum, which the
+    /// crate fills in from PAX `uid` and `gid` records.
+    pub fn is_header(&self, block: &[u8]) -> bool {
+        let same =
+            |range: std::ops::Range<usize>| block.get(range.clone()) == self.header.get(range);
+        block.len() == BLOCK && same(0..108) && same(124..148) && same(156..BLOCK)
+    }
+
     /// The value of the PAX record `key`; the last one wins, as in Go.
     pub fn pax(&self, key: &[u8]) -> Option<&[u8]> {
         self.pax
@@ -61,6 +73,10 @@ pub fn read(raw: &[u8]) -> Result<ExtHeaders, String> {
             .and_then(|size| raw.get(start..start.checked_add(size)?))
             .ok_or("extension header data not where the stream put it")?;
         match flag {
+            // Go refuses more; the records of one entry are held in memory.
+            b'x' if data.len() > MAX_PAX_BYTES => {
+                return Err(format!("PAX records of {} bytes exceed 1 MiB", data.len()))
+            }
             b'x' => ext.pax.extend(parse_pax(data)?),
             b'L' => ext.long_name = Some(until_nul(data)),
             _ => ext.long_link = Some(until_nul(data)),
@@ -165,6 +181,18 @@ mod tests {
             );
         }
         assert_eq!(parse_pax(b"9 path=a\n\0\0\0").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn pax_records_over_a_mebibyte_are_refused() {
+        let size = MAX_PAX_BYTES + 1;
+        let mut raw = vec![0u8; BLOCK];
+        raw[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
+        raw[156] = b'x';
+        raw[257..263].copy_from_slice(b"ustar\0");
+        raw.resize(BLOCK + size.div_ceil(BLOCK) * BLOCK + BLOCK, 0);
+        let err = read(&raw).unwrap_err();
+        assert!(err.contains("exceed 1 MiB"), "{err}");
     }
 
     #[test]
