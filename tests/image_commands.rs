@@ -335,18 +335,20 @@ fn config_with_tag_leaves_the_source_tag_alone() {
 }
 
 #[test]
-fn config_source_date_epoch_sets_created_and_history_time() {
+fn config_source_date_epoch_dates_only_the_history_entry() {
+    // As upstream's config command: SOURCE_DATE_EPOCH is the history
+    // entry's time; the image's created time changes only with --created.
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
     let img = image_arg(&layout, "latest");
     umoci_env(
         &["config", "--image", &img, "--config.env", "A=1"],
-        &[("SOURCE_DATE_EPOCH", "1700000000")],
+        &[("SOURCE_DATE_EPOCH", "1000")],
     )
     .ok();
     let stat = stat_json(&layout, "latest");
     assert_eq!(stat["config"]["blob"]["created"], "2023-11-14T22:13:20Z");
-    assert_eq!(stat["history"][2]["created"], "2023-11-14T22:13:20Z");
+    assert_eq!(stat["history"][2]["created"], "1970-01-01T00:16:40Z");
     // Explicit flags win over the environment.
     umoci_env(
         &[
@@ -358,12 +360,46 @@ fn config_source_date_epoch_sets_created_and_history_time() {
             "--history.created",
             "2002-01-01T00:00:00Z",
         ],
-        &[("SOURCE_DATE_EPOCH", "1700000000")],
+        &[("SOURCE_DATE_EPOCH", "1000")],
     )
     .ok();
     let stat = stat_json(&layout, "latest");
     assert_eq!(stat["config"]["blob"]["created"], "2001-01-01T00:00:00Z");
     assert_eq!(stat["history"][3]["created"], "2002-01-01T00:00:00Z");
+}
+
+#[test]
+fn config_and_an_empty_repack_write_upstreams_exact_manifest() {
+    // The same edits under the same SOURCE_DATE_EPOCH give the manifest
+    // upstream 0.6.0 wrote (its digest, taken from a local build): config
+    // bytes, and the manifest's own mediaType, which upstream sets when it
+    // edits the config (here and in a repack that adds no layer).
+    let dir = tempdir();
+    let layout = copy_hello(dir.path(), "img");
+    let img = image_arg(&layout, "latest");
+    let epoch = |t: &'static str| [("SOURCE_DATE_EPOCH", t)];
+    umoci_env(
+        &[
+            "config",
+            "--image",
+            &img,
+            "--config.cmd",
+            "/bin/true",
+            "--config.env",
+            "B=2",
+            "--config.label",
+            "a=b",
+        ],
+        &epoch("1000"),
+    )
+    .ok();
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    umoci_env(&["repack", "--image", &img, s(&bundle)], &epoch("2000")).ok();
+    assert_eq!(
+        stat_json(&layout, "latest")["manifest"]["descriptor"]["digest"],
+        "sha256:2356c16b871cf6f6bc7ebcf312b94421e9399dd733891f3f59c226999957b164"
+    );
 }
 
 #[test]

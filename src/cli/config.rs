@@ -5,7 +5,6 @@ use anyhow::{Context, Result};
 use clap::Args;
 use umoci::image::{mutate, ConfigEdits, ImageError, ImageSource};
 use umoci::layout::{index, Layout};
-use umoci::spec::go_time::source_date_epoch;
 use umoci::spec::GoTime;
 
 use super::common::{positionals, HistoryArgs, ImageArgs, TagArgs};
@@ -125,9 +124,11 @@ pub struct ConfigArgs {
 
 impl ConfigArgs {
     fn edits(&self) -> Result<ConfigEdits> {
+        // Only --created sets it: SOURCE_DATE_EPOCH dates the history
+        // entry, as upstream's config command uses it.
         let created = match &self.created {
             Some(s) => Some(GoTime::parse(s).context("parse --created")?),
-            None => source_date_epoch()?,
+            None => None,
         };
         Ok(ConfigEdits {
             clear: self.clear.clone(),
@@ -163,6 +164,7 @@ pub fn run(args: ConfigArgs) -> Result<()> {
     let new_root = layout.update_index(|idx| -> Result<_, ImageError> {
         let mut source = ImageSource::open(&layout, idx, &image.tag)?;
         edits.apply(&mut source.config, &mut source.manifest.annotations)?;
+        mutate::mark_manifest_media_type(&mut source);
         let author = source.config.author.clone();
         if let Some(entry) = history.entry("umoci config", &author, true)? {
             source.config.history.push(entry);

@@ -53,6 +53,7 @@ pub fn commit_without_layer(
 ) -> Result<Descriptor> {
     commit_edit(layout, base, tag, |current| {
         current.config.history.extend(history);
+        mutate::mark_manifest_media_type(current);
         Ok(())
     })
 }

@@ -52,6 +52,13 @@ pub fn commit(layout: &Layout, source: &ImageSource) -> Result<Descriptor> {
     Ok(new_child)
 }
 
+/// Marks the manifest as an OCI image manifest in its own `mediaType`, as
+/// upstream's mutator does whenever it sets the config (the `config`
+/// command, a repack that adds no layer), and only then.
+pub fn mark_manifest_media_type(source: &mut ImageSource) {
+    source.manifest.media_type = media_type::IMAGE_MANIFEST.to_owned();
+}
+
 /// `old` with the digest, size and media type of `new`.
 fn replace_blob(old: &Descriptor, new: &Descriptor) -> Descriptor {
     let mut out = old.clone();
