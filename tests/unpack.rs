@@ -940,3 +940,22 @@ fn whiteouts_spare_the_layers_own_entries_where_they_really_landed() {
         }
     }
 }
+
+#[test]
+fn a_directory_replaced_by_a_looping_symlink_is_simply_replaced() {
+    // x/y is made, then x becomes a link to itself: the times and modes
+    // held back for x/y have nothing left to apply to (upstream and
+    // Debian's umoci agree).
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    add_layer(
+        &layout,
+        "latest",
+        &layer_of(&[("d", "x", ""), ("d", "x/y", ""), ("l", "x", "x")]),
+        "gzip",
+    );
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    let link = bundle.join("rootfs/x");
+    assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("x"));
+}

@@ -193,7 +193,7 @@ impl<'r> Extractor<'r> {
         for (path, deferred) in modes.into_iter().rev() {
             match self.chmod_deferred(&path, deferred) {
                 Ok(()) => {}
-                Err(e) if is_missing(&e) => {}
+                Err(e) if is_gone(&e) => {}
                 Err(e) => return Err(LayerError::io(&path.to_bytes(), "chmod directory", e)),
             }
         }
@@ -639,7 +639,7 @@ impl<'r> Extractor<'r> {
         for (path, (atime, mtime)) in times {
             match self.with_target(&path, |t| set_times(t, atime, mtime)) {
                 Ok(()) => {}
-                Err(e) if is_missing(&e) => {}
+                Err(e) if is_gone(&e) => {}
                 Err(e) => {
                     return Err(LayerError::io(
                         &path.to_bytes(),
@@ -704,6 +704,13 @@ fn ensure_room(file: &File, meta: &Entry) -> Result<(), LayerError> {
 fn is_missing(e: &io::Error) -> bool {
     let code = e.raw_os_error();
     code == Some(Errno::NOENT.raw_os_error()) || code == Some(Errno::NOTDIR.raw_os_error())
+}
+
+/// Whether a directory recorded earlier is no longer there to finish: it
+/// is missing, or its path now loops (a later entry made `x` a link to
+/// `x`), which names no directory either.
+fn is_gone(e: &io::Error) -> bool {
+    is_missing(e) || e.raw_os_error() == Some(Errno::LOOP.raw_os_error())
 }
 
 fn times_of(meta: &Entry) -> (Time, Time) {
