@@ -585,6 +585,7 @@ fn a_rootfs_file_named_like_a_whiteout_is_refused() {
         let line = umoci(&["repack", "--image", &image, s(&bundle)])
             .fails_with("invalid path has whiteout prefix \".wh.\"");
         assert!(line.contains(name.trim_end_matches('/')), "{line}");
+        assert!(!line.contains("unpack"), "a repack error says so: {line}");
         assert_eq!(snapshot(&layout), before, "{name}");
 
         // Debian's umoci refuses it too.

@@ -1,4 +1,5 @@
-//! Errors from reading and applying layers; each names the entry at fault.
+//! Errors from reading and applying layers, and from packing a tree into
+//! one; each names the entry at fault.
 
 use std::io;
 
@@ -27,6 +28,25 @@ pub enum LayerError {
         #[source]
         source: io::Error,
     },
+    /// A file of the tree cannot go into a layer as it is.
+    #[error("pack entry {path:?}: {reason}")]
+    PackInvalid {
+        /// The entry's name in the layer.
+        path: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// Reading a file of the tree, or writing its entry, failed.
+    #[error("pack entry {path:?}: {op}")]
+    PackIo {
+        /// The entry's name in the layer.
+        path: String,
+        /// What we were doing.
+        op: &'static str,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
     /// A layer media type we cannot decompress.
     #[error("unsupported layer media type {0:?}")]
     MediaType(String),
@@ -42,6 +62,21 @@ impl LayerError {
 
     pub(crate) fn io(path: &[u8], op: &'static str, source: impl Into<io::Error>) -> Self {
         LayerError::Io {
+            path: shown_name(path),
+            op,
+            source: source.into(),
+        }
+    }
+
+    pub(crate) fn pack_invalid(path: &[u8], reason: impl Into<String>) -> Self {
+        LayerError::PackInvalid {
+            path: shown_name(path),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn pack_io(path: &[u8], op: &'static str, source: impl Into<io::Error>) -> Self {
+        LayerError::PackIo {
             path: shown_name(path),
             op,
             source: source.into(),

@@ -56,7 +56,7 @@ impl<W: Write> LayerTar<W> {
     /// directory's name gets a trailing `/`, except the root's `.`, as
     /// upstream names them.
     pub fn add(&mut self, root: &Root, path: &RelPath, tar_name: &[u8]) -> Result<(), LayerError> {
-        let err = |op: &'static str| move |e: io::Error| LayerError::io(tar_name, op, e);
+        let err = |op: &'static str| move |e: io::Error| LayerError::pack_io(tar_name, op, e);
         refuse_whiteout_name(tar_name)?;
         // Directories opened up on the way (rootless), restored on return.
         let mut opened_up = OpenedUpScope::default();
@@ -66,7 +66,7 @@ impl<W: Write> LayerTar<W> {
                     .resolve(path, OFlags::RDONLY | OFlags::DIRECTORY)
                     .map_err(err("open root"))?;
                 let st =
-                    rustix::fs::fstat(&dir).map_err(|e| LayerError::io(tar_name, "lstat", e))?;
+                    rustix::fs::fstat(&dir).map_err(|e| LayerError::pack_io(tar_name, "lstat", e))?;
                 (std::rc::Rc::new(dir), Vec::new(), st)
             }
             Some((parent, name)) => {
@@ -91,7 +91,7 @@ impl<W: Write> LayerTar<W> {
                         let st = lstat(&dir).map_err(err("lstat"))?;
                         (dir, st)
                     }
-                    Err((op, e)) => return Err(LayerError::io(tar_name, op, e)),
+                    Err((op, e)) => return Err(LayerError::pack_io(tar_name, op, e)),
                 };
                 (dir, name.to_vec(), st)
             }
@@ -130,7 +130,7 @@ impl<W: Write> LayerTar<W> {
             let value = xattr::get(dir, &name, &key).map_err(err("read xattr"))?;
             if key == rootless::XATTR_NAME.as_bytes() && self.opts.map.rootless {
                 owner_from_xattr =
-                    Some(rootless::decode(&value).map_err(|e| LayerError::invalid(tar_name, e))?);
+                    Some(rootless::decode(&value).map_err(|e| LayerError::pack_invalid(tar_name, e))?);
                 continue;
             }
             if value.is_empty() {
@@ -147,7 +147,7 @@ impl<W: Write> LayerTar<W> {
         let (uid, gid) = if self.opts.map.rootless {
             owner_from_xattr.unwrap_or((0, 0))
         } else {
-            let bad = |e: idmap::IdMapError| LayerError::invalid(tar_name, e.to_string());
+            let bad = |e: idmap::IdMapError| LayerError::pack_invalid(tar_name, e.to_string());
             (
                 idmap::to_container(st.st_uid, &self.opts.map.uid_mappings).map_err(bad)?,
                 idmap::to_container(st.st_gid, &self.opts.map.gid_mappings).map_err(bad)?,
@@ -177,7 +177,7 @@ impl<W: Write> LayerTar<W> {
             FileType::RegularFile => header.size = st.st_size as u64,
             FileType::Symlink => {
                 symlink_target = rustix::fs::readlinkat(dir, name.as_slice(), Vec::new())
-                    .map_err(|e| LayerError::io(tar_name, "readlink", e))?;
+                    .map_err(|e| LayerError::pack_io(tar_name, "readlink", e))?;
                 header.link_name = symlink_target.as_bytes();
             }
             FileType::CharacterDevice | FileType::BlockDevice => {
@@ -207,7 +207,7 @@ impl<W: Write> LayerTar<W> {
             return Ok(());
         }
         let file = open_file_opening_up(dir, name.as_slice(), self.opts.map.rootless)
-            .map_err(|e| LayerError::io(tar_name, "open", e))?;
+            .map_err(|e| LayerError::pack_io(tar_name, "open", e))?;
         let mut exact = ExactReader {
             inner: file.take(header.size),
             left: header.size,
@@ -247,7 +247,7 @@ impl<W: Write> LayerTar<W> {
         };
         header
             .write_to(&mut self.out)
-            .map_err(|e| LayerError::io(&name, "write whiteout", e))
+            .map_err(|e| LayerError::pack_io(&name, "write whiteout", e))
     }
 
     /// Writes the end-of-archive marker (two zero blocks) and returns the
@@ -288,7 +288,7 @@ fn refuse_whiteout_name(tar_name: &[u8]) -> Result<(), LayerError> {
     let trimmed = tar_name.strip_suffix(b"/").unwrap_or(tar_name);
     let base = trimmed.rsplit(|&b| b == b'/').next().unwrap_or(trimmed);
     if base.starts_with(whiteout::PREFIX) {
-        return Err(LayerError::invalid(
+        return Err(LayerError::pack_invalid(
             tar_name,
             "invalid path has whiteout prefix \".wh.\"",
         ));
