@@ -959,3 +959,35 @@ fn a_directory_replaced_by_a_looping_symlink_is_simply_replaced() {
     let link = bundle.join("rootfs/x");
     assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("x"));
 }
+
+#[test]
+fn whiteouts_and_hard_links_resolve_missing_dotdot_as_created_directories_do() {
+    // `a -> m/../t` with no `m`: upstream's securejoin takes `m/..` as
+    // nothing, so a whiteout or a hard link through `a` finds `t`, as a
+    // file written through `a` lands in `t` (Debian's umoci agrees).
+    let lower: &[Spec] = &[("d", "t", ""), ("f", "t/x", "lower"), ("l", "a", "m/../t")];
+    for (case, upper, gone) in [
+        ("whiteout", &[("w", "a/.wh.x", "")][..], true),
+        ("opaque", &[("w", "a/.wh..wh..opq", "")][..], true),
+        ("file", &[("f", "a/x", "upper")][..], false),
+    ] {
+        let dir = tempdir();
+        let layout = new_image(dir.path(), "img", "latest");
+        add_layer(&layout, "latest", &layer_of(lower), "gzip");
+        add_layer(&layout, "latest", &layer_of(upper), "gzip");
+        let bundle = dir.path().join("bundle");
+        unpack(&layout, "latest", &bundle).ok();
+        let x = bundle.join("rootfs/t/x");
+        assert_eq!(!x.exists(), gone, "{case}");
+    }
+    // A hard link through `a`.
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    add_layer(&layout, "latest", &layer_of(lower), "gzip");
+    let mut b = LayerBuilder::new();
+    b.hardlink("y", "a/x");
+    add_layer(&layout, "latest", &b.finish(), "gzip");
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    assert_eq!(std::fs::read(bundle.join("rootfs/y")).unwrap(), b"lower");
+}

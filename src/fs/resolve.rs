@@ -35,6 +35,37 @@ type Identity = (u64, u64);
 /// Makes `dir` inside `root` (mode `mode` before umask) and returns an
 /// `O_PATH` handle to it, resolved as the module says.
 pub fn mkdir_all_resolving(root: &Root, dir: &RelPath, mode: u32) -> io::Result<OwnedFd> {
+    let (mut fd, missing) = resolve_existing(root, dir)?;
+    for name in &missing {
+        match rustix::fs::mkdirat(&fd, name.as_slice(), Mode::from_raw_mode(mode)) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(e.into()),
+        }
+        // Never through a symlink someone raced into the name.
+        fd = rustix::fs::openat(
+            &fd,
+            name.as_slice(),
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+    }
+    Ok(fd)
+}
+
+/// An `O_PATH` handle to the existing directory `dir` inside `root`,
+/// resolved as the module says (so `missing/..` in a link target is where
+/// it started, where the kernel finds nothing); `ENOENT` if some of it
+/// does not exist.
+pub fn open_dir_resolving(root: &Root, dir: &RelPath) -> io::Result<OwnedFd> {
+    match resolve_existing(root, dir)? {
+        (fd, missing) if missing.is_empty() => Ok(fd),
+        _ => Err(Errno::NOENT.into()),
+    }
+}
+
+/// The deepest existing directory on the way to `dir`, and the names
+/// still missing below it.
+fn resolve_existing(root: &Root, dir: &RelPath) -> io::Result<(OwnedFd, Vec<Vec<u8>>)> {
     let mut walk = Walk::start(root)?;
     let mut links = 0;
     // Components still to resolve, the next one last.
@@ -65,21 +96,7 @@ pub fn mkdir_all_resolving(root: &Root, dir: &RelPath, mode: u32) -> io::Result<
             },
         }
     }
-    let mut fd = walk.into_current()?;
-    for name in &missing {
-        match rustix::fs::mkdirat(&fd, name.as_slice(), Mode::from_raw_mode(mode)) {
-            Ok(()) | Err(Errno::EXIST) => {}
-            Err(e) => return Err(e.into()),
-        }
-        // Never through a symlink someone raced into the name.
-        fd = rustix::fs::openat(
-            &fd,
-            name.as_slice(),
-            OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
-    }
-    Ok(fd)
+    Ok((walk.into_current()?, missing))
 }
 
 /// What a name in the current directory is.

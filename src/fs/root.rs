@@ -81,6 +81,19 @@ impl Root {
         self.last_dir.borrow_mut().take();
     }
 
+    /// Like [`Root::open_dir`], but where the kernel finds nothing, `dir`
+    /// is also looked for as upstream's securejoin looks (a missing
+    /// component followed by `..` in a link target cancels out), so a
+    /// whiteout or a hard link finds what a created directory would.
+    pub fn open_dir_lexically(&self, dir: &RelPath) -> io::Result<Rc<OwnedFd>> {
+        match self.open_dir(dir) {
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::NOENT.raw_os_error()) => {
+                super::resolve::open_dir_resolving(self, dir).map(Rc::new)
+            }
+            other => other,
+        }
+    }
+
     /// Resolves `dir` inside the root (following symlinks, but only ever to
     /// places inside it) and returns an `O_PATH` handle to the directory.
     pub fn open_dir(&self, dir: &RelPath) -> io::Result<Rc<OwnedFd>> {

@@ -331,7 +331,7 @@ impl<'r> Extractor<'r> {
             // Nothing lies below this layer; all there is is its own.
             return Ok(());
         }
-        let parent = match self.root.open_dir(parent_path) {
+        let parent = match self.root.open_dir_lexically(parent_path) {
             Ok(fd) => fd,
             // Nothing there to white out.
             Err(e) if is_missing(&e) => return Ok(()),
@@ -418,7 +418,7 @@ impl<'r> Extractor<'r> {
         };
         let target_fd = self
             .root
-            .open_dir(&target_dir)
+            .open_dir_lexically(&target_dir)
             .map_err(|e| LayerError::io(&meta.raw_name, "resolve hardlink target", e))?;
         rustix::fs::linkat(target_fd.as_fd(), target_name, dir, name, AtFlags::empty())
             .map_err(|e| LayerError::io(&meta.raw_name, "hardlink", e))

@@ -65,8 +65,8 @@ impl<W: Write> LayerTar<W> {
                 let dir = root
                     .resolve(path, OFlags::RDONLY | OFlags::DIRECTORY)
                     .map_err(err("open root"))?;
-                let st =
-                    rustix::fs::fstat(&dir).map_err(|e| LayerError::pack_io(tar_name, "lstat", e))?;
+                let st = rustix::fs::fstat(&dir)
+                    .map_err(|e| LayerError::pack_io(tar_name, "lstat", e))?;
                 (std::rc::Rc::new(dir), Vec::new(), st)
             }
             Some((parent, name)) => {
@@ -129,8 +129,9 @@ impl<W: Write> LayerTar<W> {
             }
             let value = xattr::get(dir, &name, &key).map_err(err("read xattr"))?;
             if key == rootless::XATTR_NAME.as_bytes() && self.opts.map.rootless {
-                owner_from_xattr =
-                    Some(rootless::decode(&value).map_err(|e| LayerError::pack_invalid(tar_name, e))?);
+                owner_from_xattr = Some(
+                    rootless::decode(&value).map_err(|e| LayerError::pack_invalid(tar_name, e))?,
+                );
                 continue;
             }
             if value.is_empty() {
