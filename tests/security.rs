@@ -858,6 +858,21 @@ fn directories_under_dangling_symlink_chains_are_made_promptly() {
     }
     add_layer(&layout, "latest", &b.finish(), "gzip");
     let rootfs = dir.path().join("rootfs");
+    // Renames anywhere make the kernel refuse lookups that cross `..`
+    // while they run; a lookup this long loses every retry, and must then
+    // be done another way rather than fail.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let renamer = {
+        let (stop, a) = (stop.clone(), dir.path().join("a"));
+        std::fs::write(&a, b"").unwrap();
+        let b = dir.path().join("b");
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                std::fs::rename(&a, &b).unwrap();
+                std::fs::rename(&b, &a).unwrap();
+            }
+        })
+    };
     let out = umoci_deadline(&[
         "raw",
         "unpack",
@@ -865,6 +880,8 @@ fn directories_under_dangling_symlink_chains_are_made_promptly() {
         &image_arg(&layout, "latest"),
         s(&rootfs),
     ]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    renamer.join().unwrap();
     assert_eq!(out.status, 0, "{}", out.stderr);
     // Each file landed at the end of its chain.
     for k in [0, CHAINS - 1] {

@@ -7,7 +7,7 @@
 //! operate on `(parent directory fd, name)` pairs with `*at` calls and
 //! `AT_SYMLINK_NOFOLLOW`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -33,6 +33,9 @@ pub struct Root {
     /// directory (the common case in a sorted layer). Cleared whenever
     /// anything is removed, since a removal can change what a path means.
     last_dir: RefCell<Option<(RelPath, Rc<OwnedFd>)>>,
+    /// Set while a directory is resolved component by component because
+    /// the kernel kept refusing (see [`Root::resolve`]).
+    resolving_by_hand: Cell<bool>,
 }
 
 impl Root {
@@ -47,6 +50,7 @@ impl Root {
             dir,
             path: path.to_owned(),
             last_dir: RefCell::new(None),
+            resolving_by_hand: Cell::new(false),
         })
     }
 
@@ -63,6 +67,7 @@ impl Root {
             dir,
             path,
             last_dir: RefCell::new(None),
+            resolving_by_hand: Cell::new(false),
         })
     }
 
@@ -126,6 +131,19 @@ impl Root {
                 Err(rustix::io::Errno::AGAIN) if tries < RESOLVE_RETRIES => {
                     tries += 1;
                     std::thread::yield_now();
+                }
+                // Renames elsewhere keep coming faster than a long lookup
+                // (a layer's link chain full of `..`) completes: resolve a
+                // directory one component at a time instead, which the
+                // kernel never refuses (`fs::resolve`).
+                Err(rustix::io::Errno::AGAIN)
+                    if flags == OFlags::PATH | OFlags::DIRECTORY
+                        && !self.resolving_by_hand.get() =>
+                {
+                    self.resolving_by_hand.set(true);
+                    let fd = super::resolve::open_dir_resolving(self, path);
+                    self.resolving_by_hand.set(false);
+                    return fd;
                 }
                 other => return other.map_err(io::Error::from),
             }
