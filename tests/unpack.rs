@@ -991,3 +991,18 @@ fn whiteouts_and_hard_links_resolve_missing_dotdot_as_created_directories_do() {
     unpack(&layout, "latest", &bundle).ok();
     assert_eq!(std::fs::read(bundle.join("rootfs/y")).unwrap(), b"lower");
 }
+
+#[test]
+fn raw_unpack_makes_the_rootfs_but_not_its_parents() {
+    // As upstream's (and Debian's) raw unpack: mkdir, not mkdir -p.
+    let dir = tempdir();
+    let rootfs = dir.path().join("a/b/rootfs");
+    let image = image_arg(&hello_image(), "latest");
+    umoci(&["raw", "unpack", "--image", &image, s(&rootfs)])
+        .fails_with("No such file or directory");
+    assert!(!dir.path().join("a").exists());
+    if have_tool("umoci") {
+        let out = run("umoci", &["raw", "unpack", "--image", &image, s(&rootfs)]);
+        assert_ne!(out.status, 0, "{}", out.stderr);
+    }
+}

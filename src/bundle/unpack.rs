@@ -67,18 +67,15 @@ fn other(context: impl std::fmt::Display, e: impl std::fmt::Display) -> UnpackEr
 }
 
 /// Extracts every layer of `source` into `rootfs` (which must not exist or
-/// be empty; its parents are created). On failure the partial rootfs is
-/// removed. Returns the digests of the files written.
+/// be empty; its parent must exist, as upstream's `raw unpack` makes only
+/// the rootfs itself). On failure the partial rootfs is removed. Returns
+/// the digests of the files written.
 pub fn unpack_rootfs(
     layout: &Layout,
     source: &ImageSource,
     rootfs: &Path,
     opts: &UnpackOptions,
 ) -> Result<FileHashes, UnpackError> {
-    if let Some(parent) = rootfs.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| other(format!("mkdir rootfs {}", rootfs.display()), e))?;
-    }
     let (parent, name) =
         split_path(rootfs).map_err(|e| other(format!("mkdir rootfs {}", rootfs.display()), e))?;
     let shown = rootfs.to_owned();
