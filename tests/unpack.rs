@@ -4,7 +4,7 @@
 mod common;
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::layers::{add_layer, new_image, LayerBuilder, MTIME};
 use common::*;
@@ -874,6 +874,19 @@ fn layer_of(entries: &[Spec]) -> Vec<u8> {
     b.finish()
 }
 
+/// An image of `lower` then `upper`, unpacked by us: the directory holding
+/// it all, the layout, and the rootfs.
+fn unpack_two(lower: &[Spec], upper: &[Spec]) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempdir();
+    let layout = new_image(dir.path(), "img", "latest");
+    add_layer(&layout, "latest", &layer_of(lower), "gzip");
+    add_layer(&layout, "latest", &layer_of(upper), "gzip");
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    let rootfs = bundle.join("rootfs");
+    (dir, layout, rootfs)
+}
+
 #[test]
 fn whiteouts_spare_the_layers_own_entries_where_they_really_landed() {
     // What a layer wrote is recorded where it landed after symlinks (as
@@ -920,23 +933,14 @@ fn whiteouts_spare_the_layers_own_entries_where_they_really_landed() {
         ),
     ];
     for (case, upper, path, want) in cases {
-        let dir = tempdir();
-        let layout = new_image(dir.path(), "img", "latest");
-        add_layer(&layout, "latest", &layer_of(lower), "gzip");
-        add_layer(&layout, "latest", &layer_of(upper), "gzip");
-        let ours = dir.path().join("ours");
-        unpack(&layout, "latest", &ours).ok();
-        let got = std::fs::read_to_string(ours.join("rootfs").join(path)).ok();
+        let (dir, layout, ours) = unpack_two(lower, upper);
+        let got = std::fs::read_to_string(ours.join(path)).ok();
         assert_eq!(got.as_deref(), want, "{case}");
         if have_tool("umoci") {
             let theirs = dir.path().join("theirs");
             let image = image_arg(&layout, "latest");
             run("umoci", &["unpack", "--image", &image, s(&theirs)]).ok();
-            let (a, b) = (
-                snapshot(&ours.join("rootfs")),
-                snapshot(&theirs.join("rootfs")),
-            );
-            assert_eq!(a, b, "{case}");
+            assert_eq!(snapshot(&ours), snapshot(&theirs.join("rootfs")), "{case}");
         }
     }
 }
@@ -971,14 +975,8 @@ fn whiteouts_and_hard_links_resolve_missing_dotdot_as_created_directories_do() {
         ("opaque", &[("w", "a/.wh..wh..opq", "")][..], true),
         ("file", &[("f", "a/x", "upper")][..], false),
     ] {
-        let dir = tempdir();
-        let layout = new_image(dir.path(), "img", "latest");
-        add_layer(&layout, "latest", &layer_of(lower), "gzip");
-        add_layer(&layout, "latest", &layer_of(upper), "gzip");
-        let bundle = dir.path().join("bundle");
-        unpack(&layout, "latest", &bundle).ok();
-        let x = bundle.join("rootfs/t/x");
-        assert_eq!(!x.exists(), gone, "{case}");
+        let (_dir, _, rootfs) = unpack_two(lower, upper);
+        assert_eq!(!rootfs.join("t/x").exists(), gone, "{case}");
     }
     // A hard link through `a`.
     let dir = tempdir();
@@ -1004,5 +1002,30 @@ fn raw_unpack_makes_the_rootfs_but_not_its_parents() {
     if have_tool("umoci") {
         let out = run("umoci", &["raw", "unpack", "--image", &image, s(&rootfs)]);
         assert_ne!(out.status, 0, "{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_file_where_a_parent_directory_must_be_is_replaced_as_upstream_does() {
+    // Upstream 0.6.0 removes a non-directory standing in an entry's path
+    // (also where a link leads) and makes the directory; Debian's 0.4.7
+    // failed with "not a directory".
+    for (case, lower, upper, gone) in [
+        (
+            "file",
+            &[("f", "c", "old")][..],
+            &[("f", "c/a", "new")][..],
+            "c",
+        ),
+        (
+            "through a link",
+            &[("f", "t", "old"), ("l", "c", "t")][..],
+            &[("f", "c/a", "new")][..],
+            "t",
+        ),
+    ] {
+        let (_dir, _, rootfs) = unpack_two(lower, upper);
+        assert!(rootfs.join(gone).is_dir(), "{case}");
+        assert_eq!(std::fs::read(rootfs.join("c/a")).unwrap(), b"new", "{case}");
     }
 }

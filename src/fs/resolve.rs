@@ -35,7 +35,18 @@ type Identity = (u64, u64);
 /// Makes `dir` inside `root` (mode `mode` before umask) and returns an
 /// `O_PATH` handle to it, resolved as the module says.
 pub fn mkdir_all_resolving(root: &Root, dir: &RelPath, mode: u32) -> io::Result<OwnedFd> {
-    let (mut fd, missing) = resolve_existing(root, dir)?;
+    make_dirs(root, dir, mode, false)
+}
+
+/// Like [`mkdir_all_resolving`], but a non-directory standing where a
+/// directory of the path must be (a file, or where a link leads) is
+/// removed first, as upstream's extraction replaces it.
+pub fn mkdir_all_replacing(root: &Root, dir: &RelPath, mode: u32) -> io::Result<OwnedFd> {
+    make_dirs(root, dir, mode, true)
+}
+
+fn make_dirs(root: &Root, dir: &RelPath, mode: u32, replace: bool) -> io::Result<OwnedFd> {
+    let (mut fd, missing) = resolve_existing(root, dir, replace)?;
     for name in &missing {
         match rustix::fs::mkdirat(&fd, name.as_slice(), Mode::from_raw_mode(mode)) {
             Ok(()) | Err(Errno::EXIST) => {}
@@ -57,15 +68,20 @@ pub fn mkdir_all_resolving(root: &Root, dir: &RelPath, mode: u32) -> io::Result<
 /// it started, where the kernel finds nothing); `ENOENT` if some of it
 /// does not exist.
 pub fn open_dir_resolving(root: &Root, dir: &RelPath) -> io::Result<OwnedFd> {
-    match resolve_existing(root, dir)? {
+    match resolve_existing(root, dir, false)? {
         (fd, missing) if missing.is_empty() => Ok(fd),
         _ => Err(Errno::NOENT.into()),
     }
 }
 
 /// The deepest existing directory on the way to `dir`, and the names
-/// still missing below it.
-fn resolve_existing(root: &Root, dir: &RelPath) -> io::Result<(OwnedFd, Vec<Vec<u8>>)> {
+/// still missing below it; with `replace`, a non-directory in the way is
+/// unlinked and counted as missing.
+fn resolve_existing(
+    root: &Root,
+    dir: &RelPath,
+    replace: bool,
+) -> io::Result<(OwnedFd, Vec<Vec<u8>>)> {
     let mut walk = Walk::start(root)?;
     let mut links = 0;
     // Components still to resolve, the next one last.
@@ -80,7 +96,7 @@ fn resolve_existing(root: &Root, dir: &RelPath) -> io::Result<(OwnedFd, Vec<Vec<
             }
             b".." => walk.ascend()?,
             _ if !missing.is_empty() => missing.push(name),
-            _ => match walk.lookup(&name)? {
+            _ => match walk.lookup(&name, replace)? {
                 Lookup::Missing => missing.push(name),
                 Lookup::Dir(fd, id) => walk.descend(name, fd, id),
                 Lookup::Symlink(target) => {
@@ -149,8 +165,10 @@ impl<'r> Walk<'r> {
         self.levels.last().map_or(self.root_id, |level| level.id)
     }
 
-    /// Looks `name` up in the current directory, never following it.
-    fn lookup(&mut self, name: &[u8]) -> io::Result<Lookup> {
+    /// Looks `name` up in the current directory, never following it; a
+    /// non-directory there is `ENOTDIR`, or with `replace` is unlinked and
+    /// missing.
+    fn lookup(&mut self, name: &[u8], replace: bool) -> io::Result<Lookup> {
         let key = (self.current_id(), name.to_vec());
         if let Some((fd, id)) = self.memo.get(&key) {
             return Ok(Lookup::Dir(fd.clone(), *id));
@@ -179,6 +197,10 @@ impl<'r> Walk<'r> {
             FileType::Symlink => {
                 let target = rustix::fs::readlinkat(&*dir, name, Vec::new())?;
                 Ok(Lookup::Symlink(target.into_bytes()))
+            }
+            _ if replace => {
+                rustix::fs::unlinkat(&*dir, name, rustix::fs::AtFlags::empty())?;
+                Ok(Lookup::Missing)
             }
             _ => Err(Errno::NOTDIR.into()),
         }

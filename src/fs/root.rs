@@ -179,6 +179,21 @@ impl Root {
         Ok(Rc::new(fd))
     }
 
+    /// Like [`Root::mkdir_all`], but a non-directory standing where one of
+    /// the directories must be is removed first (as upstream's extraction
+    /// does for a layer that puts `c/a` over a file `c`).
+    pub fn mkdir_all_replacing(&self, dir: &RelPath, mode: u32) -> io::Result<Rc<OwnedFd>> {
+        match self.mkdir_all(dir, mode) {
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::NOTDIR.raw_os_error()) => {
+                self.invalidate();
+                let fd = Rc::new(super::resolve::mkdir_all_replacing(self, dir, mode)?);
+                *self.last_dir.borrow_mut() = Some((dir.clone(), fd.clone()));
+                Ok(fd)
+            }
+            other => other,
+        }
+    }
+
     /// Like [`Root::open_dir`], creating missing directories (mode `mode`,
     /// before umask) on the way, as `mkdir -p` would inside the root.
     pub fn mkdir_all(&self, dir: &RelPath, mode: u32) -> io::Result<Rc<OwnedFd>> {

@@ -229,7 +229,7 @@ impl<'r> Extractor<'r> {
         }
         let parent = self
             .root
-            .mkdir_all(&parent_path, 0o777)
+            .mkdir_all_replacing(&parent_path, 0o777)
             .map_err(|e| LayerError::io(name_bytes, "create parent directory", e))?;
         self.note_dir_time(&parent_path, parent.as_fd())?;
         let real_parent = self.real.of(self.root, &parent_path, &parent);
