@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::error::{ImageError, Result};
-use crate::layout::{DescriptorPath, Layout, LayoutError};
+use crate::layout::{parse_blob_json, DescriptorPath, Layout, LayoutError};
 use crate::spec::media_type::{self, Kind};
 use crate::spec::{Descriptor, History, Image, Manifest};
 
@@ -52,16 +52,6 @@ pub struct ManifestStat {
     pub(crate) image: Option<Image>,
 }
 
-fn raw_json(raw: &[u8], what: &Descriptor) -> Result<serde_json::Value> {
-    serde_json::from_slice(raw).map_err(|source| {
-        LayoutError::Json {
-            what: format!("blob {}", what.digest),
-            source,
-        }
-        .into()
-    })
-}
-
 /// Checks an empty-JSON descriptor and its content: `{}` is its only value.
 fn check_empty_json(layout: &Layout, desc: &Descriptor) -> Result<Vec<u8>> {
     let invalid = || LayoutError::BadDescriptor {
@@ -89,11 +79,7 @@ impl ManifestStat {
         let (config, image) = match media_type::kind(&config_desc.media_type) {
             Kind::Config => {
                 let raw = layout.read_blob_or_data(config_desc)?;
-                let image: Image =
-                    serde_json::from_slice(&raw).map_err(|source| LayoutError::Json {
-                        what: format!("blob {}", config_desc.digest),
-                        source,
-                    })?;
+                let image: Image = parse_blob_json(&raw, config_desc)?;
                 (Some(raw), Some(image))
             }
             _ if config_desc.media_type == media_type::EMPTY_JSON => {
@@ -114,13 +100,13 @@ impl ManifestStat {
             .transpose()?;
         Ok(ManifestStat {
             manifest: BlobStat {
-                blob: raw_json(&manifest_raw, &manifest_desc)?,
+                blob: parse_blob_json(&manifest_raw, &manifest_desc)?,
                 descriptor: manifest_desc,
             },
             config: config
                 .map(|raw| -> Result<BlobStat> {
                     Ok(BlobStat {
-                        blob: raw_json(&raw, config_desc)?,
+                        blob: parse_blob_json(&raw, config_desc)?,
                         descriptor: config_desc.clone(),
                     })
                 })

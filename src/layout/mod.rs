@@ -384,11 +384,7 @@ impl Layout {
     /// Reads and parses a JSON blob, returning the value and its raw bytes.
     pub fn read_json<T: DeserializeOwned>(&self, desc: &Descriptor) -> Result<(T, Vec<u8>)> {
         let data = self.read_blob_bytes(desc)?;
-        let value = serde_json::from_slice(&data).map_err(|source| LayoutError::Json {
-            what: format!("blob {}", desc.digest),
-            source,
-        })?;
-        Ok((value, data))
+        Ok((parse_blob_json(&data, desc)?, data))
     }
 
     /// Starts writing a new blob.
@@ -543,4 +539,13 @@ fn write_file_durably(path: &Path, data: &[u8]) -> Result<()> {
         .map_err(|e| LayoutError::io(path, e))?;
     f.write_all(data).map_err(|e| LayoutError::io(path, e))?;
     fsync_file(&f, path)
+}
+
+/// Parses the JSON of the blob `desc` names (read from the store or from
+/// the descriptor's embedded data); an error names the blob.
+pub fn parse_blob_json<T: DeserializeOwned>(data: &[u8], desc: &Descriptor) -> Result<T> {
+    serde_json::from_slice(data).map_err(|source| LayoutError::Json {
+        what: format!("blob {}", desc.digest),
+        source,
+    })
 }
