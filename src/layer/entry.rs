@@ -79,12 +79,9 @@ impl Entry {
         ext: &ExtHeaders,
     ) -> Result<Self, LayerError> {
         let header = entry.header();
-        // Go's precedence: a GNU long name over a PAX path over the header.
-        let raw_name = match (&ext.long_name, ext.pax(b"path")) {
-            (Some(long), _) => long.clone(),
-            (None, Some(path)) => path.to_vec(),
-            (None, None) => header.path_bytes().into_owned(),
-        };
+        let raw_name = ext
+            .name()
+            .unwrap_or_else(|| header.path_bytes().into_owned());
         let bad = |reason: String| LayerError::invalid(&raw_name, reason);
         if !ext.is_header(header.as_bytes()) {
             return Err(bad("tar header not where the stream put it".into()));
@@ -122,14 +119,12 @@ impl Entry {
             ),
             _ => (0, 0),
         };
-        let link = match (&ext.long_link, ext.pax(b"linkpath")) {
-            (Some(long), _) => long.clone(),
-            (None, Some(link)) => link.to_vec(),
-            (None, None) => header
+        let link = ext.link_name().unwrap_or_else(|| {
+            header
                 .link_name_bytes()
                 .map(|l| l.into_owned())
-                .unwrap_or_default(),
-        };
+                .unwrap_or_default()
+        });
         let mut size = entry.size();
         let mut xattrs = BTreeMap::new();
         for (key, value) in &ext.pax {

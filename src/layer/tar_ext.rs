@@ -41,6 +41,22 @@ impl ExtHeaders {
         block.len() == BLOCK && same(0..108) && same(124..148) && same(156..BLOCK)
     }
 
+    /// The entry's name as the extension headers give it, if they do: a
+    /// GNU long name wins over a PAX `path`, as in Go's reader.
+    pub fn name(&self) -> Option<Vec<u8>> {
+        self.long_or_pax(&self.long_name, b"path")
+    }
+
+    /// The link target as the extension headers give it, if they do: a
+    /// GNU long link wins over a PAX `linkpath`, as in Go's reader.
+    pub fn link_name(&self) -> Option<Vec<u8>> {
+        self.long_or_pax(&self.long_link, b"linkpath")
+    }
+
+    fn long_or_pax(&self, long: &Option<Vec<u8>>, key: &[u8]) -> Option<Vec<u8>> {
+        long.clone().or_else(|| self.pax(key).map(<[u8]>::to_vec))
+    }
+
     /// The value of the PAX record `key`; the last one wins, as in Go.
     pub fn pax(&self, key: &[u8]) -> Option<&[u8]> {
         self.pax
