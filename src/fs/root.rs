@@ -107,9 +107,15 @@ impl Root {
                 return Ok(fd.clone());
             }
         }
-        let fd = Rc::new(self.resolve(dir, OFlags::PATH | OFlags::DIRECTORY)?);
+        Ok(self.remember(dir, self.resolve(dir, OFlags::PATH | OFlags::DIRECTORY)?))
+    }
+
+    /// Keeps `fd` as the handle of `dir` for the next lookups (a layer's
+    /// next entries are most likely in the same directory).
+    fn remember(&self, dir: &RelPath, fd: OwnedFd) -> Rc<OwnedFd> {
+        let fd = Rc::new(fd);
         *self.last_dir.borrow_mut() = Some((dir.clone(), fd.clone()));
-        Ok(fd)
+        fd
     }
 
     /// Resolves `path` inside the root and opens it with `flags`, following
@@ -186,9 +192,8 @@ impl Root {
         match self.mkdir_all(dir, mode) {
             Err(e) if e.raw_os_error() == Some(rustix::io::Errno::NOTDIR.raw_os_error()) => {
                 self.invalidate();
-                let fd = Rc::new(super::resolve::mkdir_all_replacing(self, dir, mode)?);
-                *self.last_dir.borrow_mut() = Some((dir.clone(), fd.clone()));
-                Ok(fd)
+                let fd = super::resolve::mkdir_all_replacing(self, dir, mode)?;
+                Ok(self.remember(dir, fd))
             }
             other => other,
         }
@@ -228,10 +233,8 @@ impl Root {
                 // Something in the way (a dangling symlink, a file): the
                 // careful path deals with it.
                 Err(rustix::io::Errno::EXIST) => {
-                    let fd = Rc::new(super::resolve::mkdir_all_resolving(self, dir, mode)?);
-                    // The layer's next entries are most likely in it too.
-                    *self.last_dir.borrow_mut() = Some((dir.clone(), fd.clone()));
-                    return Ok(fd);
+                    let fd = super::resolve::mkdir_all_resolving(self, dir, mode)?;
+                    return Ok(self.remember(dir, fd));
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -242,9 +245,7 @@ impl Root {
                 Mode::empty(),
             )?;
         }
-        let fd = Rc::new(fd);
-        *self.last_dir.borrow_mut() = Some((dir.clone(), fd.clone()));
-        Ok(fd)
+        Ok(self.remember(dir, fd))
     }
 }
 
