@@ -1,19 +1,17 @@
-//! One tar entry's metadata, as the layer describes it.
+//! One tar entry's metadata, reduced to what extraction needs.
 //!
-//! The `tar` crate frames the stream and parses the header block; names,
-//! link targets and PAX records (`path`, `linkpath`, `size`, `uid`, `gid`,
-//! `mtime`, `atime`, `SCHILY.xattr.*`) come from the extension headers as
-//! we read them ([`super::tar_ext`]), a GNU long name overriding a PAX one
-//! as in Go, and it is all reduced to what extraction needs.
+//! The header comes from our reader ([`super::tar`]), which has already
+//! merged extension headers in as Go does; what is left here is the
+//! conversion to the types extraction works with and the refusals of
+//! values no file system can hold.
 
 use std::collections::BTreeMap;
-use std::io::Read;
-
-use tar::EntryType;
 
 use super::error::LayerError;
-use super::tar_ext::ExtHeaders;
+use super::tar::{flag, Header};
 use crate::fs::RelPath;
+
+pub use super::tar::Time;
 
 /// The kinds of entries a layer may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,15 +30,10 @@ pub enum EntryKind {
     Block,
     /// A named pipe.
     Fifo,
-}
-
-/// A timestamp with nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Time {
-    /// Seconds since the epoch.
-    pub sec: i64,
-    /// Nanoseconds within the second.
-    pub nsec: u32,
+    /// Any other type flag (a global PAX header, an old GNU sparse file,
+    /// a contiguous file): refused, unless the entry is a whiteout, whose
+    /// name is all that counts (as upstream).
+    Unsupported(u8),
 }
 
 /// Everything about a tar entry except its content.
@@ -73,172 +66,48 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Reads the metadata of `entry`, whose extension headers are `ext`.
-    pub fn from_tar<R: Read>(
-        entry: &mut tar::Entry<'_, R>,
-        ext: &ExtHeaders,
-    ) -> Result<Self, LayerError> {
-        let header = entry.header();
-        let raw_name = ext
-            .name()
-            .unwrap_or_else(|| header.path_bytes().into_owned());
-        let bad = |reason: String| LayerError::invalid(&raw_name, reason);
-        if !ext.is_header(header.as_bytes()) {
-            return Err(bad("tar header not where the stream put it".into()));
-        }
-        let kind = match header.entry_type() {
-            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => EntryKind::File,
-            EntryType::Directory => EntryKind::Dir,
-            EntryType::Symlink => EntryKind::Symlink,
-            EntryType::Link => EntryKind::Hardlink,
-            EntryType::Char => EntryKind::Char,
-            EntryType::Block => EntryKind::Block,
-            EntryType::Fifo => EntryKind::Fifo,
-            other => {
-                return Err(bad(format!(
-                    "unsupported tar entry type {:?}",
-                    other.as_byte() as char
-                )))
-            }
+    /// The metadata of the entry `header` describes.
+    pub fn from_header(header: Header) -> Result<Self, LayerError> {
+        let raw_name = header.name;
+        let kind = match header.flag {
+            flag::REGULAR => EntryKind::File,
+            flag::DIR => EntryKind::Dir,
+            flag::SYMLINK => EntryKind::Symlink,
+            flag::LINK => EntryKind::Hardlink,
+            flag::CHAR => EntryKind::Char,
+            flag::BLOCK => EntryKind::Block,
+            flag::FIFO => EntryKind::Fifo,
+            other => EntryKind::Unsupported(other),
         };
-        let mode = header.mode().map_err(|e| bad(format!("bad mode: {e}")))? & 0o7777;
-        let num = |r: std::io::Result<u64>, what: &str| -> Result<u64, LayerError> {
-            r.map_err(|e| bad(format!("bad {what}: {e}")))
-        };
-        let mut uid = num(header.uid(), "uid")?;
-        let mut gid = num(header.gid(), "gid")?;
-        let mut mtime = Time {
-            sec: num(header.mtime(), "mtime")? as i64,
-            nsec: 0,
-        };
-        let mut atime = None;
-        let dev = match kind {
-            EntryKind::Char | EntryKind::Block => (
-                header.device_major().ok().flatten().unwrap_or(0),
-                header.device_minor().ok().flatten().unwrap_or(0),
-            ),
-            _ => (0, 0),
-        };
-        let link = ext.link_name().unwrap_or_else(|| {
-            header
-                .link_name_bytes()
-                .map(|l| l.into_owned())
-                .unwrap_or_default()
-        });
-        let mut size = entry.size();
-        let mut xattrs = BTreeMap::new();
-        for (key, value) in &ext.pax {
-            let text = || std::str::from_utf8(value).unwrap_or("");
-            if let Some(name) = key.strip_prefix(b"SCHILY.xattr.") {
-                xattrs.insert(name.to_vec(), value.to_vec());
-            } else if key == b"uid" {
-                uid = text()
-                    .parse()
-                    .map_err(|_| bad(format!("bad PAX uid {:?}", text())))?;
-            } else if key == b"gid" {
-                gid = text()
-                    .parse()
-                    .map_err(|_| bad(format!("bad PAX gid {:?}", text())))?;
-            } else if key == b"mtime" {
-                mtime = parse_pax_time(text())
-                    .ok_or_else(|| bad(format!("bad PAX mtime {:?}", text())))?;
-            } else if key == b"atime" {
-                atime = parse_pax_time(text());
-            } else if key == b"size" {
-                size = text()
-                    .parse()
-                    .map_err(|_| bad(format!("bad PAX size {:?}", text())))?;
-            }
-        }
-        // The crate framed the stream with the size it read; had it misread
-        // the records, the next entry would start somewhere else than any
-        // other reader says.
-        if kind == EntryKind::File && size != entry.size() {
-            return Err(bad(format!(
-                "PAX size {size} is not the {} bytes the stream frames",
-                entry.size()
-            )));
-        }
-        let id = |v: u64, what: &str| {
+        let id = |v: i64, what: &str| {
             u32::try_from(v)
                 .map_err(|_| LayerError::invalid(&raw_name, format!("{what} {v} is out of range")))
+        };
+        let (uid, gid) = (id(header.uid, "uid")?, id(header.gid, "gid")?);
+        let dev = match kind {
+            // Go's reader keeps 64 bits; the kernel's halves are 32.
+            EntryKind::Char | EntryKind::Block => {
+                (header.dev_major as u32, header.dev_minor as u32)
+            }
+            _ => (0, 0),
         };
         Ok(Entry {
             path: RelPath::clean(&raw_name),
             kind,
-            link,
-            mode,
-            uid: id(uid, "uid")?,
-            gid: id(gid, "gid")?,
-            mtime,
-            atime,
-            xattrs,
+            link: header.link_name,
+            mode: (header.mode & 0o7777) as u32,
+            uid,
+            gid,
+            mtime: header.mtime,
+            atime: header.atime,
+            xattrs: header.xattrs,
             dev,
-            size: entry.size(),
+            size: if kind == EntryKind::File {
+                header.size as u64
+            } else {
+                0
+            },
             raw_name,
         })
-    }
-}
-
-/// Parses a PAX time (`seconds[.fraction]`, possibly negative).
-pub fn parse_pax_time(text: &str) -> Option<Time> {
-    let (neg, body) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let (secs, frac) = body.split_once('.').unwrap_or((body, ""));
-    if secs.is_empty()
-        || !secs.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let sec: i64 = secs.parse().ok()?;
-    let mut digits: String = frac.chars().take(9).collect();
-    while digits.len() < 9 {
-        digits.push('0');
-    }
-    let nsec: u32 = digits.parse().ok()?;
-    Some(if !neg {
-        Time { sec, nsec }
-    } else if nsec == 0 {
-        Time { sec: -sec, nsec: 0 }
-    } else {
-        Time {
-            sec: -sec - 1,
-            nsec: 1_000_000_000 - nsec,
-        }
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pax_times() {
-        assert_eq!(
-            parse_pax_time("1700000000"),
-            Some(Time {
-                sec: 1700000000,
-                nsec: 0
-            })
-        );
-        assert_eq!(
-            parse_pax_time("1700000000.5"),
-            Some(Time {
-                sec: 1700000000,
-                nsec: 500_000_000
-            })
-        );
-        assert_eq!(
-            parse_pax_time("-1.25"),
-            Some(Time {
-                sec: -2,
-                nsec: 750_000_000
-            })
-        );
-        assert_eq!(parse_pax_time("x"), None);
-        assert_eq!(parse_pax_time(""), None);
     }
 }

@@ -9,6 +9,9 @@ pub enum LayerError {
     /// The tar stream itself could not be read.
     #[error("read layer")]
     Read(#[source] io::Error),
+    /// The tar stream is malformed.
+    #[error("read layer")]
+    Tar(#[source] super::tar::TarError),
     /// An entry is malformed or would do something we refuse to do.
     #[error("unpack entry {path:?}: {reason}")]
     Invalid {

@@ -18,10 +18,10 @@ use rustix::io::Errno;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use super::budget::{ContentReader, HeaderBudget};
 use super::entry::{Entry, EntryKind, Time};
 use super::error::LayerError;
 use super::real_path::RealPaths;
+use super::tar::TarReader;
 use super::whiteout;
 use crate::fs::file::open_subdir;
 use crate::fs::idmap::{self, IdMap};
@@ -160,23 +160,12 @@ impl<'r> Extractor<'r> {
             .map_err(|e| LayerError::io(b"/", "list root", e))?
             .is_empty();
         self.upper.start_layer(root_is_empty);
-        let (layer, budget) = HeaderBudget::new(layer);
-        let mut archive = tar::Archive::new(layer);
-        for entry in archive.entries().map_err(LayerError::Read)? {
-            let mut entry = entry.map_err(LayerError::Read)?;
-            let ext = super::tar_ext::read(&budget.headers()).map_err(|reason| {
-                LayerError::invalid(&entry.path_bytes(), format!("bad tar headers: {reason}"))
-            })?;
-            budget.reset();
-            let meta = Entry::from_tar(&mut entry, &ext)?;
-            let mut content = ContentReader {
-                inner: &mut entry,
-                budget: &budget,
-            };
-            self.apply_entry(&meta, &mut content)?;
-            // Content nobody wanted (a directory with data, say) is
-            // skipped here rather than counted against the header budget.
-            io::copy(&mut content, &mut io::sink()).map_err(LayerError::Read)?;
+        let mut tar = TarReader::new(layer);
+        while let Some(header) = tar.next_header().map_err(LayerError::Tar)? {
+            let meta = Entry::from_header(header)?;
+            // What the entry leaves of its content is skipped by the next
+            // call.
+            self.apply_entry(&meta, &mut tar)?;
             if let Some(progress) = &self.opts.progress {
                 progress.entry(meta.size);
             }
@@ -226,6 +215,12 @@ impl<'r> Extractor<'r> {
         };
         if name.starts_with(whiteout::PREFIX) {
             return self.apply_whiteout(meta, &parent_path, name);
+        }
+        if let EntryKind::Unsupported(flag) = meta.kind {
+            return Err(LayerError::invalid(
+                name_bytes,
+                format!("unknown typeflag '\\x{flag:x}'"),
+            ));
         }
         let parent = self
             .root
@@ -286,6 +281,7 @@ impl<'r> Extractor<'r> {
                 self.make_node(dir, name, meta)?;
                 self.apply_metadata(Target::At(dir, name), meta, false, true)?;
             }
+            EntryKind::Unsupported(_) => unreachable!("refused above"),
         }
         self.upper.insert_with_ancestors(&real_parent.join(name));
         Ok(())

@@ -14,7 +14,7 @@ use rustix::fs::{AtFlags, FileType, OFlags};
 
 use super::error::LayerError;
 use super::extract::MapOptions;
-use super::tar_header::{flag, write_padding, TarHeader, BLOCK};
+use super::tar::{flag, write_padding, TarHeader, BLOCK};
 use super::whiteout;
 use crate::fs::idmap;
 use crate::fs::inode::{open_file_opening_up, OpenedUpScope};

@@ -3,11 +3,11 @@
 //! - [`compression`]: which decompressor a layer media type needs.
 //! - [`stream`]: decompression (and the diff ID hash) on a thread of its
 //!   own, overlapped with extraction.
-//! - [`entry`]: one tar entry's metadata, PAX extensions included.
+//! - [`tar`]: the tar format, read and written as Go's `archive/tar` does.
+//! - [`entry`]: one tar entry's metadata, as extraction needs it.
 //! - [`extract`]: applying entries to a [`crate::fs::Root`], whiteouts and all.
 
 pub mod blob;
-mod budget;
 pub mod compress;
 pub mod compression;
 pub mod entry;
@@ -17,8 +17,7 @@ pub mod generate;
 mod pargzip;
 mod real_path;
 pub mod stream;
-mod tar_ext;
-mod tar_header;
+pub mod tar;
 mod whiteout;
 
 pub use crate::progress::Progress;

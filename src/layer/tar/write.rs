@@ -15,36 +15,14 @@
 //! a space; unused numeric fields (device numbers of a file) are written as
 //! zeros, not left empty.
 //!
-//! The tar crate is still what reads layers; it cannot write these bytes
-//! (it picks GNU long names, leaves device fields empty and spells the
-//! checksum differently), so writing is done here.
+//! The tar crate cannot write these bytes (it picks GNU long names, leaves
+//! device fields empty and spells the checksum differently), so writing is
+//! done here.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-/// Size of a tar block.
-pub(crate) const BLOCK: usize = 512;
-
-/// Type flags of the entries a layer holds.
-pub(crate) mod flag {
-    /// A regular file.
-    pub const REGULAR: u8 = b'0';
-    /// A hard link to an earlier entry.
-    pub const LINK: u8 = b'1';
-    /// A symbolic link.
-    pub const SYMLINK: u8 = b'2';
-    /// A character device.
-    pub const CHAR: u8 = b'3';
-    /// A block device.
-    pub const BLOCK: u8 = b'4';
-    /// A directory.
-    pub const DIR: u8 = b'5';
-    /// A FIFO.
-    pub const FIFO: u8 = b'6';
-    pub(super) const PAX: u8 = b'x';
-    pub(super) const GNU_LONG_NAME: u8 = b'L';
-    pub(super) const GNU_LONG_LINK: u8 = b'K';
-}
+use super::{flag, BLOCK};
 
 /// One entry's header, as it goes into the layer.
 #[derive(Debug, Clone, Default)]
