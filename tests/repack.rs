@@ -302,12 +302,6 @@ fn whole_seconds(root: &Path) {
     .ok();
 }
 
-/// Debian's umoci unpacks `layout:latest` into `bundle`.
-fn debian_unpack(layout: &Path, bundle: &Path) {
-    let image = image_arg(layout, "latest");
-    run("umoci", &["unpack", "--image", &image, s(bundle)]).ok();
-}
-
 #[test]
 fn interop_with_debian_umoci_both_ways() {
     if !have_tool("umoci") {
@@ -317,7 +311,7 @@ fn interop_with_debian_umoci_both_ways() {
     let layout = base_image(dir.path());
     // Theirs unpacks, we repack.
     let theirs = dir.path().join("theirs");
-    debian_unpack(&layout, &theirs);
+    debian_unpack(&layout, "latest", &theirs).ok();
     mutate(&theirs.join("rootfs"));
     whole_seconds(&theirs.join("rootfs"));
     let want = describe(&theirs.join("rootfs"));
@@ -641,7 +635,7 @@ fn a_directory_replaced_by_a_symlink_deletes_nothing_in_its_target() {
     assert_eq!(std::fs::read_to_string(&lib).unwrap(), "usr/lib/libc.so");
     if have_tool("umoci") {
         let theirs = dir.path().join("theirs");
-        debian_unpack(&layout, &theirs);
+        debian_unpack(&layout, "latest", &theirs).ok();
         assert!(
             theirs.join("rootfs/usr/lib/libc.so").is_file(),
             "Debian's umoci lost it"
@@ -677,4 +671,64 @@ fn compressed_layers_carry_their_uncompressed_size_as_upstream() {
         let plain = run("sh", &["-c", &format!("gzip -dc {} | wc -c", s(&blob))]).ok();
         assert_eq!(annotation, Some(plain.trim()), "{layer}");
     }
+}
+
+/// A tree of text and binaries from this machine: Perl's modules and the
+/// first 24 MB of regular files in /usr/bin.
+fn text_and_binaries(rootfs: &Path) {
+    let perl = Path::new("/usr/share/perl");
+    assert!(perl.is_dir(), "the test tree takes its text from {perl:?}");
+    std::fs::create_dir_all(rootfs.join("usr/share")).unwrap();
+    run("cp", &["-a", s(perl), s(&rootfs.join("usr/share/perl"))]).ok();
+    let bin = rootfs.join("usr/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let mut names: Vec<_> = std::fs::read_dir("/usr/bin")
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    let mut total = 0;
+    for path in names {
+        if total > 24 << 20 {
+            break;
+        }
+        total += std::fs::copy(&path, bin.join(path.file_name().unwrap())).unwrap();
+    }
+}
+
+/// The stored size of the newest layer of `layout:tag`.
+fn newest_layer_size(layout: &Path, tag: &str) -> u64 {
+    let stat = stat_json(layout, tag);
+    let history = stat["history"].as_array().unwrap();
+    history.last().unwrap()["layer"]["size"].as_u64().unwrap()
+}
+
+#[test]
+fn default_gzip_layers_are_no_larger_than_debian_umocis() {
+    if !have_tool("umoci") {
+        return;
+    }
+    let dir = tempdir();
+    let layout = dir.path().join("layout");
+    umoci(&["init", "--layout", s(&layout)]).ok();
+    umoci(&["new", "--image", &image_arg(&layout, "empty")]).ok();
+    let empty = image_arg(&layout, "empty");
+    let ours = dir.path().join("ours");
+    let theirs = dir.path().join("theirs");
+    umoci(&["unpack", "--image", &empty, s(&ours)]).ok();
+    debian_unpack(&layout, "empty", &theirs).ok();
+    text_and_binaries(&ours.join("rootfs"));
+    text_and_binaries(&theirs.join("rootfs"));
+    umoci(&["repack", "--image", &image_arg(&layout, "ours"), s(&ours)]).ok();
+    let theirs_image = image_arg(&layout, "theirs");
+    run("umoci", &["repack", "--image", &theirs_image, s(&theirs)]).ok();
+    let (ours, theirs) = (
+        newest_layer_size(&layout, "ours"),
+        newest_layer_size(&layout, "theirs"),
+    );
+    eprintln!("gzip layer: ours {ours} bytes, Debian's umoci {theirs} bytes");
+    assert!(ours > 10 << 20, "the tree is real: {ours} bytes");
+    assert!(ours <= theirs, "ours {ours} > Debian's {theirs}");
 }

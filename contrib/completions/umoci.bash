@@ -633,7 +633,7 @@ _umoci() {
                     return 0
                     ;;
                 --compress)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "auto none gzip zstd" -- "${cur}"))
                     return 0
                     ;;
                 --uid-map)
@@ -733,7 +733,7 @@ _umoci() {
                     return 0
                     ;;
                 --compress)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "auto none gzip zstd" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -979,7 +979,7 @@ _umoci() {
                     return 0
                     ;;
                 --compress)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "auto none gzip zstd" -- "${cur}"))
                     return 0
                     ;;
                 --mask-path)

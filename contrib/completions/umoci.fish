@@ -98,26 +98,32 @@ complete -c umoci -n "__fish_umoci_using_subcommand repack" -l history.author -d
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l history.comment -d 'comment for the history entry' -r
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l history.created -d 'created value for the history entry' -r
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l history.created_by -d 'created_by value for the history entry' -r
-complete -c umoci -n "__fish_umoci_using_subcommand repack" -l compress -d 'compress layer using the specified algorithm (none, gzip, zstd, auto)' -r
+complete -c umoci -n "__fish_umoci_using_subcommand repack" -l compress -d 'compression algorithm for newly created layer blobs, optionally with a level (gzip:9, zstd:19)' -r -f -a "auto\t'the newest layer\'s compression (never none); gzip if there is none'
+none\t'an uncompressed tar'
+gzip\t'gzip at level 3; gzip:LEVEL for 1 to 12'
+zstd\t'zstd at level 3; zstd:LEVEL for 1 to 22'"
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l mask-path -d 'set of path prefixes in which deltas will be ignored when generating new layers' -r
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l no-history -d 'do not create a history entry'
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l no-mask-volumes -d 'do not add the Config.Volumes paths to the list of masked paths'
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l refresh-bundle -d 'update the mtree manifest and umoci.json of the bundle after repacking'
-complete -c umoci -n "__fish_umoci_using_subcommand repack" -s h -l help -d 'Print help'
+complete -c umoci -n "__fish_umoci_using_subcommand repack" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l image -d 'OCI image URI of the form \'path[:tag]\'' -r
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l tag -d 'tag name' -r
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l history.author -d 'author value for the history entry' -r
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l history.comment -d 'comment for the history entry' -r
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l history.created -d 'created value for the history entry' -r
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l history.created_by -d 'created_by value for the history entry' -r
-complete -c umoci -n "__fish_umoci_using_subcommand insert" -l compress -d 'compress layer using the specified algorithm (none, gzip, zstd, auto)' -r
+complete -c umoci -n "__fish_umoci_using_subcommand insert" -l compress -d 'compression algorithm for newly created layer blobs, optionally with a level (gzip:9, zstd:19)' -r -f -a "auto\t'the newest layer\'s compression (never none); gzip if there is none'
+none\t'an uncompressed tar'
+gzip\t'gzip at level 3; gzip:LEVEL for 1 to 12'
+zstd\t'zstd at level 3; zstd:LEVEL for 1 to 22'"
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l uid-map -d 'specifies a uid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l gid-map -d 'specifies a gid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l no-history -d 'do not create a history entry'
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l rootless -d 'enable rootless command support'
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l whiteout -d 'insert a tar whiteout for the target path'
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l opaque -d 'make the target directory opaque (its lower-layer contents are hidden)'
-complete -c umoci -n "__fish_umoci_using_subcommand insert" -s h -l help -d 'Print help'
+complete -c umoci -n "__fish_umoci_using_subcommand insert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and not __fish_seen_subcommand_from unpack runtime-config config add-layer mtree-validate help" -s h -l help -d 'Print help'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and not __fish_seen_subcommand_from unpack runtime-config config add-layer mtree-validate help" -f -a "unpack" -d 'unpacks a reference into a rootfs'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and not __fish_seen_subcommand_from unpack runtime-config config add-layer mtree-validate help" -f -a "runtime-config" -d 'generates a runtime configuration from an image configuration'
@@ -149,9 +155,12 @@ complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcomm
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -l history.comment -d 'comment for the history entry' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -l history.created -d 'created value for the history entry' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -l history.created_by -d 'created_by value for the history entry' -r
-complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -l compress -d 'compress layer using the specified algorithm (none, gzip, zstd, auto)' -r
+complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -l compress -d 'compression algorithm for newly created layer blobs, optionally with a level (gzip:9, zstd:19)' -r -f -a "auto\t'the newest layer\'s compression (never none); gzip if there is none'
+none\t'an uncompressed tar'
+gzip\t'gzip at level 3; gzip:LEVEL for 1 to 12'
+zstd\t'zstd at level 3; zstd:LEVEL for 1 to 22'"
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -l no-history -d 'do not create a history entry'
-complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -s h -l help -d 'Print help'
+complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from mtree-validate" -s f -l manifest -l file -d 'the mtree manifest to validate against' -r -F
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from mtree-validate" -s p -l path -d 'the root of the tree to validate' -r -F
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from mtree-validate" -s K -l add-keywords -d 'keywords to add to the manifest\'s set' -r

@@ -160,7 +160,7 @@ fn write_layer(
     meta: &Meta,
     opts: &RepackOptions,
 ) -> Result<add_layer::NewLayer, RepackError> {
-    let compression = opts
+    let encoding = opts
         .compress
         .resolve(source.manifest.layers.last().map(|l| l.media_type.as_str()));
     let gen = GenerateOptions {
@@ -174,7 +174,7 @@ fn write_layer(
         p.start_layer(1, 1);
     }
     log::info!("generating layer with {} changes", changes.len());
-    let (layer, diff_id) = store_layer(layout, compression, |w| {
+    let (layer, diff_id) = store_layer(layout, encoding, |w| {
         let mut tar = LayerTar::new(w, gen);
         for change in changes {
             let name = change.path.to_bytes();

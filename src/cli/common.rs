@@ -226,12 +226,44 @@ impl IdMapArgs {
     }
 }
 
-/// `--compress none|gzip|zstd|auto`.
+/// `--compress auto|none|gzip[:LEVEL]|zstd[:LEVEL]`.
 #[derive(Debug, Args)]
 pub struct CompressArgs {
-    /// compress layer using the specified algorithm (none, gzip, zstd, auto)
-    #[arg(long, value_name = "ALGORITHM", default_value = "auto")]
+    /// compression algorithm for newly created layer blobs, optionally with a level (gzip:9, zstd:19)
+    #[arg(
+        long,
+        value_name = "ALGORITHM",
+        default_value = "auto",
+        value_parser = CompressValues
+    )]
     pub compress: String,
+}
+
+/// Takes any text (it is checked when the command runs, so the error is
+/// upstream's) but offers the table's values to help and completions.
+#[derive(Debug, Clone, Copy)]
+struct CompressValues;
+
+impl clap::builder::TypedValueParser for CompressValues {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let values = umoci::layer::CompressChoice::values().into_iter();
+        Some(Box::new(values.map(|(name, help)| {
+            clap::builder::PossibleValue::new(name).help(help)
+        })))
+    }
 }
 
 impl CompressArgs {

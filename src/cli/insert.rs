@@ -88,12 +88,12 @@ pub fn run(args: InsertArgs) -> Result<()> {
     }
 
     let (layout, base) = args.image.open()?;
-    let compression = args
+    let encoding = args
         .compress
         .get()?
         .resolve(base.manifest.layers.last().map(|l| l.media_type.as_str()));
 
-    let (layer, diff_id) = store_layer(&layout, compression, |w| {
+    let (layer, diff_id) = store_layer(&layout, encoding, |w| {
         let mut tar = LayerTar::new(w, gen);
         // Upstream hides the target's lower contents before anything of
         // the source goes in.

@@ -220,9 +220,9 @@ fn run_add_layer(args: AddLayerArgs) -> Result<()> {
         if meta.is_dir() {
             bail!("open layer {shown}: is a directory (a layer must be an uncompressed tar file)");
         }
-        let compression = choice.resolve(last_media_type.as_deref());
+        let encoding = choice.resolve(last_media_type.as_deref());
         let mut file = std::fs::File::open(path).with_context(|| format!("open layer {shown}"))?;
-        let (desc, diff_id) = store_layer(&layout, compression, |w| {
+        let (desc, diff_id) = store_layer(&layout, encoding, |w| {
             std::io::copy(&mut file, w)?;
             Ok(())
         })

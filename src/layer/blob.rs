@@ -1,60 +1,13 @@
-//! Storing a generated layer in a layout: compression chosen the way
-//! upstream's `--compress` chooses it, the blob staged with its digest.
+//! Storing a generated layer in a layout: compressed as asked, the blob
+//! staged with its digest.
 
 use std::io::{self, Write};
 
 use super::compress::compress_layer;
-use super::compression::Compression;
+use super::compression::Encoding;
 use super::error::LayerError;
 use crate::layout::{Layout, LayoutError};
-use crate::spec::{media_type, Descriptor, Digest};
-
-/// `--compress` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CompressChoice {
-    /// The newest layer's compression (never none); gzip if there is none.
-    #[default]
-    Auto,
-    /// A fixed choice.
-    Fixed(Compression),
-}
-
-impl CompressChoice {
-    /// Parses `none`, `gzip`, `zstd` or `auto`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        Ok(match text {
-            "auto" => CompressChoice::Auto,
-            "none" => CompressChoice::Fixed(Compression::None),
-            "gzip" => CompressChoice::Fixed(Compression::Gzip),
-            "zstd" => CompressChoice::Fixed(Compression::Zstd),
-            _ => {
-                return Err(format!(
-                    "invalid --compress: unknown layer compression type {text:?}"
-                ))
-            }
-        })
-    }
-
-    /// The compression to use after a layer of `last_media_type` (if any).
-    pub fn resolve(self, last_media_type: Option<&str>) -> Compression {
-        match self {
-            CompressChoice::Fixed(c) => c,
-            CompressChoice::Auto => match last_media_type.map(Compression::from_media_type) {
-                Some(Ok(Compression::Zstd)) => Compression::Zstd,
-                _ => Compression::Gzip,
-            },
-        }
-    }
-}
-
-/// The OCI media type of a layer with `compression`.
-pub fn layer_media_type(compression: Compression) -> &'static str {
-    match compression {
-        Compression::None => media_type::LAYER_TAR,
-        Compression::Gzip => media_type::LAYER_TAR_GZIP,
-        Compression::Zstd => media_type::LAYER_TAR_ZSTD,
-    }
-}
+use crate::spec::{Descriptor, Digest};
 
 /// Why storing a layer failed.
 #[derive(Debug, thiserror::Error)]
@@ -82,13 +35,13 @@ pub const UNCOMPRESSED_SIZE_ANNOTATION: &str = "ci.umo.uncompressed_blob_size";
 /// when that differs, as upstream's) and diff ID.
 pub fn store_layer(
     layout: &Layout,
-    compression: Compression,
+    encoding: Encoding,
     produce: impl FnOnce(&mut dyn Write) -> Result<(), LayerBlobError>,
 ) -> Result<(Descriptor, Digest), LayerBlobError> {
     let writer = layout.blob_writer()?;
-    let (writer, diff_id, plain_size) = compress_layer(writer, compression, produce)?;
+    let (writer, diff_id, plain_size) = compress_layer(writer, encoding, produce)?;
     let (digest, size) = writer.commit()?;
-    let mut descriptor = Descriptor::new(layer_media_type(compression), digest, size);
+    let mut descriptor = Descriptor::new(encoding.compression.media_type(), digest, size);
     if u64::try_from(size).ok() != Some(plain_size) {
         descriptor.annotations.insert(
             UNCOMPRESSED_SIZE_ANNOTATION.to_owned(),

@@ -7,7 +7,7 @@ use std::sync::mpsc::{sync_channel, SyncSender};
 
 use sha2::{Digest as _, Sha256};
 
-use super::compression::Compression;
+use super::compression::Encoding;
 use crate::spec::{Algorithm, Digest};
 
 /// Size of the pieces the tar is handed over in (and gzip's block size).
@@ -15,8 +15,6 @@ pub(crate) const CHUNK: usize = 1 << 20;
 
 /// Compression threads (the machines this runs on have two cores).
 pub(crate) const WORKERS: usize = 2;
-/// Compression level for zstd layers (zstd's default).
-const ZSTD_LEVEL: i32 = 3;
 
 /// The `Write` end handed to the tar producer.
 struct ChunkSender {
@@ -49,11 +47,11 @@ impl Write for ChunkSender {
 }
 
 /// Runs `produce` to write an uncompressed tar, compressing it with
-/// `compression` into `out` on a second thread. Returns `out`, the diff
+/// `encoding` into `out` on a second thread. Returns `out`, the diff
 /// ID (sha256 of the uncompressed stream) and the uncompressed size.
 pub fn compress_layer<W, E>(
     out: W,
-    compression: Compression,
+    encoding: Encoding,
     produce: impl FnOnce(&mut dyn Write) -> Result<(), E>,
 ) -> Result<(W, Digest, u64), E>
 where
@@ -62,28 +60,7 @@ where
 {
     let (tx, rx) = sync_channel::<Vec<u8>>(8);
     std::thread::scope(|scope| {
-        let worker = scope.spawn(move || -> io::Result<W> {
-            let mut out = out;
-            match compression {
-                Compression::None => {
-                    for chunk in rx {
-                        out.write_all(&chunk)?;
-                    }
-                    Ok(out)
-                }
-                Compression::Gzip => super::pargzip::compress(rx, out),
-                Compression::Zstd => {
-                    let mut zs = zstd::stream::write::Encoder::new(out, ZSTD_LEVEL)?;
-                    // zstd's own worker threads; the output does not depend
-                    // on their scheduling.
-                    zs.multithread(WORKERS as u32)?;
-                    for chunk in rx {
-                        zs.write_all(&chunk)?;
-                    }
-                    zs.finish()
-                }
-            }
-        });
+        let worker = scope.spawn(move || encoding.compress(rx, out));
         let mut sender = ChunkSender {
             tx,
             buf: Vec::with_capacity(CHUNK),
@@ -121,9 +98,11 @@ mod tests {
     #[test]
     fn compresses_reproducibly_and_reports_the_diff_id() {
         let data: Vec<u8> = (0..2_000_000u32).map(|i| (i * 7 % 253) as u8).collect();
-        for compression in [Compression::None, Compression::Gzip, Compression::Zstd] {
+        for codec in crate::layer::compression::CODECS {
+            let compression = codec.compression;
             let run = || {
-                compress_layer(Vec::new(), compression, |w| -> io::Result<()> {
+                let encoding = Encoding::default_for(compression);
+                compress_layer(Vec::new(), encoding, |w| -> io::Result<()> {
                     w.write_all(&data)
                 })
                 .unwrap()

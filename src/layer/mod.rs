@@ -14,16 +14,15 @@ pub mod entry;
 pub mod error;
 pub mod extract;
 pub mod generate;
-mod pargzip;
 mod real_path;
 pub mod stream;
 pub mod tar;
 mod whiteout;
 
 pub use crate::progress::Progress;
-pub use blob::{store_layer, CompressChoice, LayerBlobError};
+pub use blob::{store_layer, LayerBlobError};
 pub use compress::compress_layer;
-pub use compression::Compression;
+pub use compression::{CompressChoice, Compression, Encoding};
 pub use entry::{Entry, EntryKind};
 pub use error::LayerError;
 pub use extract::{ExtractOptions, Extractor, FileHashes, MapOptions};

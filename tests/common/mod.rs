@@ -230,6 +230,14 @@ pub fn unpack(layout: &Path, tag: &str, bundle: &Path) -> Run {
     umoci(&["unpack", "--image", &image_arg(layout, tag), s(bundle)])
 }
 
+/// Debian's umoci unpacks `layout:tag` into `bundle`.
+pub fn debian_unpack(layout: &Path, tag: &str, bundle: &Path) -> Run {
+    run(
+        "umoci",
+        &["unpack", "--image", &image_arg(layout, tag), s(bundle)],
+    )
+}
+
 /// Parses a JSON file.
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
