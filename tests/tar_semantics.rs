@@ -133,6 +133,10 @@ fn odd_layer() -> Vec<u8> {
     t.extend_from_slice(&header(b"gone/", b'5', 0, b""));
     file(&mut t, b"gone/a", b"a\n");
     file(&mut t, b"gone/b", b"b\n");
+    file(&mut t, b"gone/c", b"c\n");
+    // An owner of -1 leaves the owner alone (lchown's meaning).
+    t.extend_from_slice(&pax(&record("uid", b"-1")));
+    file(&mut t, b"pax/uid-minus-one", b"owner kept\n");
     t.extend_from_slice(&[0u8; 1024]);
     t
 }
@@ -141,6 +145,9 @@ fn second_layer() -> Vec<u8> {
     let mut t = Vec::new();
     t.extend_from_slice(&header(b"gone/.wh.a", b'2', 0, b"whatever"));
     t.extend_from_slice(&header(b"gone/.wh.b", b'5', 0, b""));
+    // Nobody looks at a whiteout's owner.
+    t.extend_from_slice(&pax(&record("uid", b"-5")));
+    t.extend_from_slice(&header(b"gone/.wh.c", b'0', 0, b""));
     t.extend_from_slice(&[0u8; 1024]);
     t
 }
@@ -192,6 +199,8 @@ fn odd_tar_layers_unpack_to_the_tree_debian_umoci_makes() {
     assert!(has("sparse/v10").contains("size=8192"), "{ours:#?}");
     assert!(!ours.contains_key(Path::new("gone/a")), "{ours:#?}");
     assert!(!ours.contains_key(Path::new("gone/b")), "{ours:#?}");
+    assert!(!ours.contains_key(Path::new("gone/c")), "{ours:#?}");
+    assert!(has("pax/uid-minus-one").contains("uid=0"), "{ours:#?}");
 }
 
 #[test]

@@ -2,12 +2,11 @@
 //!
 //! The header comes from our reader ([`super::tar`]), which has already
 //! merged extension headers in as Go does; what is left here is the
-//! conversion to the types extraction works with and the refusals of
-//! values no file system can hold.
+//! conversion to the types extraction works with, narrowing values the way
+//! upstream's calls into the kernel narrow them.
 
 use std::collections::BTreeMap;
 
-use super::error::LayerError;
 use super::tar::{flag, Header};
 use crate::fs::RelPath;
 
@@ -67,7 +66,7 @@ pub struct Entry {
 
 impl Entry {
     /// The metadata of the entry `header` describes.
-    pub fn from_header(header: Header) -> Result<Self, LayerError> {
+    pub fn from_header(header: Header) -> Self {
         let raw_name = header.name;
         let kind = match header.flag {
             flag::REGULAR => EntryKind::File,
@@ -79,11 +78,17 @@ impl Entry {
             flag::FIFO => EntryKind::Fifo,
             other => EntryKind::Unsupported(other),
         };
-        let id = |v: i64, what: &str| {
-            u32::try_from(v)
-                .map_err(|_| LayerError::invalid(&raw_name, format!("{what} {v} is out of range")))
+        // Go hands the ids to lchown as they are, which takes their low 32
+        // bits (so -1 leaves the owner alone); and never looks at them at
+        // all for a whiteout.
+        let (uid, gid) = (header.uid as u32, header.gid as u32);
+        // Go's zero time means "not given": upstream then uses the time
+        // of extraction for mtime, and mtime for atime.
+        let mtime = match header.mtime {
+            GO_ZERO_TIME => now(),
+            mtime => mtime,
         };
-        let (uid, gid) = (id(header.uid, "uid")?, id(header.gid, "gid")?);
+        let atime = header.atime.filter(|t| *t != GO_ZERO_TIME);
         let dev = match kind {
             // Go's reader keeps 64 bits; the kernel's halves are 32.
             EntryKind::Char | EntryKind::Block => {
@@ -91,15 +96,15 @@ impl Entry {
             }
             _ => (0, 0),
         };
-        Ok(Entry {
+        Entry {
             path: RelPath::clean(&raw_name),
             kind,
             link: header.link_name,
             mode: (header.mode & 0o7777) as u32,
             uid,
             gid,
-            mtime: header.mtime,
-            atime: header.atime,
+            mtime,
+            atime,
             xattrs: header.xattrs,
             dev,
             size: if kind == EntryKind::File {
@@ -108,6 +113,50 @@ impl Entry {
                 0
             },
             raw_name,
-        })
+        }
+    }
+}
+
+/// January 1 of year 1, Go's zero `time.Time`.
+const GO_ZERO_TIME: Time = Time {
+    sec: -62_135_596_800,
+    nsec: 0,
+};
+
+fn now() -> Time {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Time {
+        sec: since.as_secs() as i64,
+        nsec: since.subsec_nanos(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_narrow_as_upstream_narrows_them() {
+        let header = Header {
+            flag: flag::REGULAR,
+            name: b"f".to_vec(),
+            uid: -1,
+            gid: (1 << 32) + 5,
+            mtime: GO_ZERO_TIME,
+            atime: Some(GO_ZERO_TIME),
+            ..Header::default()
+        };
+        let entry = Entry::from_header(header);
+        assert_eq!((entry.uid, entry.gid), (u32::MAX, 5));
+        assert!(entry.mtime.sec > 1_700_000_000, "now: {:?}", entry.mtime);
+        assert_eq!(entry.atime, None);
+        let dir = Entry::from_header(Header {
+            flag: flag::DIR,
+            size: 100,
+            ..Header::default()
+        });
+        assert_eq!((dir.kind, dir.size), (EntryKind::Dir, 0));
     }
 }

@@ -162,7 +162,7 @@ impl<'r> Extractor<'r> {
         self.upper.start_layer(root_is_empty);
         let mut tar = TarReader::new(layer);
         while let Some(header) = tar.next_header().map_err(LayerError::Tar)? {
-            let meta = Entry::from_header(header)?;
+            let meta = Entry::from_header(header);
             // What the entry leaves of its content is skipped by the next
             // call.
             self.apply_entry(&meta, &mut tar)?;

@@ -144,9 +144,10 @@ pub fn parse_time(s: &[u8]) -> Option<Time> {
         nsec = nsec * 10 + frac.get(i).map_or(0, |d| u32::from(d - b'0'));
     }
     if nsec != 0 && secs.first() == Some(&b'-') {
-        // The fraction counts away from zero too.
+        // The fraction counts away from zero too; at the very bottom Go's
+        // arithmetic wraps, and so does ours.
         return Some(Time {
-            sec: sec.checked_sub(1)?,
+            sec: sec.wrapping_sub(1),
             nsec: 1_000_000_000 - nsec,
         });
     }
@@ -218,6 +219,10 @@ mod tests {
         assert_eq!(parse_time(b"-1.25"), t(-2, 750_000_000));
         assert_eq!(parse_time(b"-0.5"), t(-1, 500_000_000));
         assert_eq!(parse_time(b"+3"), t(3, 0));
+        assert_eq!(
+            parse_time(b"-9223372036854775808.5"),
+            t(i64::MAX, 500_000_000)
+        );
         assert_eq!(parse_time(b"3."), t(3, 0));
         assert_eq!(parse_time(b".5"), None);
         assert_eq!(parse_time(b"1.x"), None);

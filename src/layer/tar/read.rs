@@ -245,14 +245,15 @@ impl<R: Read> TarReader<R> {
             .map_err(SparseError::Map)?;
         let mut total = at::GNU_SPARSE.len();
         while extended {
-            if total >= MAX_SPECIAL_BYTES as usize {
-                return Err(SparseError::Map("sparse map is too long".into()));
-            }
             let mut ext = [0u8; BLOCK];
             if self.read_full(&mut ext).map_err(SparseError::Io)? < BLOCK {
                 return Err(SparseError::Truncated(self.pos));
             }
+            // Go counts a block before it parses it: at most 2047 of them.
             total += BLOCK;
+            if total >= MAX_SPECIAL_BYTES as usize {
+                return Err(SparseError::Map("sparse map is too long".into()));
+            }
             extended = sparse::read_old_gnu_array(&ext, &mut map).map_err(SparseError::Map)?;
         }
         Ok(map)
@@ -595,4 +596,132 @@ fn merge_pax(header: &mut Header, records: &PaxRecords) -> Result<(), &'static s
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A header block of `layout` ("ustar\0" + "00" or "ustar  \0") with a
+    /// correct checksum; `extra` patches bytes before the sum is taken.
+    fn block(
+        name: &[u8],
+        flag: u8,
+        size: u64,
+        magic: &[u8; 8],
+        extra: &[(usize, &[u8])],
+    ) -> Vec<u8> {
+        let mut b = vec![0u8; BLOCK];
+        b[..name.len()].copy_from_slice(name);
+        b[100..108].copy_from_slice(b"0000644\0");
+        b[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
+        b[136..148].copy_from_slice(b"00000000000\0");
+        b[156] = flag;
+        b[257..265].copy_from_slice(magic);
+        for (at, bytes) in extra {
+            b[*at..*at + bytes.len()].copy_from_slice(bytes);
+        }
+        b[148..156].copy_from_slice(b"        ");
+        let sum: u32 = b.iter().map(|&x| u32::from(x)).sum();
+        b[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        b
+    }
+
+    const USTAR: &[u8; 8] = b"ustar\x0000";
+    const GNU: &[u8; 8] = b"ustar  \0";
+
+    fn data(bytes: &[u8]) -> Vec<u8> {
+        let mut v = bytes.to_vec();
+        v.resize(bytes.len().div_ceil(BLOCK) * BLOCK, 0);
+        v
+    }
+
+    /// Every entry's (name, flag, content), or the error.
+    fn read_all(archive: &[u8]) -> Result<Vec<(Vec<u8>, u8, Vec<u8>)>, String> {
+        let mut tar = TarReader::new(archive);
+        let mut out = Vec::new();
+        while let Some(h) = tar.next_header().map_err(|e| format!("{e:?}"))? {
+            let mut content = Vec::new();
+            tar.read_to_end(&mut content).map_err(|e| e.to_string())?;
+            out.push((h.name, h.flag, content));
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn header_only_types_have_no_data_whatever_their_size() {
+        let archive = [
+            block(b"d/", flag::DIR, 1024, USTAR, &[]),
+            block(b"d/f", flag::REGULAR, 2, USTAR, &[]),
+            data(b"hi"),
+        ]
+        .concat();
+        let entries = read_all(&archive).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1], (b"d/f".to_vec(), flag::REGULAR, b"hi".to_vec()));
+    }
+
+    #[test]
+    fn pre_posix_files_with_a_trailing_slash_are_directories() {
+        let archive = [
+            block(b"d/", 0, 0, USTAR, &[]),
+            block(b"f", 0, 0, USTAR, &[]),
+        ]
+        .concat();
+        let flags: Vec<u8> = read_all(&archive).unwrap().iter().map(|e| e.1).collect();
+        assert_eq!(flags, [flag::DIR, flag::REGULAR]);
+    }
+
+    #[test]
+    fn the_archive_ends_where_go_says_it_does() {
+        let file = [block(b"f", flag::REGULAR, 2, USTAR, &[]), data(b"hi")].concat();
+        // No end blocks at all, or the stream cut inside the padding.
+        assert_eq!(read_all(&file).unwrap().len(), 1);
+        assert_eq!(read_all(&file[..BLOCK + 100]).unwrap().len(), 1);
+        // Cut inside the content or a header.
+        assert!(read_all(&file[..BLOCK + 1]).is_err());
+        assert!(read_all(&file[..100]).is_err());
+        // One zero block then the end is an end; then data is an error.
+        let one_zero = [file.clone(), vec![0u8; BLOCK]].concat();
+        assert_eq!(read_all(&one_zero).unwrap().len(), 1);
+        let garbage = [file, vec![0u8; BLOCK], vec![1u8; BLOCK]].concat();
+        assert!(read_all(&garbage).unwrap_err().contains("zero block"));
+    }
+
+    #[test]
+    fn a_bad_checksum_or_number_fails_the_archive() {
+        let mut bad = block(b"f", flag::REGULAR, 0, USTAR, &[]);
+        bad[0] = b'g';
+        assert!(read_all(&bad).unwrap_err().contains("checksum"));
+        let bad = block(b"f", flag::CHAR, 0, USTAR, &[(329, b"0000x00\0")]);
+        assert!(read_all(&bad).unwrap_err().contains("numeric"));
+    }
+
+    #[test]
+    fn old_gnu_sparse_maps_end_where_go_ends_them() {
+        // A header with no entries of its own and `n` extension blocks,
+        // the last holding one entry.
+        let sparse = |n: usize| {
+            let mut more = vec![0u8; BLOCK];
+            more[504] = 1;
+            let mut last = vec![0u8; BLOCK];
+            last[..24].copy_from_slice(b"00000000000\x0000000000001\0");
+            let mut archive = block(
+                b"s",
+                flag::GNU_SPARSE,
+                1,
+                GNU,
+                &[(482, b"\x01"), (483, b"00000000012\0")],
+            );
+            for _ in 1..n {
+                archive.extend_from_slice(&more);
+            }
+            archive.extend_from_slice(&last);
+            archive.extend_from_slice(&data(b"a"));
+            archive
+        };
+        let entries = read_all(&sparse(2047)).unwrap();
+        assert_eq!(entries[0].2, [b"a".as_slice(), &[0u8; 9]].concat());
+        assert!(read_all(&sparse(2048)).unwrap_err().contains("too long"));
+    }
 }
