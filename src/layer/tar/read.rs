@@ -636,8 +636,11 @@ mod tests {
         v
     }
 
-    /// Every entry's (name, flag, content), or the error.
-    fn read_all(archive: &[u8]) -> Result<Vec<(Vec<u8>, u8, Vec<u8>)>, String> {
+    /// An entry's name, type flag and content.
+    type Got = (Vec<u8>, u8, Vec<u8>);
+
+    /// Every entry, or the error.
+    fn read_all(archive: &[u8]) -> Result<Vec<Got>, String> {
         let mut tar = TarReader::new(archive);
         let mut out = Vec::new();
         while let Some(h) = tar.next_header().map_err(|e| format!("{e:?}"))? {
