@@ -100,7 +100,7 @@ complete -c umoci -n "__fish_umoci_using_subcommand repack" -l history.created -
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l history.created_by -d 'created_by value for the history entry' -r
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l compress -d 'compression algorithm for newly created layer blobs, optionally with a level (gzip:9, zstd:19)' -r -f -a "auto\t'the newest layer\'s compression (never none); gzip if there is none'
 none\t'an uncompressed tar'
-gzip\t'gzip at level 3; gzip:LEVEL for 1 to 12'
+gzip\t'gzip at level 2; gzip:LEVEL for 1 to 12'
 zstd\t'zstd at level 3; zstd:LEVEL for 1 to 22'"
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l mask-path -d 'set of path prefixes in which deltas will be ignored when generating new layers' -r
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l no-history -d 'do not create a history entry'
@@ -115,7 +115,7 @@ complete -c umoci -n "__fish_umoci_using_subcommand insert" -l history.created -
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l history.created_by -d 'created_by value for the history entry' -r
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l compress -d 'compression algorithm for newly created layer blobs, optionally with a level (gzip:9, zstd:19)' -r -f -a "auto\t'the newest layer\'s compression (never none); gzip if there is none'
 none\t'an uncompressed tar'
-gzip\t'gzip at level 3; gzip:LEVEL for 1 to 12'
+gzip\t'gzip at level 2; gzip:LEVEL for 1 to 12'
 zstd\t'zstd at level 3; zstd:LEVEL for 1 to 22'"
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l uid-map -d 'specifies a uid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l gid-map -d 'specifies a gid mapping to use (container:host:size)' -r
@@ -157,7 +157,7 @@ complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcomm
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -l history.created_by -d 'created_by value for the history entry' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -l compress -d 'compression algorithm for newly created layer blobs, optionally with a level (gzip:9, zstd:19)' -r -f -a "auto\t'the newest layer\'s compression (never none); gzip if there is none'
 none\t'an uncompressed tar'
-gzip\t'gzip at level 3; gzip:LEVEL for 1 to 12'
+gzip\t'gzip at level 2; gzip:LEVEL for 1 to 12'
 zstd\t'zstd at level 3; zstd:LEVEL for 1 to 22'"
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -l no-history -d 'do not create a history entry'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -s h -l help -d 'Print help (see more with \'--help\')'

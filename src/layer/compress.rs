@@ -3,46 +3,37 @@
 //! the output, so both cores work and memory stays bounded.
 
 use std::io::{self, Write};
-use std::sync::mpsc::{sync_channel, SyncSender};
 
 use sha2::{Digest as _, Sha256};
 
+use super::chunks::{chunk_channel, ChunkWriter};
 use super::compression::Encoding;
 use crate::spec::{Algorithm, Digest};
-
-/// Size of the pieces the tar is handed over in (and gzip's block size).
-pub(crate) const CHUNK: usize = 1 << 20;
 
 /// Compression threads (the machines this runs on have two cores).
 pub(crate) const WORKERS: usize = 2;
 
-/// The `Write` end handed to the tar producer.
+/// Chunks between the tar producer and the compressor.
+const DEPTH: usize = 8;
+
+/// The `Write` end handed to the tar producer: hashes and counts what
+/// goes through.
 struct ChunkSender {
-    tx: SyncSender<Vec<u8>>,
-    buf: Vec<u8>,
+    chunks: ChunkWriter,
     hasher: Sha256,
     len: u64,
 }
 
 impl Write for ChunkSender {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.hasher.update(data);
-        self.len += data.len() as u64;
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK {
-            self.flush()?;
-        }
-        Ok(data.len())
+        let n = self.chunks.write(data)?;
+        self.hasher.update(&data[..n]);
+        self.len += n as u64;
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
-            self.tx
-                .send(chunk)
-                .map_err(|_| io::Error::other("layer compressor stopped"))?;
-        }
-        Ok(())
+        self.chunks.flush()
     }
 }
 
@@ -58,26 +49,25 @@ where
     W: Write + Send,
     E: From<io::Error>,
 {
-    let (tx, rx) = sync_channel::<Vec<u8>>(8);
+    let (writer, chunks) = chunk_channel(DEPTH);
     std::thread::scope(|scope| {
-        let worker = scope.spawn(move || encoding.compress(rx, out));
+        let worker = scope.spawn(move || encoding.compress(&chunks, out));
         let mut sender = ChunkSender {
-            tx,
-            buf: Vec::with_capacity(CHUNK),
+            chunks: writer,
             hasher: Sha256::new(),
             len: 0,
         };
         let produced = produce(&mut sender);
         let ChunkSender {
-            tx,
+            mut chunks,
             hasher,
-            buf,
             len,
         } = sender;
-        if produced.is_ok() && !buf.is_empty() {
-            let _ = tx.send(buf);
+        if produced.is_ok() {
+            // A failed send means the compressor failed: its error follows.
+            let _ = chunks.flush();
         }
-        drop(tx);
+        drop(chunks);
         let compressed = worker
             .join()
             .map_err(|_| E::from(io::Error::other("layer compressor panicked")))?;

@@ -8,6 +8,7 @@
 //! - [`extract`]: applying entries to a [`crate::fs::Root`], whiteouts and all.
 
 pub mod blob;
+mod chunks;
 pub mod compress;
 pub mod compression;
 pub mod entry;

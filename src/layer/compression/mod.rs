@@ -14,8 +14,8 @@ mod zstd;
 
 use std::io::{self, Read, Write};
 use std::ops::RangeInclusive;
-use std::sync::mpsc::Receiver;
 
+use super::chunks::Chunks;
 use super::error::LayerError;
 use crate::spec::media_type as mt;
 
@@ -139,22 +139,20 @@ impl Encoding {
         }
     }
 
-    /// Compresses the chunks from `rx`, in order, into `out`. The bytes
-    /// depend only on the input, the codec and the level.
-    pub(crate) fn compress<W: Write + Send>(
-        self,
-        rx: Receiver<Vec<u8>>,
-        mut out: W,
-    ) -> io::Result<W> {
+    /// Compresses `chunks`, in order, into `out`, giving their buffers
+    /// back. The bytes depend only on the input, the codec and the level.
+    pub(crate) fn compress<W: Write + Send>(self, chunks: &Chunks, mut out: W) -> io::Result<W> {
         match self.compression {
             Compression::None => {
-                for chunk in rx {
+                let recycle = chunks.recycler();
+                for chunk in chunks {
                     out.write_all(&chunk)?;
+                    let _ = recycle.send(chunk);
                 }
                 Ok(out)
             }
-            Compression::Gzip => gzip::compress(rx, out, self.level),
-            Compression::Zstd => zstd::compress(rx, out, self.level),
+            Compression::Gzip => gzip::compress(chunks, out, self.level),
+            Compression::Zstd => zstd::compress(chunks, out, self.level),
         }
     }
 }

@@ -11,10 +11,10 @@
 
 use std::io::{self, Write};
 use std::ops::RangeInclusive;
-use std::sync::mpsc::Receiver;
 
 use zstd::stream::write::Encoder;
 
+use crate::layer::chunks::Chunks;
 use crate::layer::compress::WORKERS;
 
 /// zstd's levels (20 and above are its "ultra" levels).
@@ -26,8 +26,8 @@ pub const DEFAULT_LEVEL: u32 = 3;
 /// Log2 of the window.
 const WINDOW_LOG: u32 = 24;
 
-/// Compresses every chunk from `rx`, in order, into one zstd frame on `out`.
-pub fn compress<W: Write>(rx: Receiver<Vec<u8>>, out: W, level: u32) -> io::Result<W> {
+/// Compresses `chunks`, in order, into one zstd frame on `out`.
+pub fn compress<W: Write>(chunks: &Chunks, out: W, level: u32) -> io::Result<W> {
     let mut zs = Encoder::new(out, level as i32)?;
     zs.multithread(WORKERS as u32)?;
     zs.long_distance_matching(true)?;
@@ -35,8 +35,10 @@ pub fn compress<W: Write>(rx: Receiver<Vec<u8>>, out: W, level: u32) -> io::Resu
     if level < 20 {
         zs.window_log(WINDOW_LOG)?;
     }
-    for chunk in rx {
+    let recycle = chunks.recycler();
+    for chunk in chunks {
         zs.write_all(&chunk)?;
+        let _ = recycle.send(chunk);
     }
     zs.finish()
 }
