@@ -165,7 +165,7 @@ _umoci() {
             fi
             case "${prev}" in
                 --log)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "debug info warn error fatal" -- "${cur}"))
                     return 0
                     ;;
                 *)

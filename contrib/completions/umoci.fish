@@ -24,7 +24,11 @@ function __fish_umoci_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c umoci -n "__fish_umoci_needs_command" -l log -d 'set the log level (debug, info, [warn], error, fatal)' -r
+complete -c umoci -n "__fish_umoci_needs_command" -l log -d 'set the log level (debug, info, [warn], error, fatal)' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''
+fatal\t''"
 complete -c umoci -n "__fish_umoci_needs_command" -l verbose -d 'alias for --log=info'
 complete -c umoci -n "__fish_umoci_needs_command" -s v -l version -d 'print the version'
 complete -c umoci -n "__fish_umoci_needs_command" -s h -l help -d 'Print help'

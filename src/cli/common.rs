@@ -234,17 +234,20 @@ pub struct CompressArgs {
         long,
         value_name = "ALGORITHM",
         default_value = "auto",
-        value_parser = CompressValues
+        value_parser = COMPRESS_VALUES
     )]
     pub compress: String,
 }
 
 /// Takes any text (it is checked when the command runs, so the error is
-/// upstream's) but offers the table's values to help and completions.
+/// upstream's) but offers a list of values to help and completions.
 #[derive(Debug, Clone, Copy)]
-struct CompressValues;
+pub struct OfferedValues(pub fn() -> Vec<(String, String)>);
 
-impl clap::builder::TypedValueParser for CompressValues {
+/// The `--compress` values, from the codec table.
+pub const COMPRESS_VALUES: OfferedValues = OfferedValues(umoci::layer::CompressChoice::values);
+
+impl clap::builder::TypedValueParser for OfferedValues {
     type Value = String;
 
     fn parse_ref(
@@ -259,8 +262,7 @@ impl clap::builder::TypedValueParser for CompressValues {
     fn possible_values(
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        let values = umoci::layer::CompressChoice::values().into_iter();
-        Some(Box::new(values.map(|(name, help)| {
+        Some(Box::new((self.0)().into_iter().map(|(name, help)| {
             clap::builder::PossibleValue::new(name).help(help)
         })))
     }

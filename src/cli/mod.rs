@@ -51,6 +51,13 @@ macro_rules! command_template {
 }
 pub(crate) use command_template;
 
+/// The `--log` levels, for completions (root help keeps upstream's text).
+const LOG_VALUES: common::OfferedValues = common::OfferedValues(|| {
+    ["debug", "info", "warn", "error", "fatal"]
+        .map(|level| (level.to_owned(), String::new()))
+        .to_vec()
+});
+
 /// umoci modifies Open Container images
 #[derive(Debug, Parser)]
 #[command(
@@ -65,7 +72,12 @@ pub struct Cli {
     #[arg(long)]
     verbose: bool,
     /// set the log level (debug, info, [warn], error, fatal)
-    #[arg(long, value_name = "LEVEL")]
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        value_parser = LOG_VALUES,
+        hide_possible_values = true
+    )]
     log: Option<String>,
     /// print the version
     #[arg(short = 'v', long)]
