@@ -24,7 +24,8 @@ pub struct ChunkWriter {
 /// The reading end: chunks in order, and a way to give their buffers back.
 /// Several threads may take chunks from it.
 pub struct Chunks {
-    rx: Mutex<Receiver<Vec<u8>>>,
+    /// The chunks, and how many have been taken.
+    rx: Mutex<(Receiver<Vec<u8>>, usize)>,
     spare: Sender<Vec<u8>>,
 }
 
@@ -39,7 +40,7 @@ pub fn chunk_channel(depth: usize) -> (ChunkWriter, Chunks) {
             buf: Vec::with_capacity(CHUNK),
         },
         Chunks {
-            rx: Mutex::new(rx),
+            rx: Mutex::new((rx, 0)),
             spare: spare_tx,
         },
     )
@@ -72,22 +73,28 @@ impl Write for ChunkWriter {
 }
 
 impl Chunks {
-    /// The next chunk; `None` once the writer is gone and all are read.
-    pub fn recv(&self) -> Option<Vec<u8>> {
-        self.rx.lock().ok()?.recv().ok()
+    /// The next chunk and its number in the stream (taken together, so
+    /// numbers follow the stream's order whichever thread asks); `None`
+    /// once the writer is gone and all are read.
+    pub fn recv(&self) -> Option<(usize, Vec<u8>)> {
+        let mut rx = self.rx.lock().ok()?;
+        let chunk = rx.0.recv().ok()?;
+        rx.1 += 1;
+        Some((rx.1 - 1, chunk))
     }
 
     /// A handle to give buffers back from other threads.
     pub fn recycler(&self) -> Sender<Vec<u8>> {
         self.spare.clone()
     }
-}
 
-impl Iterator for &Chunks {
-    type Item = Vec<u8>;
-
-    fn next(&mut self) -> Option<Vec<u8>> {
-        self.recv()
+    /// Hands every chunk, in order, to `f`, then gives its buffer back.
+    pub fn drain(&self, mut f: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        while let Some((_, chunk)) = self.recv() {
+            f(&chunk)?;
+            let _ = self.spare.send(chunk);
+        }
+        Ok(())
     }
 }
 
@@ -98,13 +105,14 @@ mod tests {
     #[test]
     fn chunks_are_cut_exactly_and_buffers_come_back() {
         let (mut w, chunks) = chunk_channel(8);
-        let recycle = chunks.recycler();
         let reader = std::thread::spawn(move || {
             let mut sizes = Vec::new();
-            for chunk in &chunks {
-                sizes.push(chunk.len());
-                let _ = recycle.send(chunk);
-            }
+            chunks
+                .drain(|chunk| {
+                    sizes.push(chunk.len());
+                    Ok(())
+                })
+                .unwrap();
             sizes
         });
         w.write_all(&vec![7u8; CHUNK + 10]).unwrap();

@@ -39,26 +39,17 @@ type Member = (Vec<u8>, usize);
 pub fn compress<W: Write>(chunks: &Chunks, mut out: W, level: u32) -> io::Result<W> {
     let level = CompressionLvl::new(level as i32)
         .map_err(|_| io::Error::other(format!("gzip level {level} out of range")))?;
-    // The next chunk and its number, taken together so numbers follow the
-    // stream's order.
-    let next = Mutex::new(0usize);
     // Output buffers, back from the writer for the workers to fill again.
     let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     let (done_tx, done_rx) = channel::<(usize, io::Result<Member>)>();
     let mut written = 0usize;
     std::thread::scope(|scope| -> io::Result<()> {
         for _ in 0..WORKERS {
-            let (next, spare, done) = (&next, &spare, done_tx.clone());
+            let (spare, done) = (&spare, done_tx.clone());
             let recycle = chunks.recycler();
             scope.spawn(move || {
                 let mut compressor = Compressor::new(level);
-                loop {
-                    let job = next.lock().ok().and_then(|mut n| {
-                        let chunk = chunks.recv()?;
-                        *n += 1;
-                        Some((*n - 1, chunk))
-                    });
-                    let Some((index, chunk)) = job else { break };
+                while let Some((index, chunk)) = chunks.recv() {
                     let buf = spare
                         .lock()
                         .ok()

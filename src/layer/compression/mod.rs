@@ -144,11 +144,7 @@ impl Encoding {
     pub(crate) fn compress<W: Write + Send>(self, chunks: &Chunks, mut out: W) -> io::Result<W> {
         match self.compression {
             Compression::None => {
-                let recycle = chunks.recycler();
-                for chunk in chunks {
-                    out.write_all(&chunk)?;
-                    let _ = recycle.send(chunk);
-                }
+                chunks.drain(|chunk| out.write_all(chunk))?;
                 Ok(out)
             }
             Compression::Gzip => gzip::compress(chunks, out, self.level),

@@ -35,10 +35,6 @@ pub fn compress<W: Write>(chunks: &Chunks, out: W, level: u32) -> io::Result<W> 
     if level < 20 {
         zs.window_log(WINDOW_LOG)?;
     }
-    let recycle = chunks.recycler();
-    for chunk in chunks {
-        zs.write_all(&chunk)?;
-        let _ = recycle.send(chunk);
-    }
+    chunks.drain(|chunk| zs.write_all(chunk))?;
     zs.finish()
 }

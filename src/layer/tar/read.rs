@@ -246,8 +246,8 @@ impl<R: Read> TarReader<R> {
         let mut total = at::GNU_SPARSE.len();
         while extended {
             let mut ext = [0u8; BLOCK];
-            if self.read_full(&mut ext).map_err(SparseError::Io)? < BLOCK {
-                return Err(SparseError::Truncated(self.pos));
+            if self.read_full(&mut ext).map_err(|e| self.stream_error(e))? < BLOCK {
+                return Err(TarError::Truncated(self.pos).into());
             }
             // Go counts a block before it parses it: at most 2047 of them.
             total += BLOCK;
@@ -293,14 +293,9 @@ impl<R: Read> TarReader<R> {
         if !is_1_0 {
             return sparse::map_0_1(records).map(Some).map_err(SparseError::Map);
         }
-        let mut data = PhysicalReader { tar: self };
-        match sparse::map_1_0(&mut data) {
-            Ok(map) => map.map(Some).map_err(SparseError::Map),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                Err(SparseError::Truncated(self.pos))
-            }
-            Err(e) => Err(SparseError::Io(e)),
-        }
+        let map = sparse::map_1_0(&mut PhysicalReader { tar: self });
+        let map = map.map_err(|e| self.stream_error(e))?;
+        map.map(Some).map_err(SparseError::Map)
     }
 
     /// Reads the rest of the current entry (an extension header's data),
@@ -319,13 +314,22 @@ impl<R: Read> TarReader<R> {
         Ok(data)
     }
 
+    /// An error reading an extension header's data that starts at `start`.
     fn special_error(&self, e: io::Error, start: u64) -> TarError {
         match e.kind() {
-            io::ErrorKind::UnexpectedEof => TarError::Truncated(self.pos),
             io::ErrorKind::InvalidData => TarError::Header {
                 offset: start,
                 reason: e.to_string(),
             },
+            _ => self.stream_error(e),
+        }
+    }
+
+    /// An error reading the stream: the stream ending early is a truncated
+    /// archive, anything else the reader's own failure.
+    fn stream_error(&self, e: io::Error) -> TarError {
+        match e.kind() {
+            io::ErrorKind::UnexpectedEof => TarError::Truncated(self.pos),
             _ => TarError::Io(e),
         }
     }
@@ -356,13 +360,8 @@ impl<R: Read> TarReader<R> {
     /// Skips the current entry's unread data.
     fn skip_content(&mut self) -> Result<(), TarError> {
         let left = self.content.physical;
-        let skipped =
-            io::copy(&mut PhysicalReader { tar: self }, &mut io::sink()).map_err(|e| {
-                match e.kind() {
-                    io::ErrorKind::UnexpectedEof => TarError::Truncated(self.pos),
-                    _ => TarError::Io(e),
-                }
-            })?;
+        let skipped = io::copy(&mut PhysicalReader { tar: self }, &mut io::sink())
+            .map_err(|e| self.stream_error(e))?;
         debug_assert_eq!(skipped, left);
         Ok(())
     }
@@ -420,54 +419,45 @@ impl<R: Read> TarReader<R> {
 /// The current entry's content: a sparse file with its holes filled in.
 impl<R: Read> Read for TarReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let Some(state) = &self.content.sparse else {
+        let Some(mut state) = self.content.sparse.take() else {
             return self.read_physical(buf);
         };
-        let remaining = state.remaining();
-        let want = usize::try_from(remaining).map_or(buf.len(), |r| r.min(buf.len()));
+        let read = self.read_sparse(&mut state, buf);
+        self.content.sparse = Some(state);
+        read
+    }
+}
+
+impl<R: Read> TarReader<R> {
+    /// Fills `buf` from a sparse file at `state`: zeros for holes, the
+    /// stored data for the rest.
+    fn read_sparse(&mut self, state: &mut SparseState, buf: &mut [u8]) -> io::Result<usize> {
+        let want = usize::try_from(state.remaining()).map_or(buf.len(), |r| r.min(buf.len()));
         let mut n = 0;
         while n < want {
-            let state = self.content.sparse.as_ref().expect("sparse");
-            let got = match state.stretch(want - n) {
+            let len = match state.stretch(want - n) {
                 Stretch::Hole(len) => {
                     buf[n..n + len].fill(0);
                     len
                 }
                 Stretch::Data(len) => {
-                    let got = read_up_to(self, n, n + len, buf)?;
-                    if got < len {
-                        return Err(invalid("sparse file has less data than its map says"));
-                    }
-                    got
+                    PhysicalReader { tar: self }
+                        .read_exact(&mut buf[n..n + len])
+                        .map_err(|e| match self.content.physical {
+                            0 => invalid("sparse file has less data than its map says"),
+                            _ => e,
+                        })?;
+                    len
                 }
             };
-            n += got;
-            self.content.sparse.as_mut().expect("sparse").advance(got);
+            n += len;
+            state.advance(len);
         }
-        let state = self.content.sparse.as_ref().expect("sparse");
         if state.remaining() == 0 && self.content.physical > 0 {
             return Err(invalid("sparse file has more data than its map says"));
         }
         Ok(n)
     }
-}
-
-/// Fills `buf[from..to]` from the stored data; how much it got before the
-/// entry's data ran out.
-fn read_up_to<R: Read>(
-    tar: &mut TarReader<R>,
-    from: usize,
-    to: usize,
-    buf: &mut [u8],
-) -> io::Result<usize> {
-    let mut n = from;
-    while n < to {
-        match tar.read_physical(&mut buf[n..to])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n - from)
 }
 
 fn invalid(msg: &str) -> io::Error {
@@ -485,19 +475,24 @@ impl<R: Read> Read for PhysicalReader<'_, R> {
     }
 }
 
-/// What went wrong with a sparse file's map.
+/// What went wrong with a sparse file's map: the map itself (the header's
+/// fault, once we know where it starts) or reading the stream.
 enum SparseError {
     Map(String),
-    Truncated(u64),
-    Io(io::Error),
+    Stream(TarError),
+}
+
+impl From<TarError> for SparseError {
+    fn from(e: TarError) -> Self {
+        SparseError::Stream(e)
+    }
 }
 
 impl SparseError {
     fn at(self, offset: u64) -> TarError {
         match self {
             SparseError::Map(reason) => TarError::Header { offset, reason },
-            SparseError::Truncated(pos) => TarError::Truncated(pos),
-            SparseError::Io(e) => TarError::Io(e),
+            SparseError::Stream(e) => e,
         }
     }
 }
