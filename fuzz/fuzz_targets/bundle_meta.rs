@@ -30,14 +30,16 @@ fuzz_target!(|data: &[u8]| {
     // As repack reads them: through the bundle's handle, the manifest a
     // regular file never reached through a symlink.
     let handle = umoci::bundle::BundleDir::open(&bundle).unwrap();
-    let _ = umoci::bundle::Meta::read(&handle);
-    let rootfs = handle.rootfs().unwrap();
+    let ownership = umoci::bundle::Meta::read(&handle)
+        .map(|meta| meta.map_options.ownership())
+        .unwrap_or_default();
+    let rootfs = handle.rootfs(ownership).unwrap();
     if let Ok(file) = umoci::fs::file::open_regular(
         handle.as_fd(),
         b"sha256_x.mtree",
         umoci::fs::file::Follow::Never,
     ) {
-        let _ = umoci::mtree::diff::diff(rootfs.fd(), &file, None, None, false);
+        let _ = umoci::mtree::diff::diff(&rootfs, &file, None, None);
     }
     sentinel.assert_untouched();
 });

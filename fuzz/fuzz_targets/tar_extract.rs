@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use umoci::fs::Root;
+use umoci::fs::{Ownership, Root};
 use umoci::layer::{ExtractOptions, Extractor};
 
 fuzz_target!(|data: &[u8]| {
@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     std::fs::write(sentinel.join("file"), b"keep").unwrap();
     let rootfs = dir.path().join("rootfs");
     std::fs::create_dir(&rootfs).unwrap();
-    let root = Root::open(&rootfs).unwrap();
+    let root = Root::open(&rootfs, Ownership::default()).unwrap();
     let mut extractor = Extractor::new(&root, ExtractOptions::default());
     if extractor.apply_layer(data).is_ok() {
         let _ = extractor.finish();

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::fs::file::open_dir_path;
 use crate::fs::inode::Inode;
 use crate::fs::root::lstat_at;
-use crate::fs::Root;
+use crate::fs::{Ownership, Root};
 
 /// The name of a bundle's root filesystem.
 pub const ROOTFS: &str = "rootfs";
@@ -62,9 +62,15 @@ impl BundleDir {
         Ok(lstat_at(self.dir.as_fd(), name.as_bytes())?.is_some())
     }
 
-    /// The bundle's `rootfs`, which must be a directory and not a symlink.
-    pub fn rootfs(&self) -> io::Result<Root> {
-        Root::open_at(self.dir.as_fd(), ROOTFS.as_bytes(), self.shown(ROOTFS))
+    /// The bundle's `rootfs`, which must be a directory and not a symlink,
+    /// to be read and written with `ownership`.
+    pub fn rootfs(&self, ownership: Ownership) -> io::Result<Root> {
+        Root::open_at(
+            self.dir.as_fd(),
+            ROOTFS.as_bytes(),
+            self.shown(ROOTFS),
+            ownership,
+        )
     }
 }
 

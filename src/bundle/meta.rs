@@ -6,8 +6,8 @@ use std::os::fd::AsFd;
 use serde::{Deserialize, Serialize};
 
 use super::dir::BundleDir;
+use super::map_options::MapOptions;
 use crate::fs::file::{open_regular, read_capped, write_atomic, Follow};
-use crate::layer::MapOptions;
 use crate::layout::DescriptorPath;
 
 /// The file name inside a bundle.

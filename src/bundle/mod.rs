@@ -3,14 +3,18 @@
 //!
 //! - [`dir`]: the bundle directory, opened once and used through its handle.
 //! - [`meta`]: `umoci.json`, upstream's record of where a bundle came from.
+//! - [`map_options`]: `umoci.json`'s record of the bundle's ownership.
 //! - [`unpack`]: extracting an image's layers and writing the bundle files.
+//! - [`repack`]: the rootfs's changes since unpack as a new layer.
 
 pub mod dir;
+pub mod map_options;
 pub mod meta;
 pub mod repack;
 pub mod unpack;
 
 pub use dir::BundleDir;
+pub use map_options::MapOptions;
 pub use meta::Meta;
 pub use repack::{repack, RepackError, RepackOptions};
 pub use unpack::{unpack_bundle, unpack_rootfs, write_runtime_config, UnpackError, UnpackOptions};

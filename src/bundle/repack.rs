@@ -78,7 +78,6 @@ pub fn repack(
     let cache_file = StatCache::file_name(&mtree_name);
     let cache = StatCache::load(bundle.as_fd(), &cache_file);
     let source = ImageSource::load(layout, meta.from.clone())?;
-    let rootless = meta.map_options.rootless;
     let diff_error = |e: std::io::Error| {
         RepackError::Other(format!(
             "diff {} against {}: {e}",
@@ -86,7 +85,9 @@ pub fn repack(
             bundle.shown(&mtree_file).display()
         ))
     };
-    let rootfs = bundle.rootfs().map_err(diff_error)?;
+    let rootfs = bundle
+        .rootfs(meta.map_options.ownership())
+        .map_err(diff_error)?;
     let manifest =
         open_regular(bundle.as_fd(), mtree_file.as_bytes(), Follow::Never).map_err(diff_error)?;
 
@@ -97,14 +98,8 @@ pub fn repack(
             bundle.shown(&cache_file).display()
         ))
     })?;
-    let tree_diff = diff(
-        rootfs.fd(),
-        &manifest,
-        Some(&cache),
-        Some(&mut new_cache),
-        rootless,
-    )
-    .map_err(diff_error)?;
+    let tree_diff =
+        diff(&rootfs, &manifest, Some(&cache), Some(&mut new_cache)).map_err(diff_error)?;
     log::info!("... done");
     let mut masks = opts.mask_paths.clone();
     if opts.mask_volumes {
@@ -127,7 +122,7 @@ pub fn repack(
         let history = opts.history.entry("umoci repack", &author, true)?;
         add_layer::commit_without_layer(layout, &meta.from, history, tag)?
     } else {
-        let new_layer = write_layer(layout, &source, &rootfs, &changes, &meta, opts)?;
+        let new_layer = write_layer(layout, &source, &rootfs, &changes, opts)?;
         let history = opts.history.entry("umoci repack", &author, false)?;
         let new_layer = add_layer::NewLayer {
             history,
@@ -157,14 +152,12 @@ fn write_layer(
     source: &ImageSource,
     root: &Root,
     changes: &[Change],
-    meta: &Meta,
     opts: &RepackOptions,
 ) -> Result<add_layer::NewLayer, RepackError> {
     let encoding = opts
         .compress
         .resolve(source.manifest.layers.last().map(|l| l.media_type.as_str()));
     let gen = GenerateOptions {
-        map: meta.map_options.clone(),
         clamp_mtime: source_date_epoch()
             .map_err(ImageError::from)?
             .map(|t| t.unix_seconds()),
@@ -212,13 +205,7 @@ fn refresh_bundle(
         ..meta.clone()
     };
     if new_name != old_name {
-        write_bundle_manifest(
-            bundle,
-            rootfs,
-            &new_name,
-            &Default::default(),
-            meta.map_options.rootless,
-        )?;
+        write_bundle_manifest(bundle, rootfs, &new_name, &Default::default())?;
         for old in [format!("{old_name}.mtree"), StatCache::file_name(old_name)] {
             let _ = rustix::fs::unlinkat(bundle.as_fd(), old.as_str(), AtFlags::empty());
         }

@@ -9,12 +9,10 @@ use rustix::fs::OFlags;
 use super::dir::{BundleDir, ROOTFS};
 use super::meta::{Meta, META_VERSION};
 use crate::fs::file::{split_path, write_atomic, write_atomic_path, AtomicFile};
-use crate::fs::idmap;
-use crate::fs::Root;
+use crate::fs::target::Target;
+use crate::fs::{Ownership, Root};
 use crate::image::{ImageError, ImageSource};
-use crate::layer::{
-    Compression, ExtractOptions, Extractor, FileHashes, LayerError, LayerStream, MapOptions,
-};
+use crate::layer::{Compression, ExtractOptions, Extractor, FileHashes, LayerError, LayerStream};
 use crate::layout::{Layout, LayoutError};
 use crate::mtree::stat_cache::{StatCache, StatCacheWriter};
 use crate::mtree::walk::WalkOptions;
@@ -28,8 +26,8 @@ pub const CONFIG_JSON: &str = "config.json";
 /// Options for unpacking.
 #[derive(Debug, Clone, Default)]
 pub struct UnpackOptions {
-    /// Id mappings and rootless mode.
-    pub map: MapOptions,
+    /// Privileged or rootless, and the id maps.
+    pub ownership: Ownership,
     /// `--keep-dirlinks`.
     pub keep_dirlinks: bool,
     /// Counters to report progress through.
@@ -118,7 +116,7 @@ fn unpack_rootfs_at(
         Ok(()) | Err(rustix::io::Errno::EXIST) => {}
         Err(e) => return Err(other(format!("mkdir rootfs {}", shown.display()), e)),
     }
-    let root = Root::open_at(dir, name, shown.clone())
+    let root = Root::open_at(dir, name, shown.clone(), opts.ownership.clone())
         .map_err(|e| other(format!("open rootfs {}", shown.display()), e))?;
     match extract_layers(layout, source, &root, opts) {
         Ok(hashes) => Ok((hashes, root)),
@@ -137,10 +135,12 @@ fn extract_layers(
     root: &Root,
     opts: &UnpackOptions,
 ) -> Result<FileHashes, UnpackError> {
-    let map = &opts.map;
-    let root_uid = idmap::to_host(0, &map.uid_mappings)
+    let ownership = root.ownership();
+    // Upstream's first check, in its words: the container's root must
+    // map to someone on the host.
+    crate::fs::idmap::to_host(0, ownership.uid_maps())
         .map_err(|e| other("ensure root uid has mapping", e))?;
-    let root_gid = idmap::to_host(0, &map.gid_mappings)
+    crate::fs::idmap::to_host(0, ownership.gid_maps())
         .map_err(|e| other("ensure root gid has mapping", e))?;
     let rootfs = root.path();
     // Owner and times of the root go through the handle just opened (which
@@ -151,14 +151,15 @@ fn extract_layers(
             OFlags::RDONLY | OFlags::DIRECTORY,
         )
         .map_err(|e| other(format!("open rootfs {}", rootfs.display()), e))?;
-    if !map.rootless {
-        rustix::fs::fchown(
-            &root_dir,
-            Some(rustix::fs::Uid::from_raw(root_uid)),
-            Some(rustix::fs::Gid::from_raw(root_gid)),
+    ownership
+        .set_owner(
+            Target::Fd(root_dir.as_fd()),
+            0,
+            0,
+            &mut Default::default(),
+            b".",
         )
         .map_err(|e| other("chown rootfs", e))?;
-    }
     // Images rarely say what the root's times are; start from the epoch so
     // unpacking is reproducible.
     let epoch = rustix::fs::Timestamps {
@@ -177,7 +178,6 @@ fn extract_layers(
     let mut extractor = Extractor::new(
         root,
         ExtractOptions {
-            map: map.clone(),
             keep_dirlinks: opts.keep_dirlinks,
             progress: opts.progress.clone(),
         },
@@ -239,9 +239,9 @@ fn dir_has_entries(dir: BorrowedFd<'_>, name: &[u8]) -> std::io::Result<bool> {
 fn runtime_config_json(
     source: &ImageSource,
     rootfs: Option<&Root>,
-    map: &MapOptions,
+    ownership: &Ownership,
 ) -> Result<Vec<u8>, UnpackError> {
-    let spec = runtime::to_runtime_spec(&source.config, rootfs, map)?;
+    let spec = runtime::to_runtime_spec(&source.config, rootfs, ownership)?;
     Ok(runtime::convert::to_json(&spec))
 }
 
@@ -250,13 +250,16 @@ fn runtime_config_json(
 pub fn write_runtime_config(
     source: &ImageSource,
     rootfs: Option<&Path>,
-    map: &MapOptions,
+    ownership: &Ownership,
     out: &Path,
 ) -> Result<(), UnpackError> {
     let root = rootfs
-        .map(|p| Root::open(p).map_err(|e| other(format!("open rootfs {}", p.display()), e)))
+        .map(|p| {
+            Root::open(p, ownership.clone())
+                .map_err(|e| other(format!("open rootfs {}", p.display()), e))
+        })
         .transpose()?;
-    let json = runtime_config_json(source, root.as_ref(), map)?;
+    let json = runtime_config_json(source, root.as_ref(), ownership)?;
     // A new file renamed into place: a symlink planted at `out` is
     // replaced, never written through.
     write_atomic_path(out, &json, 0o644).map_err(|e| other(format!("write {}", out.display()), e))
@@ -318,18 +321,18 @@ pub fn unpack_bundle(
         .map(|f| exists(f))
         .collect::<Result<Vec<bool>, _>>()?;
     let finish = || -> Result<(), UnpackError> {
-        let json = runtime_config_json(source, Some(&rootfs), &opts.map)?;
+        let json = runtime_config_json(source, Some(&rootfs), &opts.ownership)?;
         // A new file renamed into place: a symlink planted at the name is
         // replaced, never written through.
         write_atomic(bundle.as_fd(), CONFIG_JSON.as_bytes(), &json, 0o644)
             .map_err(|e| other(format!("write {}", bundle.shown(CONFIG_JSON).display()), e))?;
         log::info!("computing filesystem manifest ...");
-        write_bundle_manifest(&bundle, &rootfs, &name, &hashes, opts.map.rootless)?;
+        write_bundle_manifest(&bundle, &rootfs, &name, &hashes)?;
         log::info!("... done");
         let meta = Meta {
             version: META_VERSION.to_owned(),
             from: source.path.clone(),
-            map_options: opts.map.clone(),
+            map_options: (&opts.ownership).into(),
             whiteout_mode: 0,
         };
         meta.write(&bundle).map_err(UnpackError::Other)
@@ -364,7 +367,6 @@ pub fn write_bundle_manifest(
     rootfs: &Root,
     name: &str,
     known: &FileHashes,
-    rootless: bool,
 ) -> Result<(), UnpackError> {
     let mtree_file = format!("{name}.mtree");
     let file = AtomicFile::create(bundle.as_fd(), mtree_file.as_bytes(), 0o644).map_err(|e| {
@@ -389,12 +391,11 @@ pub fn write_bundle_manifest(
         known: Some(known),
         cache: None,
         digest_only: None,
-        rootless,
     };
     let mut cache = StatCacheWriter::create(bundle.as_fd(), &StatCache::file_name(name))
         .map_err(|e| other("create stat cache", e))?;
     write_manifest(
-        rootfs.fd(),
+        rootfs,
         &header,
         UMOCI_KEYWORDS,
         &opts,

@@ -184,10 +184,10 @@ pub struct IdMapArgs {
 }
 
 impl IdMapArgs {
-    /// The mapping options. Rootless mode is on when asked for and
+    /// The ownership to work with. Rootless mode is on when asked for and
     /// whenever we are not root; it maps the container's root to us unless
     /// maps are given.
-    pub fn get(&self) -> Result<umoci::layer::MapOptions> {
+    pub fn get(&self) -> Result<umoci::fs::Ownership> {
         use umoci::fs::IdMap;
         let rootless = self.rootless || !rustix::process::geteuid().is_root();
         if rootless && !self.rootless {
@@ -210,18 +210,20 @@ impl IdMapArgs {
                 })
                 .collect()
         };
-        Ok(umoci::layer::MapOptions {
-            uid_mappings: parse(
-                "--uid-map",
-                &self.uid_map,
-                rustix::process::geteuid().as_raw(),
-            )?,
-            gid_mappings: parse(
-                "--gid-map",
-                &self.gid_map,
-                rustix::process::getegid().as_raw(),
-            )?,
-            rootless,
+        let uid_maps = parse(
+            "--uid-map",
+            &self.uid_map,
+            rustix::process::geteuid().as_raw(),
+        )?;
+        let gid_maps = parse(
+            "--gid-map",
+            &self.gid_map,
+            rustix::process::getegid().as_raw(),
+        )?;
+        Ok(if rootless {
+            umoci::fs::Ownership::rootless(uid_maps, gid_maps)
+        } else {
+            umoci::fs::Ownership::privileged(uid_maps, gid_maps)
         })
     }
 }

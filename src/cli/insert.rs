@@ -53,7 +53,7 @@ pub fn run(args: InsertArgs) -> Result<()> {
     }
     let image = args.image.get()?;
     let tag = args.tag.or(&image.tag)?;
-    let map = args.idmap.get()?;
+    let ownership = args.idmap.get()?;
     let history = args.history.options()?;
     let target_path = RelPath::clean(target.as_bytes());
     if target_path.is_root() {
@@ -79,7 +79,6 @@ pub fn run(args: InsertArgs) -> Result<()> {
     };
     let ticker = super::progress::Ticker::start("insert");
     let gen = GenerateOptions {
-        map: map.clone(),
         clamp_mtime: source_date_epoch()?.map(|t| t.unix_seconds()),
         progress: ticker.counters.clone(),
     };
@@ -111,9 +110,10 @@ pub fn run(args: InsertArgs) -> Result<()> {
                     ))
                 })?;
                 if meta.is_dir() {
-                    let root = Root::open(source).map_err(LayerBlobError::from)?;
+                    let root =
+                        Root::open(source, ownership.clone()).map_err(LayerBlobError::from)?;
                     let mut paths = Vec::new();
-                    walk(root.fd(), &WalkOptions::default(), &mut |event| {
+                    walk(&root, &WalkOptions::default(), &mut |event| {
                         if let Event::Enter(node) | Event::Leaf(node) = event {
                             paths.push(node.path);
                         }
@@ -136,7 +136,8 @@ pub fn run(args: InsertArgs) -> Result<()> {
                         .parent()
                         .filter(|p| !p.as_os_str().is_empty())
                         .unwrap_or(Path::new("."));
-                    let root = Root::open(parent).map_err(LayerBlobError::from)?;
+                    let root =
+                        Root::open(parent, ownership.clone()).map_err(LayerBlobError::from)?;
                     let name = source
                         .file_name()
                         .map(|n| std::os::unix::ffi::OsStrExt::as_bytes(n).to_vec())

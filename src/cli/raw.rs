@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use std::os::fd::AsFd;
 use umoci::bundle::{unpack_rootfs, write_runtime_config, UnpackOptions};
 use umoci::fs::file::{open_regular_path, read_capped, Follow};
+use umoci::fs::{Ownership, Root};
 use umoci::mtree::{parse, validate, UMOCI_KEYWORDS};
 
 use super::common::{positionals, CompressArgs, HistoryArgs, IdMapArgs, ImageArgs, TagArgs};
@@ -108,7 +108,7 @@ fn run_unpack(args: RawUnpackArgs) -> Result<()> {
     let rootfs = positionals(&args.args, &["<rootfs>"])?[0].clone();
     let ticker = super::progress::Ticker::start("unpack");
     let opts = UnpackOptions {
-        map: args.idmap.get()?,
+        ownership: args.idmap.get()?,
         keep_dirlinks: args.keep_dirlinks,
         progress: ticker.counters.clone(),
     };
@@ -119,9 +119,9 @@ fn run_unpack(args: RawUnpackArgs) -> Result<()> {
 
 fn run_runtime_config(args: RuntimeConfigArgs) -> Result<()> {
     let out = positionals(&args.args, &["<config.json>"])?[0].clone();
-    let map = args.idmap.get()?;
+    let ownership = args.idmap.get()?;
     let (_layout, source) = args.image.open()?;
-    write_runtime_config(&source, args.rootfs.as_deref(), &map, Path::new(&out))?;
+    write_runtime_config(&source, args.rootfs.as_deref(), &ownership, Path::new(&out))?;
     Ok(())
 }
 
@@ -166,8 +166,14 @@ fn run_mtree_validate(args: MtreeValidateArgs) -> Result<()> {
             keywords.push(kw);
         }
     }
+    let ownership = if args.rootless {
+        Ownership::rootless(Vec::new(), Vec::new())
+    } else {
+        Ownership::default()
+    };
     let diffs = umoci::fs::file::open_dir_path(&root)
-        .and_then(|dir| validate::validate(dir.as_fd(), &manifest, &keywords, args.rootless))
+        .map(|dir| Root::from_dir(dir, root.clone(), ownership))
+        .and_then(|root| validate::validate(&root, &manifest, &keywords))
         .with_context(|| format!("walk {}", root.display()))?;
     if diffs.is_empty() {
         return Ok(());

@@ -27,7 +27,7 @@ pub fn run(args: UnpackArgs) -> Result<()> {
     let bundle = positionals(&args.args, &["<bundle>"])?[0].clone();
     let ticker = super::progress::Ticker::start("unpack");
     let opts = UnpackOptions {
-        map: args.idmap.get()?,
+        ownership: args.idmap.get()?,
         keep_dirlinks: args.keep_dirlinks,
         progress: ticker.counters.clone(),
     };

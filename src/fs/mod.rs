@@ -9,6 +9,9 @@
 //! - [`xattr`]: extended attributes on entries named relative to a directory.
 //! - [`idmap`]: `--uid-map`/`--gid-map` parsing and translation.
 //! - [`rootless`]: the `user.rootlesscontainers` owner record.
+//! - [`ownership`]: privileged or rootless, chosen once: chown or owner
+//!   records, device nodes, opening up entries that deny their owner.
+//! - [`target`]: an entry to change, by descriptor or by unfollowed name.
 //! - [`inode`]: a handle pinned to one inode, the only way a mode changes.
 //! - [`file`]: bounded, non-blocking reads and atomic writes of the tool's
 //!   own files relative to a directory handle.
@@ -17,13 +20,16 @@ pub mod dir;
 pub mod file;
 pub mod idmap;
 pub mod inode;
+pub mod ownership;
 pub mod path;
 pub mod remove;
 pub mod resolve;
 pub mod root;
 pub mod rootless;
+pub mod target;
 pub mod xattr;
 
 pub use idmap::{IdMap, IdMapError};
+pub use ownership::{OwnerError, Ownership};
 pub use path::RelPath;
 pub use root::Root;

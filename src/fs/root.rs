@@ -16,6 +16,7 @@ use std::rc::Rc;
 use rustix::fs::{Mode, OFlags, ResolveFlags};
 
 use super::inode::{OpenedUp, OpenedUpScope};
+use super::ownership::Ownership;
 use super::path::RelPath;
 
 /// How lookups inside a root are constrained.
@@ -25,10 +26,12 @@ const RESOLVE: ResolveFlags = ResolveFlags::IN_ROOT.union(ResolveFlags::NO_MAGIC
 /// concurrent rename) is tried again before the error is reported.
 const RESOLVE_RETRIES: u32 = 256;
 
-/// A directory handle that all paths are resolved beneath.
+/// A directory handle that all paths are resolved beneath, and how owners
+/// are handled beneath it.
 pub struct Root {
     dir: OwnedFd,
     path: PathBuf,
+    ownership: Ownership,
     /// The last directory resolved, reused while entries stay in one
     /// directory (the common case in a sorted layer). Cleared whenever
     /// anything is removed, since a removal can change what a path means.
@@ -39,8 +42,9 @@ pub struct Root {
 }
 
 impl Root {
-    /// Opens the directory at `path` (which must not be a symlink).
-    pub fn open(path: &Path) -> io::Result<Self> {
+    /// Opens the directory at `path` (which must not be a symlink), to be
+    /// written and read with `ownership`.
+    pub fn open(path: &Path, ownership: Ownership) -> io::Result<Self> {
         let dir = rustix::fs::open(
             path,
             OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
@@ -49,6 +53,7 @@ impl Root {
         Ok(Root {
             dir,
             path: path.to_owned(),
+            ownership,
             last_dir: RefCell::new(None),
             resolving_by_hand: Cell::new(false),
         })
@@ -56,7 +61,12 @@ impl Root {
 
     /// Opens the directory `name` in `dir` (which must not be a symlink);
     /// `path` is how messages name it.
-    pub fn open_at(dir: BorrowedFd<'_>, name: &[u8], path: PathBuf) -> io::Result<Self> {
+    pub fn open_at(
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        path: PathBuf,
+        ownership: Ownership,
+    ) -> io::Result<Self> {
         let dir = rustix::fs::openat(
             dir,
             name,
@@ -66,14 +76,32 @@ impl Root {
         Ok(Root {
             dir,
             path,
+            ownership,
             last_dir: RefCell::new(None),
             resolving_by_hand: Cell::new(false),
         })
     }
 
+    /// A root at the directory `dir` is already open on (an argument the
+    /// user named, say); `path` is how messages name it.
+    pub fn from_dir(dir: OwnedFd, path: PathBuf, ownership: Ownership) -> Self {
+        Root {
+            dir,
+            path,
+            ownership,
+            last_dir: RefCell::new(None),
+            resolving_by_hand: Cell::new(false),
+        }
+    }
+
     /// The root's path on the host, for messages.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How owners, devices and unreadable entries are handled here.
+    pub fn ownership(&self) -> &Ownership {
+        &self.ownership
     }
 
     /// The root directory's own descriptor (an `O_PATH` handle).
@@ -156,11 +184,47 @@ impl Root {
         }
     }
 
+    /// Resolves the directory `parent` and `lstat`s `name` in it. Where a
+    /// directory on the way denies its owner a search and this root's
+    /// ownership opens entries up (rootless), they are opened up through
+    /// pinned handles and given their modes back when `scope` drops. An
+    /// error says which step failed.
+    pub fn lstat_in(
+        &self,
+        parent: &RelPath,
+        name: &[u8],
+        scope: &mut OpenedUpScope,
+    ) -> Result<(Rc<OwnedFd>, rustix::fs::Stat), (&'static str, io::Error)> {
+        let lstat = |dir: &OwnedFd| -> io::Result<rustix::fs::Stat> {
+            Ok(rustix::fs::statat(
+                dir,
+                name,
+                rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+            )?)
+        };
+        let found = match self.open_dir(parent) {
+            Ok(dir) => lstat(&dir).map(|st| (dir, st)).map_err(|e| ("lstat", e)),
+            Err(e) => Err(("open parent", e)),
+        };
+        match found {
+            Err((_, e))
+                if e.kind() == io::ErrorKind::PermissionDenied && self.ownership.opens_up() =>
+            {
+                let dir = self
+                    .open_dir_opening_up(parent, scope)
+                    .map_err(|e| ("open parent", e))?;
+                let st = lstat(&dir).map_err(|e| ("lstat", e))?;
+                Ok((dir, st))
+            }
+            other => other,
+        }
+    }
+
     /// Like [`Root::open_dir`], in a tree whose directories may deny their
     /// owner access (rootless): each directory on the way, and `dir`
     /// itself, that does is opened up through a pinned handle, and given
     /// its mode back when `scope` is dropped.
-    pub fn open_dir_opening_up(
+    fn open_dir_opening_up(
         &self,
         dir: &RelPath,
         scope: &mut OpenedUpScope,
@@ -269,7 +333,7 @@ mod tests {
         std::os::unix::fs::symlink("/", root_path.join("abs")).unwrap();
         std::os::unix::fs::symlink("../../../..", root_path.join("up")).unwrap();
         std::os::unix::fs::symlink("real", root_path.join("rel")).unwrap();
-        let root = Root::open(&root_path).unwrap();
+        let root = Root::open(&root_path, Ownership::default()).unwrap();
         (dir, root)
     }
 

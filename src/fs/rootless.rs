@@ -28,9 +28,23 @@ pub fn encode(uid: u32, gid: u32) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Why a `user.rootlesscontainers` payload could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// A field runs past the end of the payload.
+    #[error("truncated {0} field")]
+    Truncated(&'static str),
+    /// A protobuf wire type the message cannot hold.
+    #[error("unsupported protobuf wire type {0}")]
+    WireType(u64),
+    /// An id that does not fit 32 bits.
+    #[error("id {0} out of range")]
+    OutOfRange(u64),
+}
+
 /// Decodes a payload into the owner `(uid, gid)` it records; unset fields
 /// and the "not set" value both mean 0.
-pub fn decode(payload: &[u8]) -> Result<(u32, u32), String> {
+pub fn decode(payload: &[u8]) -> Result<(u32, u32), RecordError> {
     let (mut uid, mut gid) = (0u32, 0u32);
     let mut rest = payload;
     while !rest.is_empty() {
@@ -40,17 +54,19 @@ pub fn decode(payload: &[u8]) -> Result<(u32, u32), String> {
             0 => take_varint(&mut rest)?,
             1 | 5 => {
                 let n = if wire == 1 { 8 } else { 4 };
-                rest = rest.get(n..).ok_or("truncated fixed-width field")?;
+                rest = rest.get(n..).ok_or(RecordError::Truncated("fixed-width"))?;
                 continue;
             }
             2 => {
                 let len = take_varint(&mut rest)? as usize;
-                rest = rest.get(len..).ok_or("truncated length-delimited field")?;
+                rest = rest
+                    .get(len..)
+                    .ok_or(RecordError::Truncated("length-delimited"))?;
                 continue;
             }
-            _ => return Err(format!("unsupported protobuf wire type {wire}")),
+            _ => return Err(RecordError::WireType(wire)),
         };
-        let id = u32::try_from(value).map_err(|_| format!("id {value} out of range"))?;
+        let id = u32::try_from(value).map_err(|_| RecordError::OutOfRange(value))?;
         let id = if id == NOOP_ID { 0 } else { id };
         match field {
             1 => uid = id,
@@ -69,7 +85,7 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-fn take_varint(rest: &mut &[u8]) -> Result<u64, String> {
+fn take_varint(rest: &mut &[u8]) -> Result<u64, RecordError> {
     let mut value = 0u64;
     for (i, &byte) in rest.iter().enumerate().take(10) {
         value |= u64::from(byte & 0x7f) << (7 * i);
@@ -78,7 +94,7 @@ fn take_varint(rest: &mut &[u8]) -> Result<u64, String> {
             return Ok(value);
         }
     }
-    Err("truncated or overlong varint".to_owned())
+    Err(RecordError::Truncated("varint"))
 }
 
 #[cfg(test)]

@@ -13,9 +13,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec};
 use rustix::io::Errno;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::entry::{Entry, EntryKind, Time};
@@ -24,53 +23,18 @@ use super::real_path::RealPaths;
 use super::tar::TarReader;
 use super::whiteout;
 use crate::fs::file::open_subdir;
-use crate::fs::idmap::{self, IdMap};
 use crate::fs::inode::Inode;
 use crate::fs::root::lstat_at;
-use crate::fs::{remove::remove_all_at, rootless, xattr, RelPath, Root};
+use crate::fs::target::Target;
+use crate::fs::{remove::remove_all_at, xattr, OwnerError, Ownership, RelPath, Root};
 
 /// Xattrs that are host-specific and never restored from a layer.
 const IGNORED_XATTRS: &[&[u8]] = &[b"security.selinux", b"system.nfs4_acl"];
 
-/// How container ids relate to host ids, as upstream's `MapOptions` (and
-/// the `map_options` of `umoci.json`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MapOptions {
-    /// `--uid-map` ranges; empty means identity.
-    #[serde(default, with = "null_as_empty")]
-    pub uid_mappings: Vec<IdMap>,
-    /// `--gid-map` ranges; empty means identity.
-    #[serde(default, with = "null_as_empty")]
-    pub gid_mappings: Vec<IdMap>,
-    /// Extract as an unprivileged user (no chown; owners in an xattr).
-    #[serde(default)]
-    pub rootless: bool,
-}
-
-/// Go encodes an empty (nil) slice as `null`; match it both ways.
-mod null_as_empty {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer, T: Serialize>(v: &Vec<T>, s: S) -> Result<S::Ok, S::Error> {
-        if v.is_empty() {
-            s.serialize_none()
-        } else {
-            v.serialize(s)
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-        d: D,
-    ) -> Result<Vec<T>, D::Error> {
-        Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
-    }
-}
-
-/// Options for extraction.
+/// Options for extraction (owners are the root's [`Ownership`] to
+/// handle).
 #[derive(Debug, Clone, Default)]
 pub struct ExtractOptions {
-    /// Id mapping and rootless mode.
-    pub map: MapOptions,
     /// Write through an existing symlink-to-directory when a layer has a
     /// directory at that path (`--keep-dirlinks`).
     pub keep_dirlinks: bool,
@@ -93,16 +57,8 @@ const BIG_FILE: u64 = 1 << 20;
 /// deep chains too: 2,000 nested directories hold 2 million of them.
 const MAX_DIR_TIME_COMPONENTS: usize = 1 << 18;
 
-/// Where metadata is applied: an open descriptor of the entry itself, or a
-/// name in a directory (never followed).
-#[derive(Clone, Copy)]
-enum Target<'a> {
-    Fd(BorrowedFd<'a>),
-    At(BorrowedFd<'a>, &'a [u8]),
-}
-
-/// A directory's real mode, held back while rootless extraction keeps it
-/// open to its owner.
+/// A directory's real mode, held back while extraction keeps it open to
+/// its owner (see [`Ownership::working_dir_mode`]).
 #[derive(Debug, Clone, Copy)]
 struct DeferredMode {
     mode: u32,
@@ -114,14 +70,13 @@ struct DeferredMode {
 pub struct Extractor<'r> {
     root: &'r Root,
     opts: ExtractOptions,
-    can_mknod: bool,
     upper: whiteout::UpperPaths,
     /// Directories with nothing from lower layers left in them.
     clear: whiteout::ClearDirs,
     dir_times: HashMap<RelPath, (Time, Time)>,
     /// Path components held in `dir_times`.
     dir_times_cost: usize,
-    /// Directory modes to apply at the end (rootless), with the inode each
+    /// Directory modes to apply at the end, with the inode each
     /// belongs to: a path replaced since (by a symlink, say) is skipped.
     deferred_modes: BTreeMap<RelPath, DeferredMode>,
     hashes: FileHashes,
@@ -134,11 +89,9 @@ pub struct Extractor<'r> {
 impl<'r> Extractor<'r> {
     /// An extractor writing into `root`.
     pub fn new(root: &'r Root, opts: ExtractOptions) -> Self {
-        let can_mknod = !opts.map.rootless && rustix::process::geteuid().is_root();
         Extractor {
             root,
             opts,
-            can_mknod,
             upper: whiteout::UpperPaths::default(),
             clear: whiteout::ClearDirs::default(),
             dir_times: HashMap::new(),
@@ -173,10 +126,9 @@ impl<'r> Extractor<'r> {
         self.finish_layer()
     }
 
-    /// Finishes extraction: in rootless mode, directories were kept
-    /// accessible to their owner while layers were applied; give them
-    /// their real modes now (deepest first, so parents stay searchable).
-    /// Returns the content digests of the files written.
+    /// Finishes extraction: directories kept accessible to their owner
+    /// while layers were applied (rootless) get their real modes now
+    /// (deepest first, so parents stay searchable). Returns the content digests of the files written.
     pub fn finish(mut self) -> Result<FileHashes, LayerError> {
         let modes = std::mem::take(&mut self.deferred_modes);
         for (path, deferred) in modes.into_iter().rev() {
@@ -427,7 +379,7 @@ impl<'r> Extractor<'r> {
         meta: &Entry,
     ) -> Result<(), LayerError> {
         let device = matches!(meta.kind, EntryKind::Char | EntryKind::Block);
-        if device && !self.can_mknod {
+        if device && !self.ownership().makes_devices() {
             log::warn!(
                 "rootless{{{}}} creating empty file in place of device {}:{}",
                 String::from_utf8_lossy(&meta.raw_name),
@@ -460,6 +412,10 @@ impl<'r> Extractor<'r> {
         .map_err(|e| LayerError::io(&meta.raw_name, "mknod", e))
     }
 
+    fn ownership(&self) -> &'r Ownership {
+        self.root.ownership()
+    }
+
     /// Whether `path` resolves (inside the root) to a directory.
     fn is_dirlink(&self, path: &RelPath) -> bool {
         self.root
@@ -475,55 +431,35 @@ impl<'r> Extractor<'r> {
         fresh: bool,
     ) -> Result<(), LayerError> {
         let name = &meta.raw_name;
-        let map = &self.opts.map.clone();
-        let bad_id = |e: idmap::IdMapError| LayerError::invalid(name, e.to_string());
         let mut xattrs = meta.xattrs.clone();
-        let rootless_key = rootless::XATTR_NAME.as_bytes();
-        if xattrs.contains_key(rootless_key) {
-            if map.rootless {
-                log::warn!(
-                    "rootless{{{}}} ignoring special xattr {} stored in layer",
-                    String::from_utf8_lossy(name),
-                    rootless::XATTR_NAME
-                );
-                xattrs.remove(rootless_key);
-            } else {
-                log::warn!(
-                    "suspicious layer: saw special xattr {} in non-rootless invocation",
-                    rootless::XATTR_NAME
-                );
-            }
-        }
-        let (uid, gid) = if map.rootless {
-            if let Some(payload) = rootless::encode(meta.uid, meta.gid) {
-                xattrs.insert(rootless_key.to_vec(), payload);
-            }
-            (0, 0)
-        } else {
-            (meta.uid, meta.gid)
-        };
-        let uid = idmap::to_host(uid, &map.uid_mappings).map_err(bad_id)?;
-        let gid = idmap::to_host(gid, &map.gid_mappings).map_err(bad_id)?;
-
-        if !map.rootless {
-            chown(target, uid, gid).map_err(|e| LayerError::io(name, "chown", e))?;
-        }
+        self.root
+            .ownership()
+            .set_owner(target, meta.uid, meta.gid, &mut xattrs, name)
+            .map_err(|e| match e {
+                OwnerError::Chown(e) => LayerError::io(name, "chown", e),
+                e => LayerError::invalid(name, e.to_string()),
+            })?;
         self.apply_xattrs(target, meta, &xattrs, fresh)?;
         if !is_symlink {
             let mut mode = meta.mode;
-            if map.rootless && meta.kind == EntryKind::Dir {
-                let st = stat_target(target).map_err(|e| LayerError::io(name, "stat", e))?;
-                self.deferred_modes.insert(
-                    meta.path.clone(),
-                    DeferredMode {
-                        mode,
-                        dev: st.st_dev,
-                        ino: st.st_ino,
-                    },
-                );
-                mode |= 0o700;
+            if meta.kind == EntryKind::Dir {
+                let working = self.ownership().working_dir_mode(mode);
+                if working != mode {
+                    let st = target.stat().map_err(|e| LayerError::io(name, "stat", e))?;
+                    self.deferred_modes.insert(
+                        meta.path.clone(),
+                        DeferredMode {
+                            mode,
+                            dev: st.st_dev,
+                            ino: st.st_ino,
+                        },
+                    );
+                    mode = working;
+                }
             }
-            chmod(target, mode).map_err(|e| LayerError::io(name, "chmod", e))?;
+            target
+                .chmod(mode)
+                .map_err(|e| LayerError::io(name, "chmod", e))?;
         }
         let (atime, mtime) = times_of(meta);
         set_times(target, atime, mtime).map_err(|e| LayerError::io(name, "set times", e))
@@ -537,10 +473,7 @@ impl<'r> Extractor<'r> {
         fresh: bool,
     ) -> Result<(), LayerError> {
         let name = &meta.raw_name;
-        let (dir, entry) = match target {
-            Target::Fd(fd) => (fd, &b""[..]),
-            Target::At(dir, entry) => (dir, entry),
-        };
+        let (dir, entry) = target.dir_and_name();
         if !fresh {
             match xattr::list(dir, entry) {
                 Ok(existing) => {
@@ -567,7 +500,7 @@ impl<'r> Extractor<'r> {
                 Ok(()) => {}
                 Err(e)
                     if e.raw_os_error() == Some(Errno::PERM.raw_os_error())
-                        && (self.opts.map.rootless || !self.can_mknod) =>
+                        && self.ownership().setxattr_eperm_is_harmless() =>
                 {
                     log::warn!(
                         "rootless{{{}}} ignoring (usually) harmless EPERM on setxattr {:?}",
@@ -713,50 +646,11 @@ fn times_of(meta: &Entry) -> (Time, Time) {
     (meta.atime.unwrap_or(meta.mtime), meta.mtime)
 }
 
-fn chown(target: Target<'_>, uid: u32, gid: u32) -> io::Result<()> {
-    let (uid, gid) = (
-        Some(rustix::fs::Uid::from_raw(uid)),
-        Some(rustix::fs::Gid::from_raw(gid)),
-    );
-    match target {
-        Target::Fd(fd) => rustix::fs::fchown(fd, uid, gid),
-        Target::At(dir, name) => {
-            rustix::fs::chownat(dir, name, uid, gid, AtFlags::SYMLINK_NOFOLLOW)
-        }
-    }
-    .map_err(Into::into)
-}
-
-fn chmod(target: Target<'_>, mode: u32) -> io::Result<()> {
-    match target {
-        Target::Fd(fd) => Ok(rustix::fs::fchmod(fd, Mode::from_raw_mode(mode & 0o7777))?),
-        // Through a pinned handle: a name swapped for a symlink since it
-        // was created is refused, never followed.
-        Target::At(dir, name) => Inode::open_at(dir, name)?.chmod(mode),
-    }
-}
-
-fn stat_target(target: Target<'_>) -> io::Result<rustix::fs::Stat> {
-    Ok(match target {
-        Target::Fd(fd) => rustix::fs::fstat(fd)?,
-        Target::At(dir, name) => rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?,
-    })
-}
-
+/// Sets an entry's times (a symlink's own).
 fn set_times(target: Target<'_>, atime: Time, mtime: Time) -> io::Result<()> {
     let ts = |t: Time| Timespec {
         tv_sec: t.sec,
         tv_nsec: t.nsec as _,
     };
-    let times = Timestamps {
-        last_access: ts(atime),
-        last_modification: ts(mtime),
-    };
-    match target {
-        Target::Fd(fd) => rustix::fs::futimens(fd, &times),
-        Target::At(dir, name) => {
-            rustix::fs::utimensat(dir, name, &times, AtFlags::SYMLINK_NOFOLLOW)
-        }
-    }
-    .map_err(Into::into)
+    target.set_times(ts(atime), ts(mtime))
 }

@@ -1,6 +1,6 @@
 //! Writing layer tars from a tree: entries read relative to a [`Root`]
 //! (never following symlinks out of it), owners mapped back to the
-//! container (through id maps, or the rootless owner xattr), xattrs as PAX
+//! container as the root's [`Ownership`] says, xattrs as PAX
 //! `SCHILY.xattr.*` records, hard links kept as links, mtimes clamped to
 //! `SOURCE_DATE_EPOCH`, and whiteouts for removals. Headers carry nothing
 //! host-specific (no user or group names, no atime), so the same tree gives
@@ -10,24 +10,23 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
 
-use rustix::fs::{AtFlags, FileType, OFlags};
+use rustix::fs::{FileType, OFlags};
 
 use super::error::LayerError;
-use super::extract::MapOptions;
 use super::tar::{flag, write_padding, TarHeader, BLOCK};
 use super::whiteout;
-use crate::fs::idmap;
-use crate::fs::inode::{open_file_opening_up, OpenedUpScope};
-use crate::fs::{rootless, xattr, RelPath, Root};
+use crate::fs::inode::OpenedUpScope;
+#[cfg(doc)]
+use crate::fs::Ownership;
+use crate::fs::{xattr, RelPath, Root};
 
 /// Xattrs never copied into layers (host-specific).
 const SKIPPED_XATTRS: &[&[u8]] = &[b"security.selinux", b"system.nfs4_acl"];
 
-/// Options for layer generation.
+/// Options for layer generation (owners are the root's [`Ownership`] to
+/// map back).
 #[derive(Debug, Clone, Default)]
 pub struct GenerateOptions {
-    /// How host owners map back into the container.
-    pub map: MapOptions,
     /// `SOURCE_DATE_EPOCH`: newer mtimes are clamped to it.
     pub clamp_mtime: Option<i64>,
     /// Counters to bump per entry, if someone is watching.
@@ -70,29 +69,9 @@ impl<W: Write> LayerTar<W> {
                 (std::rc::Rc::new(dir), Vec::new(), st)
             }
             Some((parent, name)) => {
-                let lstat = |dir: &std::os::fd::OwnedFd| -> io::Result<rustix::fs::Stat> {
-                    Ok(rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?)
-                };
-                let found = match root.open_dir(&parent) {
-                    Ok(dir) => lstat(&dir).map(|st| (dir, st)).map_err(|e| ("lstat", e)),
-                    Err(e) => Err(("open parent", e)),
-                };
-                let (dir, st) = match found {
-                    Ok(found) => found,
-                    // A directory on the way denies its owner a search
-                    // (rootless): open them up, and look again.
-                    Err((_, e))
-                        if e.kind() == io::ErrorKind::PermissionDenied
-                            && self.opts.map.rootless =>
-                    {
-                        let dir = root
-                            .open_dir_opening_up(&parent, &mut opened_up)
-                            .map_err(err("open parent"))?;
-                        let st = lstat(&dir).map_err(err("lstat"))?;
-                        (dir, st)
-                    }
-                    Err((op, e)) => return Err(LayerError::pack_io(tar_name, op, e)),
-                };
+                let (dir, st) = root
+                    .lstat_in(&parent, name, &mut opened_up)
+                    .map_err(|(op, e)| LayerError::pack_io(tar_name, op, e))?;
                 (dir, name.to_vec(), st)
             }
         };
@@ -121,17 +100,16 @@ impl<W: Write> LayerTar<W> {
             }
         };
 
+        let ownership = root.ownership();
         let mut xattrs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-        let mut owner_from_xattr = None;
+        let mut owner_record = None;
         for key in xattr::list(dir, &name).map_err(err("list xattrs"))? {
             if SKIPPED_XATTRS.contains(&key.as_slice()) {
                 continue;
             }
             let value = xattr::get(dir, &name, &key).map_err(err("read xattr"))?;
-            if key == rootless::XATTR_NAME.as_bytes() && self.opts.map.rootless {
-                owner_from_xattr = Some(
-                    rootless::decode(&value).map_err(|e| LayerError::pack_invalid(tar_name, e))?,
-                );
+            if ownership.is_owner_record(&key) {
+                owner_record = Some(value);
                 continue;
             }
             if value.is_empty() {
@@ -145,15 +123,9 @@ impl<W: Write> LayerTar<W> {
             }
             xattrs.push((key, value));
         }
-        let (uid, gid) = if self.opts.map.rootless {
-            owner_from_xattr.unwrap_or((0, 0))
-        } else {
-            let bad = |e: idmap::IdMapError| LayerError::pack_invalid(tar_name, e.to_string());
-            (
-                idmap::to_container(st.st_uid, &self.opts.map.uid_mappings).map_err(bad)?,
-                idmap::to_container(st.st_gid, &self.opts.map.gid_mappings).map_err(bad)?,
-            )
-        };
+        let (uid, gid) = ownership
+            .container_owner(st.st_uid, st.st_gid, owner_record.as_deref())
+            .map_err(|e| LayerError::pack_invalid(tar_name, e.to_string()))?;
         let mut mtime = st.st_mtime;
         if let Some(clamp) = self.opts.clamp_mtime {
             mtime = mtime.min(clamp);
@@ -207,7 +179,8 @@ impl<W: Write> LayerTar<W> {
         if header.flag != flag::REGULAR || header.size == 0 {
             return Ok(());
         }
-        let file = open_file_opening_up(dir, name.as_slice(), self.opts.map.rootless)
+        let file = ownership
+            .open_file(dir, name.as_slice())
             .map_err(|e| LayerError::pack_io(tar_name, "open", e))?;
         let mut exact = ExactReader {
             inner: file.take(header.size),

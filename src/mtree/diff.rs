@@ -8,14 +8,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::hash::{DefaultHasher, Hasher};
 use std::io::{self, BufReader};
-use std::os::fd::BorrowedFd;
 
 use super::parse::{parse, Manifest, ManifestEntry, ManifestReader};
 use super::stat_cache::{StatCache, StatCacheWriter};
 use super::validate::node_keywords;
 use super::walk::{walk, Event, Node, NodeKind, WalkOptions};
 use super::UMOCI_KEYWORDS;
-use crate::fs::RelPath;
+use crate::fs::{RelPath, Root};
 
 /// How an entry changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,21 +55,13 @@ pub struct TreeDiff {
 /// memory does not grow with the number of entries. A manifest in some
 /// other order is compared the slow way, held in memory.
 pub fn diff(
-    root: BorrowedFd<'_>,
+    root: &Root,
     mtree: &File,
     cache: Option<&StatCache>,
     mut new_cache: Option<&mut StatCacheWriter>,
-    rootless: bool,
 ) -> io::Result<TreeDiff> {
     let files = recorded_files(mtree)?;
-    match merge_diff(
-        root,
-        mtree,
-        &files,
-        cache,
-        new_cache.as_deref_mut(),
-        rootless,
-    ) {
+    match merge_diff(root, mtree, &files, cache, new_cache.as_deref_mut()) {
         Err(MergeError::Unordered(at)) => {
             log::warn!(
                 "mtree manifest entries out of walk order at line {at}; comparing in memory"
@@ -80,7 +71,7 @@ pub fn diff(
             }
             let text = io::read_to_string(open_manifest(mtree)?)?;
             let manifest = parse(&text).map_err(invalid)?;
-            diff_in_memory(root, &manifest, &files, cache, new_cache, rootless)
+            diff_in_memory(root, &manifest, &files, cache, new_cache)
         }
         Err(MergeError::Io(e)) => Err(e),
         Ok(changes) => Ok(TreeDiff { changes }),
@@ -127,11 +118,10 @@ fn recorded_files(mtree: &File) -> io::Result<HashSet<u64>> {
 /// digests only for files the manifest records (unless the stat cache
 /// vouches for them), and every hashed file added to the new stat cache.
 fn walk_nodes(
-    root: BorrowedFd<'_>,
+    root: &Root,
     files: &HashSet<u64>,
     cache: Option<&StatCache>,
     mut new_cache: Option<&mut StatCacheWriter>,
-    rootless: bool,
     visit: &mut dyn FnMut(Node) -> io::Result<()>,
 ) -> io::Result<()> {
     let in_manifest = |p: &RelPath| files.contains(&path_key(p.components()));
@@ -140,7 +130,6 @@ fn walk_nodes(
         known: None,
         cache,
         digest_only: Some(&in_manifest),
-        rootless,
     };
     walk(root, &opts, &mut |event| {
         let node = match event {
@@ -192,12 +181,11 @@ fn entry_components(entry: &ManifestEntry) -> impl Iterator<Item = &[u8]> + Clon
 }
 
 fn merge_diff(
-    root: BorrowedFd<'_>,
+    root: &Root,
     mtree: &File,
     files: &HashSet<u64>,
     cache: Option<&StatCache>,
     new_cache: Option<&mut StatCacheWriter>,
-    rootless: bool,
 ) -> Result<Vec<Change>, MergeError> {
     let keywords: Vec<String> = UMOCI_KEYWORDS.iter().map(|s| s.to_string()).collect();
     let file = open_manifest(mtree).map_err(MergeError::Io)?;
@@ -226,7 +214,7 @@ fn merge_diff(
     let mut pending = next(&mut reader, None)?;
     let mut changes = Vec::new();
     let mut unordered = None;
-    let walked = walk_nodes(root, files, cache, new_cache, rootless, &mut |node| {
+    let walked = walk_nodes(root, files, cache, new_cache, &mut |node| {
         let is_dir = node.kind == NodeKind::Dir;
         let mut kind = Some(ChangeKind::Added);
         while let Some(entry) = &pending {
@@ -308,12 +296,11 @@ fn sorted_changes(mut changes: Vec<Change>) -> Vec<Change> {
 
 /// The diff for a manifest not in walk order: held in memory whole.
 fn diff_in_memory(
-    root: BorrowedFd<'_>,
+    root: &Root,
     manifest: &Manifest,
     files: &HashSet<u64>,
     cache: Option<&StatCache>,
     new_cache: Option<&mut StatCacheWriter>,
-    rootless: bool,
 ) -> io::Result<TreeDiff> {
     let keywords: Vec<String> = UMOCI_KEYWORDS.iter().map(|s| s.to_string()).collect();
     let mut recorded: HashMap<Vec<u8>, (&BTreeMap<String, String>, bool)> =
@@ -322,7 +309,7 @@ fn diff_in_memory(
         recorded.insert(entry.path_bytes(), (&entry.keywords, entry.is_dir()));
     }
     let mut changes = Vec::new();
-    walk_nodes(root, files, cache, new_cache, rootless, &mut |node| {
+    walk_nodes(root, files, cache, new_cache, &mut |node| {
         let key = node.path.to_bytes();
         let is_dir = node.kind == NodeKind::Dir;
         let kind = match recorded.remove(&key) {
@@ -380,11 +367,10 @@ mod tests {
     use super::*;
     use crate::mtree::write::{write_manifest, Header};
     use std::fs;
-    use std::os::fd::AsFd;
     use std::path::Path;
 
-    fn tree(root: &Path) -> std::os::fd::OwnedFd {
-        crate::fs::file::open_dir_path(root).unwrap()
+    fn tree(root: &Path) -> Root {
+        Root::open(root, crate::fs::Ownership::default()).unwrap()
     }
 
     fn manifest_of(root: &Path, out: &Path) {
@@ -399,34 +385,19 @@ mod tests {
             known: None,
             cache: None,
             digest_only: None,
-            rootless: false,
         };
         let mut text = Vec::new();
-        write_manifest(
-            tree(root).as_fd(),
-            &header,
-            UMOCI_KEYWORDS,
-            &opts,
-            &mut text,
-            None,
-        )
-        .unwrap();
+        write_manifest(&tree(root), &header, UMOCI_KEYWORDS, &opts, &mut text, None).unwrap();
         fs::write(out, text).unwrap();
     }
 
     fn changes(root: &Path, mtree: &Path) -> Vec<(String, ChangeKind, bool)> {
-        diff(
-            tree(root).as_fd(),
-            &fs::File::open(mtree).unwrap(),
-            None,
-            None,
-            false,
-        )
-        .unwrap()
-        .changes
-        .into_iter()
-        .map(|c| (c.path.to_string(), c.kind, c.is_dir))
-        .collect()
+        diff(&tree(root), &fs::File::open(mtree).unwrap(), None, None)
+            .unwrap()
+            .changes
+            .into_iter()
+            .map(|c| (c.path.to_string(), c.kind, c.is_dir))
+            .collect()
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Comparing a tree with a manifest, keyword by keyword.
 
+use crate::fs::Root;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
-use std::os::fd::BorrowedFd;
 
 use super::parse::Manifest;
 use super::walk::{walk, Event, Node, WalkOptions};
@@ -68,10 +68,9 @@ pub fn node_keywords(node: &Node, keywords: &[String]) -> KeywordMap {
 
 /// Compares the tree `root` is a handle to with `manifest` on `keywords`.
 pub fn validate(
-    root: BorrowedFd<'_>,
+    root: &Root,
     manifest: &Manifest,
     keywords: &[String],
-    rootless: bool,
 ) -> io::Result<Vec<Difference>> {
     let digests = keywords
         .iter()
@@ -81,7 +80,6 @@ pub fn validate(
         known: None,
         cache: None,
         digest_only: None,
-        rootless,
     };
     let mut tree: BTreeMap<Vec<u8>, KeywordMap> = BTreeMap::new();
     walk(root, &opts, &mut |event| {

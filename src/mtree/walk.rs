@@ -16,8 +16,7 @@ use sha2::{Digest as _, Sha256};
 use super::stat_cache::{CachedStat, StatCache};
 use super::vis::vis;
 use crate::fs::dir::SortedListing;
-use crate::fs::inode::{open_dir_opening_up, open_file_opening_up};
-use crate::fs::{xattr, RelPath};
+use crate::fs::{xattr, Ownership, RelPath, Root};
 
 /// What kind of inode a node is (go-mtree's `type=` values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,21 +166,36 @@ pub struct WalkOptions<'a> {
     /// When set, only files it accepts are hashed (a diff needs no digest
     /// for a file the manifest has never seen).
     pub digest_only: Option<&'a (dyn Fn(&RelPath) -> bool + Sync)>,
-    /// Open up owner-inaccessible directories and files temporarily, as
-    /// an unprivileged owner must.
-    pub rootless: bool,
 }
 
-/// Walks the tree whose root directory `root` is a handle to (opened by the
-/// caller, once, so the walk reads exactly the tree it was given, whatever
-/// is renamed above it meanwhile), calling `visit` for each event.
+/// A walk under way: its options, and the root's ownership, which says
+/// whether entries that deny their owner are opened up to be read.
+struct Walk<'a> {
+    opts: WalkOptions<'a>,
+    ownership: &'a Ownership,
+}
+
+impl<'a> std::ops::Deref for Walk<'a> {
+    type Target = WalkOptions<'a>;
+    fn deref(&self) -> &WalkOptions<'a> {
+        &self.opts
+    }
+}
+
+/// Walks the tree `root` is a handle to (opened by the caller, once, so
+/// the walk reads exactly the tree it was given, whatever is renamed above
+/// it meanwhile), calling `visit` for each event.
 pub fn walk(
-    root: BorrowedFd<'_>,
+    root: &Root,
     opts: &WalkOptions<'_>,
     visit: &mut dyn FnMut(Event) -> io::Result<()>,
 ) -> io::Result<()> {
+    let opts = &Walk {
+        opts: *opts,
+        ownership: root.ownership(),
+    };
     let dir = rustix::fs::openat(
-        root,
+        root.fd(),
         ".",
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
@@ -350,7 +364,7 @@ fn lstat_child(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<rustix::fs::Stat>
 fn walk_dir(
     dir: BorrowedFd<'_>,
     path: &RelPath,
-    opts: &WalkOptions<'_>,
+    opts: &Walk<'_>,
     visit: &mut dyn FnMut(Event) -> io::Result<()>,
 ) -> io::Result<()> {
     let listing = SortedListing::read(dir)?;
@@ -373,7 +387,7 @@ fn leaf(
     path: &RelPath,
     name: Vec<u8>,
     st: &rustix::fs::Stat,
-    opts: &WalkOptions<'_>,
+    opts: &Walk<'_>,
 ) -> io::Result<Node> {
     let st = *st;
     let child = path.join(&name);
@@ -407,7 +421,7 @@ fn leaf(
                         Some(digest) => digest,
                         // An empty file needs no reading.
                         None if node.size == 0 => Sha256::digest(b"").into(),
-                        None => hash_file(dir, &name, opts.rootless)?,
+                        None => hash_file(dir, &name, opts.ownership)?,
                     });
                 }
             }
@@ -423,7 +437,7 @@ fn subtree(
     path: &RelPath,
     name: Vec<u8>,
     st: &rustix::fs::Stat,
-    opts: &WalkOptions<'_>,
+    opts: &Walk<'_>,
     visit: &mut dyn FnMut(Event) -> io::Result<()>,
 ) -> io::Result<()> {
     let st = *st;
@@ -434,10 +448,10 @@ fn subtree(
     let mut node = node_from_stat(name.clone(), child_path.clone(), &st)?;
     node.xattrs = read_xattrs(dir, &name)?;
     visit(Event::Enter(node))?;
-    // In rootless mode a directory its owner may not read is opened up
-    // for the walk, and its mode restored through the pinned handle after
-    // it (the name may point elsewhere by then).
-    let (child, opened_up) = open_dir_opening_up(dir, &name, opts.rootless)?;
+    // Rootless, a directory its owner may not read is opened up for the
+    // walk, and its mode restored through the pinned handle after it (the
+    // name may point elsewhere by then).
+    let (child, opened_up) = opts.ownership.open_dir(dir, &name)?;
     let result = walk_dir(child.as_fd(), &child_path, opts, visit);
     if let Some(opened_up) = opened_up {
         opened_up.restore()?;
@@ -486,10 +500,10 @@ fn read_xattrs(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Vec<(Vec<u8>, Vec
     Ok(out)
 }
 
-/// The sha256 of a regular file's content.
-pub fn hash_file(dir: BorrowedFd<'_>, name: &[u8], rootless: bool) -> io::Result<[u8; 32]> {
+/// The sha256 of a regular file's content, read as `ownership` reads.
+fn hash_file(dir: BorrowedFd<'_>, name: &[u8], ownership: &Ownership) -> io::Result<[u8; 32]> {
     // Swapped for a FIFO or device since it was listed: not ours to read.
-    let mut file = open_file_opening_up(dir, name, rootless)?;
+    let mut file = ownership.open_file(dir, name)?;
     let mut hasher = Sha256::new();
     thread_local! {
         // One read buffer per walker thread, not one per file.

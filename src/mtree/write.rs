@@ -5,8 +5,8 @@
 //! spaces, its subdirectories, and `..`. Keywords equal to the current
 //! `/set` defaults are left out.
 
+use crate::fs::Root;
 use std::io::{self, Write};
-use std::os::fd::BorrowedFd;
 
 use super::stat_cache::StatCacheWriter;
 use super::vis::vis;
@@ -30,7 +30,7 @@ pub struct Header<'a> {
 /// Walks the tree `root` is a handle to and writes its manifest with
 /// `keywords` to `out`.
 pub fn write_manifest(
-    root: BorrowedFd<'_>,
+    root: &Root,
     header: &Header<'_>,
     keywords: &[&str],
     opts: &WalkOptions<'_>,

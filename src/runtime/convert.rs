@@ -9,8 +9,8 @@ use rustix::fs::OFlags;
 use serde_json::{json, Map, Value};
 
 use super::user::{self, ExecUser};
+use crate::fs::Ownership;
 use crate::fs::{RelPath, Root};
-use crate::layer::MapOptions;
 use crate::spec::Image;
 
 /// The runtime-spec version written to `ociVersion`.
@@ -142,7 +142,7 @@ const MAX_ID_FILE_SIZE: u64 = 16 << 20;
 pub fn to_runtime_spec(
     image: &Image,
     rootfs: Option<&Root>,
-    map: &MapOptions,
+    ownership: &Ownership,
 ) -> Result<Value, RuntimeError> {
     let os = if image.os.is_empty() {
         "linux"
@@ -230,7 +230,7 @@ pub fn to_runtime_spec(
         let mut user = Map::new();
         user.insert("uid".into(), json!(exec.uid));
         user.insert("gid".into(), json!(exec.gid));
-        if !exec.sgids.is_empty() && !map.rootless {
+        if !exec.sgids.is_empty() && !ownership.is_rootless() {
             user.insert("additionalGids".into(), json!(exec.sgids));
         }
         process["user"] = Value::Object(user);
@@ -245,8 +245,8 @@ pub fn to_runtime_spec(
         mounts.push(json!({"destination": volume, "type": "tmpfs", "source": "none", "options": ["rw", "nosuid", "nodev", "noexec", "relatime"]}));
     }
 
-    apply_id_maps(&mut spec, map);
-    if map.rootless {
+    apply_id_maps(&mut spec, ownership);
+    if ownership.is_rootless() {
         to_rootless(&mut spec);
     }
     Ok(spec)
@@ -276,9 +276,9 @@ fn resolve_user(spec: &str, rootfs: Option<&Root>) -> Result<ExecUser, RuntimeEr
 }
 
 /// Id mappings put the container in a user namespace.
-fn apply_id_maps(spec: &mut Value, map: &MapOptions) {
+fn apply_id_maps(spec: &mut Value, ownership: &Ownership) {
     let linux = spec["linux"].as_object_mut().expect("template has linux");
-    if !map.uid_mappings.is_empty() || !map.gid_mappings.is_empty() {
+    if !ownership.uid_maps().is_empty() || !ownership.gid_maps().is_empty() {
         let namespaces = linux["namespaces"]
             .as_array_mut()
             .expect("template has namespaces");
@@ -287,11 +287,11 @@ fn apply_id_maps(spec: &mut Value, map: &MapOptions) {
     }
     // Keep runtime-spec's field order: mappings come first in `linux`.
     let mut ordered = Map::new();
-    if !map.uid_mappings.is_empty() {
-        ordered.insert("uidMappings".into(), json!(map.uid_mappings));
+    if !ownership.uid_maps().is_empty() {
+        ordered.insert("uidMappings".into(), json!(ownership.uid_maps()));
     }
-    if !map.gid_mappings.is_empty() {
-        ordered.insert("gidMappings".into(), json!(map.gid_mappings));
+    if !ownership.gid_maps().is_empty() {
+        ordered.insert("gidMappings".into(), json!(ownership.gid_maps()));
     }
     ordered.extend(std::mem::take(linux));
     *linux = ordered;
