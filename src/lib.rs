@@ -6,6 +6,8 @@
 //!
 //! - [`bundle`]: `unpack` (image → runtime bundle) and `umoci.json`.
 //! - [`runtime`]: image config → OCI runtime `config.json`.
+//! - [`append`]: new layers onto an image and the tag moved (repack,
+//!   insert, raw add-layer).
 //! - [`layer`]: layer tar streams applied to a root (extraction, whiteouts).
 //! - [`mtree`]: go-mtree manifests of a root: writing, parsing, comparing.
 //! - [`image`]: image references, reading and mutating an image's manifest and
@@ -16,6 +18,7 @@
 //! - [`progress`]: counters long operations bump for a front end to show.
 //! - [`spec`]: the OCI data model (digests, descriptors, manifests, configs).
 
+pub mod append;
 pub mod bundle;
 pub mod fs;
 pub mod image;

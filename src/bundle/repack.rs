@@ -10,31 +10,26 @@ use rustix::fs::AtFlags;
 use super::dir::{BundleDir, ROOTFS};
 use super::meta::{Meta, META_NAME};
 use super::unpack::{mtree_name, write_bundle_manifest, UnpackError};
+use crate::append::{AppendError, AppendOptions, Appender};
 use crate::fs::file::{open_regular, Follow};
 use crate::fs::{RelPath, Root};
-use crate::image::{add_layer, HistoryOptions, ImageError, ImageSource};
-use crate::layer::{store_layer, CompressChoice, GenerateOptions, LayerBlobError, LayerTar};
+use crate::image::{ImageError, ImageSource};
 use crate::layout::{Layout, LayoutError};
 use crate::mtree::diff::{diff, Change, ChangeKind};
 use crate::mtree::stat_cache::{StatCache, StatCacheWriter};
-use crate::spec::go_time::source_date_epoch;
 use crate::spec::Descriptor;
 
 /// Options for repacking.
 #[derive(Debug, Clone, Default)]
 pub struct RepackOptions {
-    /// `--compress`.
-    pub compress: CompressChoice,
+    /// `--compress`, `--history.*`, and progress counters.
+    pub append: AppendOptions,
     /// `--mask-path`: changes beneath these are left out.
     pub mask_paths: Vec<RelPath>,
     /// Leave out changes beneath the image's volumes (unless `--no-mask-volumes`).
     pub mask_volumes: bool,
     /// `--refresh-bundle`: make the bundle describe the new image.
     pub refresh_bundle: bool,
-    /// `--history.*`, `--no-history`.
-    pub history: HistoryOptions,
-    /// Counters to report progress through.
-    pub progress: Option<std::sync::Arc<crate::layer::Progress>>,
 }
 
 /// Why a repack failed.
@@ -46,9 +41,9 @@ pub enum RepackError {
     /// The layout failed.
     #[error(transparent)]
     Layout(#[from] LayoutError),
-    /// Writing the layer failed.
+    /// Writing the layer or committing it failed.
     #[error(transparent)]
-    Layer(#[from] LayerBlobError),
+    Append(#[from] AppendError),
     /// Refreshing the bundle failed.
     #[error(transparent)]
     Unpack(#[from] UnpackError),
@@ -114,22 +109,24 @@ pub fn repack(
     }
     let changes = layer_changes(tree_diff.changes, &masks, |p| is_symlink_in(&rootfs, p));
 
-    let author = source.config.author.clone();
-    let new_root = if changes.is_empty() {
-        // Nothing to pack: like upstream, no layer at all, only a history
-        // entry saying so.
+    let mut appender = Appender::new(layout, &source, "umoci repack", &opts.append)?;
+    if changes.is_empty() {
+        // Like upstream: no layer at all, only a history entry saying so.
         log::info!("no changes to the rootfs: adding no layer");
-        let history = opts.history.entry("umoci repack", &author, true)?;
-        add_layer::commit_without_layer(layout, &meta.from, history, tag)?
     } else {
-        let new_layer = write_layer(layout, &source, &rootfs, &changes, opts)?;
-        let history = opts.history.entry("umoci repack", &author, false)?;
-        let new_layer = add_layer::NewLayer {
-            history,
-            ..new_layer
-        };
-        add_layer::commit_layers(layout, &meta.from, &[new_layer], tag)?
-    };
+        log::info!("generating layer with {} changes", changes.len());
+        appender.add_entries(|tar| {
+            for change in &changes {
+                let name = change.path.to_bytes();
+                match change.kind {
+                    ChangeKind::Deleted => tar.add_whiteout(&name, false)?,
+                    _ => tar.add(&rootfs, &change.path, &name)?,
+                }
+            }
+            Ok(())
+        })?;
+    }
+    let new_root = appender.commit(tag)?;
     log::info!("created new tag for image manifest: {tag}");
 
     if opts.refresh_bundle {
@@ -143,48 +140,6 @@ pub fn repack(
         );
     }
     Ok(new_root)
-}
-
-/// Packs `changes` to the tree `root` into a new layer blob (staged, not
-/// yet referenced), returned without a history entry.
-fn write_layer(
-    layout: &Layout,
-    source: &ImageSource,
-    root: &Root,
-    changes: &[Change],
-    opts: &RepackOptions,
-) -> Result<add_layer::NewLayer, RepackError> {
-    let encoding = opts
-        .compress
-        .resolve(source.manifest.layers.last().map(|l| l.media_type.as_str()));
-    let gen = GenerateOptions {
-        clamp_mtime: source_date_epoch()
-            .map_err(ImageError::from)?
-            .map(|t| t.unix_seconds()),
-        progress: opts.progress.clone(),
-    };
-    if let Some(p) = &opts.progress {
-        p.start_layer(1, 1);
-    }
-    log::info!("generating layer with {} changes", changes.len());
-    let (layer, diff_id) = store_layer(layout, encoding, |w| {
-        let mut tar = LayerTar::new(w, gen);
-        for change in changes {
-            let name = change.path.to_bytes();
-            match change.kind {
-                ChangeKind::Deleted => tar.add_whiteout(&name, false)?,
-                _ => tar.add(root, &change.path, &name)?,
-            }
-        }
-        tar.finish()?;
-        Ok(())
-    })?;
-    log::info!("new layer: {} (diff_id {})", layer.digest, diff_id);
-    Ok(add_layer::NewLayer {
-        descriptor: layer,
-        diff_id,
-        history: None,
-    })
 }
 
 /// Makes `bundle` describe the image `tag` now names: a new mtree (and

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
+use umoci::append::{AppendOptions, Appender};
 use umoci::bundle::{unpack_rootfs, write_runtime_config, UnpackOptions};
 use umoci::fs::file::{open_regular_path, read_capped, Follow};
 use umoci::fs::{Ownership, Root};
@@ -202,9 +203,6 @@ pub struct AddLayerArgs {
 }
 
 fn run_add_layer(args: AddLayerArgs) -> Result<()> {
-    use umoci::image::add_layer;
-    use umoci::layer::store_layer;
-
     args.history.check()?;
     if args.args.len() != 1 {
         bail!("invalid number of positional arguments: expected <newlayer.tar>");
@@ -214,44 +212,17 @@ fn run_add_layer(args: AddLayerArgs) -> Result<()> {
     }
     let image = args.image.get()?;
     let tag = args.tag.or(&image.tag)?;
-    let history = args.history.options()?;
-    let choice = args.compress.get()?;
+    let opts = AppendOptions {
+        compress: args.compress.get()?,
+        history: args.history.options()?,
+        progress: None,
+    };
     let (layout, base) = args.image.open()?;
-    let mut last_media_type = base.manifest.layers.last().map(|l| l.media_type.clone());
-    let mut layers = Vec::new();
+    let mut appender = Appender::new(&layout, &base, "umoci raw add-layer", &opts)?;
     for path in &args.args {
-        let path = Path::new(path);
-        let shown = path.display();
-        let meta = std::fs::metadata(path).with_context(|| format!("open layer {shown}"))?;
-        if meta.is_dir() {
-            bail!("open layer {shown}: is a directory (a layer must be an uncompressed tar file)");
-        }
-        let encoding = choice.resolve(last_media_type.as_deref());
-        let mut file = std::fs::File::open(path).with_context(|| format!("open layer {shown}"))?;
-        let (desc, diff_id) = store_layer(&layout, encoding, |w| {
-            std::io::copy(&mut file, w)?;
-            Ok(())
-        })
-        .with_context(|| format!("add layer {shown}"))?;
-        log::info!("new layer: {} (diff_id {diff_id})", desc.digest);
-        last_media_type = Some(desc.media_type.clone());
-        layers.push((desc, diff_id));
+        appender.add_tar_file(Path::new(path))?;
     }
-    let author = base.config.author.clone();
-    let entries = layers
-        .iter()
-        .map(|_| history.entry("umoci raw add-layer", &author, false))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    let new_layers: Vec<add_layer::NewLayer> = layers
-        .into_iter()
-        .zip(entries)
-        .map(|((descriptor, diff_id), history)| add_layer::NewLayer {
-            descriptor,
-            diff_id,
-            history,
-        })
-        .collect();
-    add_layer::commit_layers(&layout, &base.path, &new_layers, &tag)?;
+    appender.commit(&tag)?;
     log::info!("created new tag for image manifest: {tag}");
     Ok(())
 }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use umoci::append::AppendOptions;
 use umoci::bundle::{repack, RepackOptions};
 use umoci::fs::RelPath;
 use umoci::layout::Layout;
@@ -39,7 +40,11 @@ pub fn run(args: RepackArgs) -> Result<()> {
     let image = args.image.get()?;
     let ticker = super::progress::Ticker::start("repack");
     let opts = RepackOptions {
-        compress: args.compress.get()?,
+        append: AppendOptions {
+            compress: args.compress.get()?,
+            history: args.history.options()?,
+            progress: ticker.counters.clone(),
+        },
         mask_paths: args
             .mask_path
             .iter()
@@ -47,8 +52,6 @@ pub fn run(args: RepackArgs) -> Result<()> {
             .collect(),
         mask_volumes: !args.no_mask_volumes,
         refresh_bundle: args.refresh_bundle,
-        history: args.history.options()?,
-        progress: ticker.counters.clone(),
     };
     let layout = Layout::open(&image.layout)?;
     repack(&layout, &image.tag, Path::new(&bundle), &opts).context("repack bundle")?;
