@@ -11,7 +11,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::layers::{add_layer, new_image, LayerBuilder};
-use common::users::{as_user, give_to_user, test_user, work_dir_for_user, TEST_USER};
+use common::users::{
+    as_user, give_to_user, test_user, unpack_as_user, work_dir_for_user, TEST_USER,
+};
 use common::*;
 
 /// Hostile inputs must end fast; anything near this is a hang.
@@ -152,14 +154,7 @@ fn rootless_unpack_as_a_user_never_changes_that_users_files() {
     give_to_user(&work);
     sentinels.give_to_user();
     let bundle = work.join("bundle");
-    let out = as_user(&[
-        umoci_bin(),
-        "unpack",
-        "--rootless",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&bundle),
-    ]);
+    let out = unpack_as_user(&layout, "latest", &bundle);
     assert_eq!(out.status, 0, "{}", out.stderr);
     sentinels.assert_untouched();
 }
@@ -682,14 +677,7 @@ fn rootless_repack_restores_modes_on_the_inode_it_opened() {
     sentinels.give_to_user();
     let bundle = work.join("bundle");
     let image = image_arg(&layout, "latest");
-    let out = as_user(&[
-        umoci_bin(),
-        "unpack",
-        "--rootless",
-        "--image",
-        &image,
-        s(&bundle),
-    ]);
+    let out = unpack_as_user(&layout, "latest", &bundle);
     assert_eq!(out.status, 0, "{}", out.stderr);
 
     // A process in the container swaps `locked` for a link to the user's

@@ -1,7 +1,9 @@
 //! `umoci.json`: the version, the descriptor path of the image a bundle was
 //! unpacked from, and the mapping options, in upstream's schema.
 
+use std::io;
 use std::os::fd::AsFd;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -33,55 +35,116 @@ pub struct Meta {
     pub whiteout_mode: i64,
 }
 
+/// Why `umoci.json` could not be read or written; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum MetaError {
+    /// It cannot be opened or read.
+    #[error("open metadata {}", path.display())]
+    Open {
+        /// `BUNDLE/umoci.json`.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// It is not the JSON upstream writes.
+    #[error("decode metadata {}", path.display())]
+    Decode {
+        /// `BUNDLE/umoci.json`.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A schema version other than [`META_VERSION`].
+    #[error("decode metadata: unsupported umoci.json version {0:?}")]
+    Version(String),
+    /// The deprecated `whiteout_mode` is set.
+    #[error("decode metadata: deprecated (broken) whiteout_mode field set ({0})")]
+    WhiteoutMode(i64),
+    /// The descriptor path leads nowhere usable.
+    #[error("decode metadata {}: {reason}", path.display())]
+    BadPath {
+        /// `BUNDLE/umoci.json`.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: BadDescriptorPath,
+    },
+    /// It cannot be written.
+    #[error("write metadata {}", path.display())]
+    Write {
+        /// `BUNDLE/umoci.json`.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// What is wrong with a recorded descriptor path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadDescriptorPath {
+    /// No descriptors at all.
+    #[error("from_descriptor_path has an empty descriptor_walk")]
+    Empty,
+    /// More descriptors than indexes may nest.
+    #[error("descriptor_walk has {0} descriptors, more than indexes may nest")]
+    TooLong(usize),
+    /// A descriptor with a negative size.
+    #[error("descriptor {digest} has negative size {size}")]
+    NegativeSize {
+        /// Its digest.
+        digest: String,
+        /// Its size.
+        size: i64,
+    },
+}
+
 fn is_zero(v: &i64) -> bool {
     *v == 0
 }
 
 impl Meta {
     /// Reads and checks `BUNDLE/umoci.json`.
-    pub fn read(bundle: &BundleDir) -> Result<Self, String> {
+    pub fn read(bundle: &BundleDir) -> Result<Self, MetaError> {
         let path = bundle.shown(META_NAME);
         let data = open_regular(bundle.as_fd(), META_NAME.as_bytes(), Follow::Never)
             .and_then(|f| read_capped(f, MAX_META_SIZE))
-            .map_err(|e| format!("open metadata {}: {e}", path.display()))?;
-        let meta: Meta = serde_json::from_slice(&data)
-            .map_err(|e| format!("decode metadata {}: {e}", path.display()))?;
+            .map_err(|source| MetaError::Open {
+                path: path.clone(),
+                source,
+            })?;
+        let meta: Meta = serde_json::from_slice(&data).map_err(|source| MetaError::Decode {
+            path: path.clone(),
+            source,
+        })?;
         if meta.version != META_VERSION {
-            return Err(format!(
-                "decode metadata: unsupported umoci.json version {:?}",
-                meta.version
-            ));
+            return Err(MetaError::Version(meta.version));
         }
         if meta.whiteout_mode != 0 {
-            return Err(format!(
-                "decode metadata: deprecated (broken) whiteout_mode field set ({})",
-                meta.whiteout_mode
-            ));
+            return Err(MetaError::WhiteoutMode(meta.whiteout_mode));
         }
         meta.check()
-            .map_err(|why| format!("decode metadata {}: {why}", path.display()))?;
+            .map_err(|reason| MetaError::BadPath { path, reason })?;
         Ok(meta)
     }
 
     /// What the rest of the tool relies on: a descriptor walk that leads
     /// somewhere, through descriptors that could name a blob.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), BadDescriptorPath> {
         if self.from.walk.is_empty() {
-            return Err("from_descriptor_path has an empty descriptor_walk".to_owned());
+            return Err(BadDescriptorPath::Empty);
         }
         // No tag resolves through more nested indexes than this.
         if self.from.walk.len() > crate::layout::walk::MAX_DEPTH + 1 {
-            return Err(format!(
-                "descriptor_walk has {} descriptors, more than indexes may nest",
-                self.from.walk.len()
-            ));
+            return Err(BadDescriptorPath::TooLong(self.from.walk.len()));
         }
         for desc in &self.from.walk {
             if desc.size < 0 {
-                return Err(format!(
-                    "descriptor {} has negative size {}",
-                    desc.digest, desc.size
-                ));
+                return Err(BadDescriptorPath::NegativeSize {
+                    digest: desc.digest.to_string(),
+                    size: desc.size,
+                });
             }
         }
         Ok(())
@@ -89,10 +152,13 @@ impl Meta {
 
     /// Writes `BUNDLE/umoci.json` as a new file renamed into place, so a
     /// symlink planted at that name is replaced, never written through.
-    pub fn write(&self, bundle: &BundleDir) -> Result<(), String> {
-        let path = bundle.shown(META_NAME);
-        write_atomic(bundle.as_fd(), META_NAME.as_bytes(), &self.to_json(), 0o644)
-            .map_err(|e| format!("write metadata {}: {e}", path.display()))
+    pub fn write(&self, bundle: &BundleDir) -> Result<(), MetaError> {
+        write_atomic(bundle.as_fd(), META_NAME.as_bytes(), &self.to_json(), 0o644).map_err(
+            |source| MetaError::Write {
+                path: bundle.shown(META_NAME),
+                source,
+            },
+        )
     }
 
     /// The JSON bytes upstream writes.

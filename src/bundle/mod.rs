@@ -15,6 +15,6 @@ pub mod unpack;
 
 pub use dir::BundleDir;
 pub use map_options::MapOptions;
-pub use meta::Meta;
+pub use meta::{Meta, MetaError};
 pub use repack::{repack, RepackError, RepackOptions};
 pub use unpack::{unpack_bundle, unpack_rootfs, write_runtime_config, UnpackError, UnpackOptions};

@@ -1,14 +1,14 @@
 //! `repack`: the changes in a bundle's rootfs since its mtree manifest
 //! become one new layer; config and manifest follow and the tag moves.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use std::os::fd::AsFd;
 
 use rustix::fs::AtFlags;
 
 use super::dir::{BundleDir, ROOTFS};
-use super::meta::{Meta, META_NAME};
+use super::meta::{Meta, MetaError, META_NAME};
 use super::unpack::{mtree_name, write_bundle_manifest, UnpackError};
 use crate::append::{AppendError, AppendOptions, Appender};
 use crate::fs::file::{open_regular, Follow};
@@ -47,9 +47,29 @@ pub enum RepackError {
     /// Refreshing the bundle failed.
     #[error(transparent)]
     Unpack(#[from] UnpackError),
-    /// Anything else, with context.
-    #[error("{0}")]
-    Other(String),
+    /// `umoci.json` could not be read or written.
+    #[error(transparent)]
+    Meta(#[from] MetaError),
+    /// The rootfs could not be compared with its manifest.
+    #[error("diff {} against {}", rootfs.display(), manifest.display())]
+    Diff {
+        /// The bundle's rootfs.
+        rootfs: PathBuf,
+        /// Its mtree manifest.
+        manifest: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The new stat cache could not be created.
+    #[error("create stat cache {}", .path.display())]
+    StatCache {
+        /// The stat cache file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Repacks `bundle` into `layout`, tagging the result `tag`. Returns the
@@ -61,24 +81,20 @@ pub fn repack(
     opts: &RepackOptions,
 ) -> Result<Descriptor, RepackError> {
     // Resolved once: every file below is named relative to this handle.
-    let bundle = BundleDir::open(bundle).map_err(|e| {
-        RepackError::Other(format!(
-            "open metadata {}: {e}",
-            bundle.join(META_NAME).display()
-        ))
+    let bundle = BundleDir::open(bundle).map_err(|source| MetaError::Open {
+        path: bundle.join(META_NAME),
+        source,
     })?;
-    let meta = Meta::read(&bundle).map_err(RepackError::Other)?;
+    let meta = Meta::read(&bundle)?;
     let mtree_name = mtree_name(meta.from.descriptor());
     let mtree_file = format!("{mtree_name}.mtree");
     let cache_file = StatCache::file_name(&mtree_name);
     let cache = StatCache::load(bundle.as_fd(), &cache_file);
     let source = ImageSource::load(layout, meta.from.clone())?;
-    let diff_error = |e: std::io::Error| {
-        RepackError::Other(format!(
-            "diff {} against {}: {e}",
-            bundle.shown(ROOTFS).display(),
-            bundle.shown(&mtree_file).display()
-        ))
+    let diff_error = |source| RepackError::Diff {
+        rootfs: bundle.shown(ROOTFS),
+        manifest: bundle.shown(&mtree_file),
+        source,
     };
     let rootfs = bundle
         .rootfs(meta.map_options.ownership())
@@ -87,11 +103,11 @@ pub fn repack(
         open_regular(bundle.as_fd(), mtree_file.as_bytes(), Follow::Never).map_err(diff_error)?;
 
     log::info!("computing filesystem diff ...");
-    let mut new_cache = StatCacheWriter::create(bundle.as_fd(), &cache_file).map_err(|e| {
-        RepackError::Other(format!(
-            "create stat cache {}: {e}",
-            bundle.shown(&cache_file).display()
-        ))
+    let mut new_cache = StatCacheWriter::create(bundle.as_fd(), &cache_file).map_err(|source| {
+        RepackError::StatCache {
+            path: bundle.shown(&cache_file),
+            source,
+        }
     })?;
     let tree_diff =
         diff(&rootfs, &manifest, Some(&cache), Some(&mut new_cache)).map_err(diff_error)?;
@@ -165,7 +181,7 @@ fn refresh_bundle(
             let _ = rustix::fs::unlinkat(bundle.as_fd(), old.as_str(), AtFlags::empty());
         }
     }
-    new_meta.write(bundle).map_err(RepackError::Other)
+    Ok(new_meta.write(bundle)?)
 }
 
 /// The changes that go into the layer, as upstream's repack chooses and

@@ -1,16 +1,17 @@
 //! `unpack`: an image's layers into `rootfs/`, then `config.json`, the
 //! mtree manifest and `umoci.json` beside it.
 
+use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::OFlags;
 
 use super::dir::{BundleDir, ROOTFS};
-use super::meta::{Meta, META_VERSION};
+use super::meta::{Meta, MetaError, META_VERSION};
 use crate::fs::file::{split_path, write_atomic, write_atomic_path, AtomicFile};
 use crate::fs::target::Target;
-use crate::fs::{Ownership, Root};
+use crate::fs::{IdMapError, OwnerError, Ownership, Root};
 use crate::image::{ImageError, ImageSource};
 use crate::layer::{Compression, ExtractOptions, Extractor, FileHashes, LayerError, LayerStream};
 use crate::layout::{Layout, LayoutError};
@@ -55,13 +56,77 @@ pub enum UnpackError {
     /// The runtime config could not be generated.
     #[error("generate config.json")]
     Runtime(#[from] RuntimeError),
-    /// Anything else, with its context.
-    #[error("{0}")]
-    Other(String),
+    /// `umoci.json` could not be written.
+    #[error(transparent)]
+    Meta(#[from] MetaError),
+    /// A file-system step on a path failed.
+    #[error("{op} {}", path.display())]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The path the user knows it by.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: io::Error,
+    },
+    /// The container's root user or group has no host id.
+    #[error("ensure root {which} has mapping")]
+    RootUnmapped {
+        /// `uid` or `gid`.
+        which: &'static str,
+        /// Why.
+        #[source]
+        source: IdMapError,
+    },
+    /// The rootfs directory's own owner or times could not be set.
+    #[error("{op}")]
+    RootfsMetadata {
+        /// What was being done.
+        op: &'static str,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The image's config names a rootfs type other than `layers`.
+    #[error("unpack rootfs: config: unsupported rootfs.type: {0}")]
+    RootfsType(String),
+    /// Config and manifest disagree on the number of layers.
+    #[error("unpack rootfs: config has {diff_ids} diff_ids but the manifest has {layers} layers")]
+    LayerCount {
+        /// `rootfs.diff_ids` in the config.
+        diff_ids: usize,
+        /// Layers in the manifest.
+        layers: usize,
+    },
+    /// A layer's uncompressed digest is not the config's diff ID.
+    #[error("unpack manifest: layer {layer}: diffid mismatch: got {got} expected {expected}")]
+    DiffIdMismatch {
+        /// The layer's digest.
+        layer: String,
+        /// The digest of its uncompressed tar.
+        got: String,
+        /// The config's diff ID.
+        expected: String,
+    },
+    /// The rootfs to unpack into already has entries.
+    #[error("detecting rootfs: {} already exists", .0.display())]
+    RootfsExists(PathBuf),
+    /// The bundle already has a runtime config.
+    #[error("create runtime bundle: config.json already exists in {}", .0.display())]
+    ConfigExists(PathBuf),
+    /// The bundle already has a rootfs.
+    #[error("create runtime bundle: detecting rootfs: {} already exists", .0.display())]
+    BundleRootfsExists(PathBuf),
+    /// The bundle already has this image's mtree manifest.
+    #[error("write mtree: open mtree: open {}: file exists", .0.display())]
+    ManifestExists(PathBuf),
 }
 
-fn other(context: impl std::fmt::Display, e: impl std::fmt::Display) -> UnpackError {
-    UnpackError::Other(format!("{context}: {e}"))
+/// An [`UnpackError::Io`] for `op` on `path`.
+fn io_error(op: &'static str, path: &Path) -> impl FnOnce(io::Error) -> UnpackError {
+    let path = path.to_owned();
+    move |source| UnpackError::Io { op, path, source }
 }
 
 /// Extracts every layer of `source` into `rootfs` (which must not exist or
@@ -74,8 +139,7 @@ pub fn unpack_rootfs(
     rootfs: &Path,
     opts: &UnpackOptions,
 ) -> Result<FileHashes, UnpackError> {
-    let (parent, name) =
-        split_path(rootfs).map_err(|e| other(format!("mkdir rootfs {}", rootfs.display()), e))?;
+    let (parent, name) = split_path(rootfs).map_err(io_error("mkdir rootfs", rootfs))?;
     let shown = rootfs.to_owned();
     unpack_rootfs_at(layout, source, parent.as_fd(), name, shown, opts).map(|(hashes, _)| hashes)
 }
@@ -93,31 +157,24 @@ fn unpack_rootfs_at(
 ) -> Result<(FileHashes, Root), UnpackError> {
     let config = &source.config;
     if config.rootfs.fs_type != "layers" {
-        return Err(UnpackError::Other(format!(
-            "unpack rootfs: config: unsupported rootfs.type: {}",
-            config.rootfs.fs_type
-        )));
+        return Err(UnpackError::RootfsType(config.rootfs.fs_type.clone()));
     }
     let layers = &source.manifest.layers;
     if config.rootfs.diff_ids.len() != layers.len() {
-        return Err(UnpackError::Other(format!(
-            "unpack rootfs: config has {} diff_ids but the manifest has {} layers",
-            config.rootfs.diff_ids.len(),
-            layers.len()
-        )));
+        return Err(UnpackError::LayerCount {
+            diff_ids: config.rootfs.diff_ids.len(),
+            layers: layers.len(),
+        });
     }
-    if dir_has_entries(dir, name).map_err(|e| other(format!("inspect {}", shown.display()), e))? {
-        return Err(UnpackError::Other(format!(
-            "detecting rootfs: {} already exists",
-            shown.display()
-        )));
+    if dir_has_entries(dir, name).map_err(io_error("inspect", &shown))? {
+        return Err(UnpackError::RootfsExists(shown));
     }
     match rustix::fs::mkdirat(dir, name, rustix::fs::Mode::from_raw_mode(0o755)) {
         Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-        Err(e) => return Err(other(format!("mkdir rootfs {}", shown.display()), e)),
+        Err(e) => return Err(io_error("mkdir rootfs", &shown)(e.into())),
     }
     let root = Root::open_at(dir, name, shown.clone(), opts.ownership.clone())
-        .map_err(|e| other(format!("open rootfs {}", shown.display()), e))?;
+        .map_err(io_error("open rootfs", &shown))?;
     match extract_layers(layout, source, &root, opts) {
         Ok(hashes) => Ok((hashes, root)),
         Err(e) => {
@@ -138,10 +195,9 @@ fn extract_layers(
     let ownership = root.ownership();
     // Upstream's first check, in its words: the container's root must
     // map to someone on the host.
-    crate::fs::idmap::to_host(0, ownership.uid_maps())
-        .map_err(|e| other("ensure root uid has mapping", e))?;
-    crate::fs::idmap::to_host(0, ownership.gid_maps())
-        .map_err(|e| other("ensure root gid has mapping", e))?;
+    let unmapped = |which| move |source| UnpackError::RootUnmapped { which, source };
+    crate::fs::idmap::to_host(0, ownership.uid_maps()).map_err(unmapped("uid"))?;
+    crate::fs::idmap::to_host(0, ownership.gid_maps()).map_err(unmapped("gid"))?;
     let rootfs = root.path();
     // Owner and times of the root go through the handle just opened (which
     // refused a symlink), never through the name again.
@@ -150,7 +206,7 @@ fn extract_layers(
             &crate::fs::RelPath::root(),
             OFlags::RDONLY | OFlags::DIRECTORY,
         )
-        .map_err(|e| other(format!("open rootfs {}", rootfs.display()), e))?;
+        .map_err(io_error("open rootfs", rootfs))?;
     ownership
         .set_owner(
             Target::Fd(root_dir.as_fd()),
@@ -159,7 +215,17 @@ fn extract_layers(
             &mut Default::default(),
             b".",
         )
-        .map_err(|e| other("chown rootfs", e))?;
+        .map_err(|e| match e {
+            OwnerError::Chown(source) => UnpackError::RootfsMetadata {
+                op: "chown rootfs",
+                source,
+            },
+            // Ruled out just above, but named if it ever happens.
+            e => UnpackError::RootfsMetadata {
+                op: "chown rootfs",
+                source: io::Error::other(e),
+            },
+        })?;
     // Images rarely say what the root's times are; start from the epoch so
     // unpacking is reproducible.
     let epoch = rustix::fs::Timestamps {
@@ -172,7 +238,10 @@ fn extract_layers(
             tv_nsec: 0,
         },
     };
-    rustix::fs::futimens(&root_dir, &epoch).map_err(|e| other("set initial root time", e))?;
+    rustix::fs::futimens(&root_dir, &epoch).map_err(|e| UnpackError::RootfsMetadata {
+        op: "set initial root time",
+        source: e.into(),
+    })?;
     drop(root_dir);
 
     let mut extractor = Extractor::new(
@@ -206,10 +275,11 @@ fn extract_layers(
             .finish()
             .map_err(|e| layer_err(LayerError::Read(e)))?;
         if &got != diff_id {
-            return Err(UnpackError::Other(format!(
-                "unpack manifest: layer {}: diffid mismatch: got {got} expected {diff_id}",
-                layer.digest
-            )));
+            return Err(UnpackError::DiffIdMismatch {
+                layer: layer.digest.to_string(),
+                got: got.to_string(),
+                expected: diff_id.to_string(),
+            });
         }
     }
     extractor.finish().map_err(|source| UnpackError::Layer {
@@ -254,15 +324,12 @@ pub fn write_runtime_config(
     out: &Path,
 ) -> Result<(), UnpackError> {
     let root = rootfs
-        .map(|p| {
-            Root::open(p, ownership.clone())
-                .map_err(|e| other(format!("open rootfs {}", p.display()), e))
-        })
+        .map(|p| Root::open(p, ownership.clone()).map_err(io_error("open rootfs", p)))
         .transpose()?;
     let json = runtime_config_json(source, root.as_ref(), ownership)?;
     // A new file renamed into place: a symlink planted at `out` is
     // replaced, never written through.
-    write_atomic_path(out, &json, 0o644).map_err(|e| other(format!("write {}", out.display()), e))
+    write_atomic_path(out, &json, 0o644).map_err(io_error("write", out))
 }
 
 /// Unpacks `source` into a new runtime bundle at `bundle`. The bundle path
@@ -274,36 +341,26 @@ pub fn unpack_bundle(
     bundle: &Path,
     opts: &UnpackOptions,
 ) -> Result<(), UnpackError> {
-    let bundle = BundleDir::create(bundle)
-        .map_err(|e| other(format!("create bundle path {}", bundle.display()), e))?;
+    let bundle = BundleDir::create(bundle).map_err(io_error("create bundle path", bundle))?;
     let exists = |name: &str| {
         bundle
             .contains(name)
-            .map_err(|e| other(format!("inspect {}", bundle.shown(name).display()), e))
+            .map_err(io_error("inspect", &bundle.shown(name)))
     };
     // As upstream: a bundle directory may hold other files, but not a
     // runtime config or a rootfs, which the user may not mean to replace.
     if exists(CONFIG_JSON)? {
-        return Err(UnpackError::Other(format!(
-            "create runtime bundle: config.json already exists in {}",
-            bundle.path().display()
-        )));
+        return Err(UnpackError::ConfigExists(bundle.path().to_owned()));
     }
     if exists(ROOTFS)? {
-        return Err(UnpackError::Other(format!(
-            "create runtime bundle: detecting rootfs: {} already exists",
-            bundle.shown(ROOTFS).display()
-        )));
+        return Err(UnpackError::BundleRootfsExists(bundle.shown(ROOTFS)));
     }
     // Upstream creates the manifest `O_EXCL` and so fails on one left by an
     // earlier unpack of the same image; say so before extracting anything.
     let name = mtree_name(source.path.descriptor());
     let mtree_file = format!("{name}.mtree");
     if exists(&mtree_file)? {
-        return Err(UnpackError::Other(format!(
-            "write mtree: open mtree: open {}: file exists",
-            bundle.shown(&mtree_file).display()
-        )));
+        return Err(UnpackError::ManifestExists(bundle.shown(&mtree_file)));
     }
     log::info!("unpacking bundle ...");
     let (hashes, rootfs) = unpack_rootfs_at(
@@ -325,7 +382,7 @@ pub fn unpack_bundle(
         // A new file renamed into place: a symlink planted at the name is
         // replaced, never written through.
         write_atomic(bundle.as_fd(), CONFIG_JSON.as_bytes(), &json, 0o644)
-            .map_err(|e| other(format!("write {}", bundle.shown(CONFIG_JSON).display()), e))?;
+            .map_err(io_error("write", &bundle.shown(CONFIG_JSON)))?;
         log::info!("computing filesystem manifest ...");
         write_bundle_manifest(&bundle, &rootfs, &name, &hashes)?;
         log::info!("... done");
@@ -335,7 +392,7 @@ pub fn unpack_bundle(
             map_options: (&opts.ownership).into(),
             whiteout_mode: 0,
         };
-        meta.write(&bundle).map_err(UnpackError::Other)
+        Ok(meta.write(&bundle)?)
     };
     if let Err(e) = finish() {
         // Remove what this unpack made rather than leave half a bundle.
@@ -369,12 +426,11 @@ pub fn write_bundle_manifest(
     known: &FileHashes,
 ) -> Result<(), UnpackError> {
     let mtree_file = format!("{name}.mtree");
-    let file = AtomicFile::create(bundle.as_fd(), mtree_file.as_bytes(), 0o644).map_err(|e| {
-        other(
-            format!("open mtree {}", bundle.shown(&mtree_file).display()),
-            e,
-        )
-    })?;
+    let mtree_path = bundle.shown(&mtree_file);
+    let cache_file = StatCache::file_name(name);
+    let cache_path = bundle.shown(&cache_file);
+    let file = AtomicFile::create(bundle.as_fd(), mtree_file.as_bytes(), 0o644)
+        .map_err(io_error("open mtree", &mtree_path))?;
     let mut out = std::io::BufWriter::new(file);
     let tree_label = rootfs.path().to_string_lossy().into_owned();
     let date = chrono::Local::now()
@@ -392,8 +448,8 @@ pub fn write_bundle_manifest(
         cache: None,
         digest_only: None,
     };
-    let mut cache = StatCacheWriter::create(bundle.as_fd(), &StatCache::file_name(name))
-        .map_err(|e| other("create stat cache", e))?;
+    let mut cache = StatCacheWriter::create(bundle.as_fd(), &cache_file)
+        .map_err(io_error("create stat cache", &cache_path))?;
     write_manifest(
         rootfs,
         &header,
@@ -402,13 +458,15 @@ pub fn write_bundle_manifest(
         &mut out,
         Some(&mut cache),
     )
-    .map_err(|e| other("generate mtree spec", e))?;
+    .map_err(io_error("generate mtree spec for", rootfs.path()))?;
     out.into_inner()
-        .map_err(|e| other("write mtree", e.into_error()))?
+        .map_err(|e| io_error("write mtree", &mtree_path)(e.into_error()))?
         .commit()
-        .map_err(|e| other("write mtree", e))?;
+        .map_err(io_error("write mtree", &mtree_path))?;
     // Finished after every file, so the files' ctimes predate it.
-    cache.finish().map_err(|e| other("write stat cache", e))?;
+    cache
+        .finish()
+        .map_err(io_error("write stat cache", &cache_path))?;
     Ok(())
 }
 

@@ -273,6 +273,6 @@ impl clap::builder::TypedValueParser for OfferedValues {
 impl CompressArgs {
     /// The parsed choice.
     pub fn get(&self) -> Result<umoci::layer::CompressChoice> {
-        umoci::layer::CompressChoice::parse(&self.compress).map_err(anyhow::Error::msg)
+        Ok(umoci::layer::CompressChoice::parse(&self.compress)?)
     }
 }

@@ -152,7 +152,7 @@ fn run_mtree_validate(args: MtreeValidateArgs) -> Result<()> {
         .and_then(|f| read_capped(f, MAX_MANIFEST_SIZE))
         .and_then(|data| String::from_utf8(data).map_err(std::io::Error::other))
         .with_context(|| format!("read manifest {}", manifest_path.display()))?;
-    let manifest = parse::parse(&text).map_err(anyhow::Error::msg)?;
+    let manifest = parse::parse(&text)?;
     let mut keywords = if args.umoci_keywords {
         UMOCI_KEYWORDS.iter().map(|s| s.to_string()).collect()
     } else if !args.use_keywords.is_empty() {

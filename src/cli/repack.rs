@@ -1,6 +1,7 @@
 //! `umoci repack --image PATH[:TAG] BUNDLE`.
 
-use std::path::Path;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -22,7 +23,7 @@ pub struct RepackArgs {
     compress: CompressArgs,
     /// set of path prefixes in which deltas will be ignored when generating new layers
     #[arg(long = "mask-path", value_name = "PATH")]
-    mask_path: Vec<String>,
+    mask_path: Vec<PathBuf>,
     /// do not add the Config.Volumes paths to the list of masked paths
     #[arg(long = "no-mask-volumes")]
     no_mask_volumes: bool,
@@ -48,7 +49,7 @@ pub fn run(args: RepackArgs) -> Result<()> {
         mask_paths: args
             .mask_path
             .iter()
-            .map(|p| RelPath::clean(p.as_bytes()))
+            .map(|p| RelPath::clean(p.as_os_str().as_bytes()))
             .collect(),
         mask_volumes: !args.no_mask_volumes,
         refresh_bundle: args.refresh_bundle,

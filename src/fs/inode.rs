@@ -203,6 +203,17 @@ impl OpenedUp {
     /// Leaves the mode opened up (the entry is about to be removed).
     pub fn keep_open(self) {}
 
+    /// Opens up `name` in `dir` (pinned, never followed) for its owner to
+    /// read, if its mode denies that; `None` if it already allows it or is
+    /// a symlink (whose mode means nothing).
+    pub fn for_reading(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<Self>> {
+        let inode = Inode::open_at(dir, name)?;
+        if inode.file_type() == FileType::Symlink || inode.mode() & 0o400 != 0 {
+            return Ok(None);
+        }
+        Self::open_up(inode, 0o400).map(Some)
+    }
+
     /// Opens up the directory `dir` (any descriptor of it) for its owner if
     /// its mode denies the owner reading or searching it; `None` if it
     /// already allows both.

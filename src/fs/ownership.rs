@@ -41,9 +41,10 @@ pub enum OwnerError {
     /// An id the maps do not cover.
     #[error(transparent)]
     Unmapped(#[from] IdMapError),
-    /// A recorded owner that cannot be decoded.
+    /// A recorded owner that cannot be decoded (said in this message,
+    /// which layer errors quote).
     #[error("invalid user.rootlesscontainers xattr: {0}")]
-    Record(#[from] RecordError),
+    Record(RecordError),
     /// `chown` failed.
     #[error("chown")]
     Chown(#[source] io::Error),
@@ -160,7 +161,11 @@ impl Ownership {
         record: Option<&[u8]>,
     ) -> Result<(u32, u32), OwnerError> {
         if self.rootless {
-            return Ok(record.map(rootless::decode).transpose()?.unwrap_or((0, 0)));
+            return Ok(record
+                .map(rootless::decode)
+                .transpose()
+                .map_err(OwnerError::Record)?
+                .unwrap_or((0, 0)));
         }
         Ok((
             idmap::to_container(host_uid, &self.uid_maps)?,
@@ -179,15 +184,11 @@ impl Ownership {
         !self.can_mknod
     }
 
-    /// The mode a directory is given while layers are written into it:
-    /// rootless, it must stay open to us until extraction ends (the caller
-    /// sets `mode` itself then, when the two differ).
-    pub fn working_dir_mode(&self, mode: u32) -> u32 {
-        if self.rootless {
-            mode | 0o700
-        } else {
-            mode
-        }
+    /// The mode a directory is given while layers are written into it,
+    /// when it is not its own: rootless, it must stay open to us until
+    /// extraction ends, and the caller gives it `mode` then.
+    pub fn working_dir_mode(&self, mode: u32) -> Option<u32> {
+        self.rootless.then_some(mode | 0o700)
     }
 
     /// Whether an entry that denies its owner access is opened up to be
@@ -195,6 +196,29 @@ impl Ownership {
     /// it).
     pub fn opens_up(&self) -> bool {
         self.rootless
+    }
+
+    /// Runs `read` on the entry `name` in `dir` (its xattrs, say). Where
+    /// the owner is denied and this ownership opens entries up, it runs
+    /// again with the entry opened up for reading (through a pinned
+    /// handle), which then gets its mode back.
+    pub fn reading<T>(
+        &self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        mut read: impl FnMut() -> io::Result<T>,
+    ) -> io::Result<T> {
+        match read() {
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied && self.rootless => {
+                let Some(opened) = OpenedUp::for_reading(dir, name)? else {
+                    return Err(e);
+                };
+                let result = read();
+                opened.restore()?;
+                result
+            }
+            other => other,
+        }
     }
 
     /// Opens the regular file `name` in `dir` for reading, never through a
@@ -242,7 +266,8 @@ mod tests {
         assert_eq!(own.container_owner(1, 2, None).unwrap(), (0, 0));
         assert!(own.is_owner_record(rootless::XATTR_NAME.as_bytes()));
         assert!(!own.makes_devices());
-        assert_eq!(own.working_dir_mode(0o000), 0o700);
+        assert_eq!(own.working_dir_mode(0o000), Some(0o700));
+        assert_eq!(own.working_dir_mode(0o755), Some(0o755));
     }
 
     #[test]
@@ -270,7 +295,7 @@ mod tests {
             own.container_owner(7, 200006, None),
             Err(OwnerError::Unmapped(IdMapError::NoContainerId(7)))
         ));
-        assert_eq!(own.working_dir_mode(0o000), 0o000);
+        assert_eq!(own.working_dir_mode(0o000), None);
         assert!(!own.opens_up());
     }
 }

@@ -94,3 +94,14 @@ pub fn remove(dir: BorrowedFd<'_>, name: &[u8], key: &[u8]) -> io::Result<()> {
     let path = proc_path(dir, name);
     rustix::fs::lremovexattr(&path, key).map_err(Into::into)
 }
+
+/// Every xattr of `name` in `dir` (the directory itself when `name` is
+/// empty), as `(name, value)` pairs in the order the kernel lists them.
+pub fn read_all(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for key in list(dir, name)? {
+        let value = get(dir, name, &key)?;
+        out.push((key, value));
+    }
+    Ok(out)
+}

@@ -443,8 +443,10 @@ impl<'r> Extractor<'r> {
         if !is_symlink {
             let mut mode = meta.mode;
             if meta.kind == EntryKind::Dir {
-                let working = self.ownership().working_dir_mode(mode);
-                if working != mode {
+                // Held back whenever the ownership keeps directories open
+                // (even when the mode is the same): a later entry for the
+                // same directory must replace an earlier held-back mode.
+                if let Some(working) = self.ownership().working_dir_mode(mode) {
                     let st = target.stat().map_err(|e| LayerError::io(name, "stat", e))?;
                     self.deferred_modes.insert(
                         meta.path.clone(),

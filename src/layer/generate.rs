@@ -103,11 +103,15 @@ impl<W: Write> LayerTar<W> {
         let ownership = root.ownership();
         let mut xattrs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         let mut owner_record = None;
-        for key in xattr::list(dir, &name).map_err(err("list xattrs"))? {
+        // Reading `user.*` xattrs takes read permission: rootless, an
+        // entry that denies its owner is opened up for the read.
+        let all = ownership
+            .reading(dir, &name, || xattr::read_all(dir, &name))
+            .map_err(err("read xattrs"))?;
+        for (key, value) in all {
             if SKIPPED_XATTRS.contains(&key.as_slice()) {
                 continue;
             }
-            let value = xattr::get(dir, &name, &key).map_err(err("read xattr"))?;
             if ownership.is_owner_record(&key) {
                 owner_record = Some(value);
                 continue;

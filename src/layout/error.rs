@@ -20,7 +20,7 @@ pub enum LayoutError {
     #[error("image layout creation: path already exists: {0}")]
     AlreadyExists(PathBuf),
     /// A filesystem operation failed.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file or directory operated on.
         path: PathBuf,
@@ -36,7 +36,7 @@ pub enum LayoutError {
         waited_secs: u64,
     },
     /// A JSON file or blob could not be parsed.
-    #[error("{what}: invalid JSON: {source}")]
+    #[error("{what}: invalid JSON")]
     Json {
         /// `index.json`, or the blob digest.
         what: String,

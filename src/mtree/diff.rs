@@ -70,7 +70,7 @@ pub fn diff(
                 writer.restart()?;
             }
             let text = io::read_to_string(open_manifest(mtree)?)?;
-            let manifest = parse(&text).map_err(invalid)?;
+            let manifest = parse(&text)?;
             diff_in_memory(root, &manifest, &files, cache, new_cache)
         }
         Err(MergeError::Io(e)) => Err(e),
@@ -84,10 +84,6 @@ fn open_manifest(mtree: &File) -> io::Result<File> {
     let mut file = mtree.try_clone()?;
     file.rewind()?;
     Ok(file)
-}
-
-fn invalid(msg: String) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, msg)
 }
 
 /// A 64-bit key for a path (8 bytes a file, where the path itself would
@@ -106,7 +102,7 @@ fn path_key<C: AsRef<[u8]>>(components: impl IntoIterator<Item = C>) -> u64 {
 fn recorded_files(mtree: &File) -> io::Result<HashSet<u64>> {
     let mut reader = ManifestReader::new(BufReader::new(open_manifest(mtree)?));
     let mut files = HashSet::new();
-    while let Some(entry) = reader.next_entry().map_err(invalid)? {
+    while let Some(entry) = reader.next_entry()? {
         if entry.keywords.get("type").is_none_or(|t| t == "file") {
             files.insert(path_key(&entry.path));
         }
@@ -194,9 +190,7 @@ fn merge_diff(
     let mut next = |reader: &mut ManifestReader<_>,
                     prev: Option<&ManifestEntry>|
      -> Result<Option<ManifestEntry>, MergeError> {
-        let entry = reader
-            .next_entry()
-            .map_err(|e| MergeError::Io(invalid(e)))?;
+        let entry = reader.next_entry().map_err(|e| MergeError::Io(e.into()))?;
         line += 1;
         if let (Some(p), Some(e)) = (prev, &entry) {
             if walk_order(

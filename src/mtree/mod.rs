@@ -7,14 +7,20 @@
 //! - [`write`]: go-mtree's text format, `/set` lines and all.
 //! - [`parse`]: reading that format back into entries keyed by path.
 //! - [`validate`]: comparing a tree with a manifest.
+//! - [`diff`]: what changed in a tree since its manifest was written.
+//! - [`stat_cache`]: stat results that vouch for digests between runs.
+//! - [`error`]: what is wrong with a manifest, and on which line.
 
 pub mod diff;
+pub mod error;
 pub mod parse;
 pub mod stat_cache;
 pub mod validate;
 pub mod vis;
 pub mod walk;
 pub mod write;
+
+pub use error::MtreeError;
 
 /// The keywords umoci records, in go-mtree's order.
 pub const UMOCI_KEYWORDS: &[&str] = &[

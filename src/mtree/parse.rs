@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::error::{LineError, MtreeError};
 use super::vis::unvis;
 
 /// One manifest entry: its path from the root (`.` for the root) and its
@@ -42,7 +43,7 @@ pub struct Manifest {
 }
 
 /// Parses manifest text; errors name the line.
-pub fn parse(text: &str) -> Result<Manifest, String> {
+pub fn parse(text: &str) -> Result<Manifest, MtreeError> {
     let mut reader = ManifestReader::new(text.as_bytes());
     let mut entries = Vec::new();
     while let Some(entry) = reader.next_entry()? {
@@ -87,11 +88,14 @@ impl<R: std::io::BufRead> ManifestReader<R> {
     }
 
     /// The next entry, or `None` at the end; errors name the line.
-    pub fn next_entry(&mut self) -> Result<Option<ManifestEntry>, String> {
+    pub fn next_entry(&mut self) -> Result<Option<ManifestEntry>, MtreeError> {
         loop {
             self.line.clear();
             let n = crate::fs::file::read_line_capped(&mut self.input, &mut self.line, MAX_LINE)
-                .map_err(|e| format!("mtree line {}: {e}", self.lineno + 1))?;
+                .map_err(|e| MtreeError {
+                    line: self.lineno + 1,
+                    reason: LineError::Read(e),
+                })?;
             if n == 0 {
                 return Ok(None);
             }
@@ -99,13 +103,17 @@ impl<R: std::io::BufRead> ManifestReader<R> {
             let line = std::mem::take(&mut self.line);
             let entry = self.parse_line(line.trim());
             self.line = line;
-            if let Some(entry) = entry.map_err(|m| format!("mtree line {}: {m}", self.lineno))? {
+            let entry = entry.map_err(|reason| MtreeError {
+                line: self.lineno,
+                reason,
+            })?;
+            if let Some(entry) = entry {
                 return Ok(Some(entry));
             }
         }
     }
 
-    fn parse_line(&mut self, line: &str) -> Result<Option<ManifestEntry>, String> {
+    fn parse_line(&mut self, line: &str) -> Result<Option<ManifestEntry>, LineError> {
         if line.is_empty() {
             return Ok(None);
         }
@@ -140,7 +148,7 @@ impl<R: std::io::BufRead> ManifestReader<R> {
             ".." => {
                 if self.cwd.pop().is_none() {
                     if !self.at_root {
-                        return Err("'..' above the root".to_owned());
+                        return Err(LineError::AboveRoot);
                     }
                     self.at_root = false;
                 }
@@ -153,7 +161,7 @@ impl<R: std::io::BufRead> ManifestReader<R> {
                 // not a manifest (a link to `/etc/shadow`, say), and its
                 // lines must not become paths; the error quotes none of it.
                 if !keywords.contains_key("type") {
-                    return Err("entry has no type keyword: not an mtree manifest".to_owned());
+                    return Err(LineError::NoType);
                 }
                 let decoded = unvis(name)?;
                 let is_dir = keywords.get("type").map(String::as_str) == Some("dir");
@@ -171,10 +179,7 @@ impl<R: std::io::BufRead> ManifestReader<R> {
                     if is_dir && self.cwd.len() >= crate::mtree::walk::MAX_TREE_DEPTH {
                         // No tree that deep can be walked; and every entry
                         // below would cost its depth again.
-                        return Err(format!(
-                            "directories nested deeper than {} levels",
-                            crate::mtree::walk::MAX_TREE_DEPTH
-                        ));
+                        return Err(LineError::TooDeep(crate::mtree::walk::MAX_TREE_DEPTH));
                     }
                     let mut p = self.cwd.clone();
                     p.push(decoded.clone());
@@ -218,7 +223,9 @@ mod tests {
 
     #[test]
     fn rejects_lines_that_are_not_entries() {
-        let err = parse("root:$6$hash:19000:0:99999:7:::\n").unwrap_err();
+        let err = parse("root:$6$hash:19000:0:99999:7:::\n")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("hash"), "{err}");
     }
 

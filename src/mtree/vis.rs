@@ -1,6 +1,8 @@
 //! go-mtree's string escaping: `vis(3)` with `VIS_WHITE | VIS_OCTAL |
 //! VIS_GLOB`, byte by byte, and its inverse.
 
+use super::error::UnvisError;
+
 /// Escapes `raw`: printable ASCII except the glob characters `*?[#` passes
 /// through, a backslash is doubled, everything else becomes `\ooo`.
 pub fn vis(raw: &[u8]) -> String {
@@ -17,7 +19,7 @@ pub fn vis(raw: &[u8]) -> String {
 }
 
 /// Undoes `vis(3)` escaping (octal, C-style and meta forms).
-pub fn unvis(text: &str) -> Result<Vec<u8>, String> {
+pub fn unvis(text: &str) -> Result<Vec<u8>, UnvisError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -30,7 +32,7 @@ pub fn unvis(text: &str) -> Result<Vec<u8>, String> {
         }
         let rest = &bytes[i + 1..];
         let Some(&c) = rest.first() else {
-            return Err(format!("trailing backslash in {text:?}"));
+            return Err(UnvisError::TrailingBackslash(text.to_owned()));
         };
         match c {
             b'0'..=b'7' => {
@@ -42,7 +44,7 @@ pub fn unvis(text: &str) -> Result<Vec<u8>, String> {
                 let value = rest[..digits]
                     .iter()
                     .fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
-                out.push(u8::try_from(value).map_err(|_| format!("bad octal escape in {text:?}"))?);
+                out.push(u8::try_from(value).map_err(|_| UnvisError::Octal(text.to_owned()))?);
                 i += 1 + digits;
                 continue;
             }
@@ -63,7 +65,7 @@ pub fn unvis(text: &str) -> Result<Vec<u8>, String> {
                     (Some(b'-'), Some(ch)) => out.push(ch | 0x80),
                     (Some(b'^'), Some(b'?')) => out.push(0x7f | 0x80),
                     (Some(b'^'), Some(ch)) => out.push((ch & 0x1f) | 0x80),
-                    _ => return Err(format!("bad meta escape in {text:?}")),
+                    _ => return Err(UnvisError::Meta(text.to_owned())),
                 }
                 i += 4;
                 continue;
@@ -72,12 +74,17 @@ pub fn unvis(text: &str) -> Result<Vec<u8>, String> {
                 let ch = rest
                     .get(1)
                     .copied()
-                    .ok_or_else(|| format!("bad control escape in {text:?}"))?;
+                    .ok_or_else(|| UnvisError::Control(text.to_owned()))?;
                 out.push(if ch == b'?' { 0x7f } else { ch & 0x1f });
                 i += 3;
                 continue;
             }
-            _ => return Err(format!("unknown escape \\{} in {text:?}", c as char)),
+            _ => {
+                return Err(UnvisError::Unknown {
+                    escape: c as char,
+                    text: text.to_owned(),
+                })
+            }
         }
         i += 2;
     }

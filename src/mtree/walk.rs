@@ -202,7 +202,7 @@ pub fn walk(
     )?;
     let st = rustix::fs::fstat(&dir)?;
     let mut node = node_from_stat(b".".to_vec(), RelPath::root(), &st)?;
-    node.xattrs = read_xattrs(dir.as_fd(), b"")?;
+    node.xattrs = read_xattrs(dir.as_fd(), b"", opts.ownership)?;
     visit(Event::Enter(node))?;
     let root_path = RelPath::root();
     let listing = SortedListing::read(dir.as_fd())?;
@@ -410,7 +410,7 @@ fn leaf(
                 node.sha256 = Some(c.sha256);
                 node.xattrs = c.xattrs.clone();
             } else {
-                node.xattrs = read_xattrs(dir, &name)?;
+                node.xattrs = read_xattrs(dir, &name, opts.ownership)?;
                 if opts.digests && opts.digest_only.is_none_or(|f| f(&node.path)) {
                     let known = opts
                         .known
@@ -446,7 +446,7 @@ fn subtree(
         return Err(too_deep(&child_path));
     }
     let mut node = node_from_stat(name.clone(), child_path.clone(), &st)?;
-    node.xattrs = read_xattrs(dir, &name)?;
+    node.xattrs = read_xattrs(dir, &name, opts.ownership)?;
     visit(Event::Enter(node))?;
     // Rootless, a directory its owner may not read is opened up for the
     // walk, and its mode restored through the pinned handle after it (the
@@ -491,13 +491,14 @@ fn node_from_stat(name: Vec<u8>, path: RelPath, st: &rustix::fs::Stat) -> io::Re
     })
 }
 
-fn read_xattrs(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-    let mut out = Vec::new();
-    for key in xattr::list(dir, name)? {
-        let value = xattr::get(dir, name, &key)?;
-        out.push((key, value));
-    }
-    Ok(out)
+/// Reading an entry's `user.*` xattrs takes read permission: rootless, an
+/// entry that denies its owner is opened up for the read.
+fn read_xattrs(
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+    ownership: &Ownership,
+) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    ownership.reading(dir, name, || xattr::read_all(dir, name))
 }
 
 /// The sha256 of a regular file's content, read as `ownership` reads.

@@ -31,7 +31,7 @@ pub enum RuntimeError {
         /// The user spec.
         spec: String,
         /// Why it failed.
-        reason: String,
+        reason: super::user::UserError,
     },
 }
 

@@ -16,6 +16,17 @@ pub struct ExecUser {
     pub home: String,
 }
 
+/// A user or group name the passwd or group file does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserError {
+    /// No passwd entry for a user name.
+    #[error("unable to find user {0}: no matching entries in passwd file")]
+    NoUser(String),
+    /// No group entry for a group name.
+    #[error("unable to find group {0}: no matching entries in group file")]
+    NoGroup(String),
+}
+
 struct Passwd<'a> {
     name: &'a str,
     uid: u32,
@@ -63,7 +74,11 @@ fn group_entries(text: &str) -> impl Iterator<Item = Group<'_>> {
 
 /// Resolves `spec` (`user`, `uid`, `user:group`, …) against optional
 /// passwd and group file contents.
-pub fn resolve(spec: &str, passwd: Option<&str>, group: Option<&str>) -> Result<ExecUser, String> {
+pub fn resolve(
+    spec: &str,
+    passwd: Option<&str>,
+    group: Option<&str>,
+) -> Result<ExecUser, UserError> {
     let (user_arg, group_arg) = match spec.split_once(':') {
         Some((u, g)) => (u, g),
         None => (spec, ""),
@@ -90,9 +105,7 @@ pub fn resolve(spec: &str, passwd: Option<&str>, group: Option<&str>) -> Result<
         user.gid = p.gid;
         user.home = p.home.to_owned();
     } else if !user_arg.is_empty() {
-        user.uid = uid_num.ok_or_else(|| {
-            format!("unable to find user {user_arg}: no matching entries in passwd file")
-        })?;
+        user.uid = uid_num.ok_or_else(|| UserError::NoUser(user_arg.to_owned()))?;
     }
 
     if !group_arg.is_empty() || !matched_name.is_empty() {
@@ -114,9 +127,7 @@ pub fn resolve(spec: &str, passwd: Option<&str>, group: Option<&str>) -> Result<
         if !group_arg.is_empty() {
             user.gid = match groups.first() {
                 Some(g) => g.gid,
-                None => gid_num.ok_or_else(|| {
-                    format!("unable to find group {group_arg}: no matching entries in group file")
-                })?,
+                None => gid_num.ok_or_else(|| UserError::NoGroup(group_arg.to_owned()))?,
             };
         } else {
             user.sgids = groups.iter().map(|g| g.gid).collect();

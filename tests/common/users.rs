@@ -6,7 +6,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::{have_tool, run, s, Run};
+use super::{have_tool, image_arg, mtree_of, run, s, umoci_bin, Run};
 
 /// The test user's name.
 pub const TEST_USER: &str = "umoci-rootless-test";
@@ -62,4 +62,36 @@ pub fn work_dir_for_user(dir: &Path) -> PathBuf {
 /// Gives `path` and everything beneath it to the test user.
 pub fn give_to_user(path: &Path) {
     run("chown", &["-R", &format!("{TEST_USER}:"), s(path)]).ok();
+}
+
+/// `umoci unpack --rootless` of `layout:tag` into `bundle`, as the test
+/// user.
+pub fn unpack_as_user(layout: &Path, tag: &str, bundle: &Path) -> Run {
+    let image = image_arg(layout, tag);
+    as_user(&[
+        umoci_bin(),
+        "unpack",
+        "--rootless",
+        "--image",
+        &image,
+        s(bundle),
+    ])
+}
+
+/// `umoci raw mtree-validate --rootless` of a bundle's rootfs against its
+/// manifest on umoci's keywords, as the test user.
+pub fn validate_as_user(bundle: &Path) -> Run {
+    let mtree = mtree_of(bundle);
+    let rootfs = bundle.join("rootfs");
+    as_user(&[
+        umoci_bin(),
+        "raw",
+        "mtree-validate",
+        "--rootless",
+        "--umoci-keywords",
+        "-f",
+        s(&mtree),
+        "-p",
+        s(&rootfs),
+    ])
 }

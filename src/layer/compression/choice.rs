@@ -13,10 +13,39 @@ pub enum CompressChoice {
     Fixed(Encoding),
 }
 
+/// A `--compress` value that names no codec or level we have; the text
+/// for an unknown name is upstream's, word for word.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChoiceError {
+    /// No codec by that name.
+    #[error("invalid --compress: unknown layer compression type {0:?}")]
+    UnknownName(String),
+    /// A level given to a codec that takes none.
+    #[error("invalid --compress: {name} takes no level (got {text:?})")]
+    NoLevels {
+        /// The codec.
+        name: &'static str,
+        /// The whole value.
+        text: String,
+    },
+    /// A level outside the codec's range.
+    #[error("invalid --compress: {name} level must be {min} to {max} (got {level:?})")]
+    BadLevel {
+        /// The codec.
+        name: &'static str,
+        /// Its lowest level.
+        min: u32,
+        /// Its highest level.
+        max: u32,
+        /// What was given.
+        level: String,
+    },
+}
+
 impl CompressChoice {
     /// Parses `auto`, `NAME` or `NAME:LEVEL`. The error for an unknown
     /// name is upstream's, word for word.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, ChoiceError> {
         if text == "auto" {
             return Ok(CompressChoice::Auto);
         }
@@ -25,27 +54,25 @@ impl CompressChoice {
             None => (text, None),
         };
         let Some(codec) = CODECS.iter().find(|c| c.name == name) else {
-            return Err(format!(
-                "invalid --compress: unknown layer compression type {text:?}"
-            ));
+            return Err(ChoiceError::UnknownName(text.to_owned()));
         };
         let mut encoding = Encoding::default_for(codec.compression);
         if let Some(level) = level {
             let Some(range) = &codec.levels else {
-                return Err(format!(
-                    "invalid --compress: {name} takes no level (got {text:?})"
-                ));
+                return Err(ChoiceError::NoLevels {
+                    name: codec.name,
+                    text: text.to_owned(),
+                });
             };
             encoding.level = level
                 .parse()
                 .ok()
                 .filter(|l| range.contains(l))
-                .ok_or_else(|| {
-                    format!(
-                        "invalid --compress: {name} level must be {} to {} (got {level:?})",
-                        range.start(),
-                        range.end()
-                    )
+                .ok_or_else(|| ChoiceError::BadLevel {
+                    name: codec.name,
+                    min: *range.start(),
+                    max: *range.end(),
+                    level: level.to_owned(),
                 })?;
         }
         Ok(CompressChoice::Fixed(encoding))
@@ -118,11 +145,11 @@ mod tests {
             Ok(fixed(Compression::Zstd, 19))
         );
         assert_eq!(
-            CompressChoice::parse("foo").unwrap_err(),
+            CompressChoice::parse("foo").unwrap_err().to_string(),
             "invalid --compress: unknown layer compression type \"foo\""
         );
         for bad in ["gzip:0", "gzip:13", "gzip:x", "gzip:", "zstd:23", "none:1"] {
-            let err = CompressChoice::parse(bad).unwrap_err();
+            let err = CompressChoice::parse(bad).unwrap_err().to_string();
             assert!(err.starts_with("invalid --compress: "), "{bad}: {err}");
         }
     }

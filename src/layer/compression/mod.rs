@@ -19,7 +19,7 @@ use super::chunks::Chunks;
 use super::error::LayerError;
 use crate::spec::media_type as mt;
 
-pub use choice::CompressChoice;
+pub use choice::{ChoiceError, CompressChoice};
 
 /// How a layer blob is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -41,18 +41,26 @@ pub mod key {
     pub const SPARSE_REAL_SIZE: &[u8] = b"GNU.sparse.realsize";
 }
 
+/// Malformed PAX header data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaxError {
+    /// A record that is not `"<len> <key>=<value>\n"` (its start quoted).
+    #[error("malformed PAX record {0:?}")]
+    Malformed(String),
+    /// GNU sparse 0.0 offset and size records that do not alternate.
+    #[error("GNU sparse 0.0 records out of order")]
+    SparseOrder,
+}
+
 /// Parses the data of a PAX header (`"<len> <key>=<value>\n"` records).
 /// On malformed data, says what is wrong.
-pub fn parse_records(data: &[u8]) -> Result<PaxRecords, String> {
+pub fn parse_records(data: &[u8]) -> Result<PaxRecords, PaxError> {
     let mut records = PaxRecords::new();
     let mut sparse_map: Vec<&[u8]> = Vec::new();
     let mut rest = data;
     while !rest.is_empty() {
         let (k, v, residual) = parse_record(rest).ok_or_else(|| {
-            format!(
-                "malformed PAX record {:?}",
-                String::from_utf8_lossy(&rest[..rest.len().min(64)])
-            )
+            PaxError::Malformed(String::from_utf8_lossy(&rest[..rest.len().min(64)]).into_owned())
         })?;
         rest = residual;
         if k == key::SPARSE_OFFSET || k == key::SPARSE_NUM_BYTES {
@@ -63,7 +71,7 @@ pub fn parse_records(data: &[u8]) -> Result<PaxRecords, String> {
                 key::SPARSE_NUM_BYTES
             };
             if k != expected || v.contains(&b',') {
-                return Err("GNU sparse 0.0 records out of order".into());
+                return Err(PaxError::SparseOrder);
             }
             sparse_map.push(v);
         } else {

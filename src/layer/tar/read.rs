@@ -138,7 +138,7 @@ impl<R: Read> TarReader<R> {
                     let data = self
                         .read_special()
                         .map_err(|e| self.special_error(e, start))?;
-                    let parsed = pax::parse_records(&data).map_err(bad)?;
+                    let parsed = pax::parse_records(&data).map_err(|e| bad(e.to_string()))?;
                     if header.flag == flag::PAX_GLOBAL {
                         // Go hands these over as an entry of their own,
                         // with only its name and xattrs filled in.
