@@ -11,7 +11,7 @@ dumps are equal exactly when the uncompressed layers are.
     layer-parity.py refresh UMOCI DIR       write DIR/SCENARIO.dump for each
 
 `refresh` with a locally built upstream umoci 0.6.0 makes the reference
-dumps in tests/data/layers-0.6.0/ (CI cannot build 0.6.0); tests/parity.rs
+dumps in tests/data/layers-0.6.0/ (CI cannot build 0.6.0); tests/it/layer_parity.rs
 runs our binary through the same scenarios and compares. Needs root (device
 nodes, owners) and a filesystem with user xattrs.
 """

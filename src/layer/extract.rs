@@ -656,3 +656,128 @@ fn set_times(target: Target<'_>, atime: Time, mtime: Time) -> io::Result<()> {
     };
     target.set_times(ts(atime), ts(mtime))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+    /// A tar of `entries`: `(name, kind, mode, content or link target)`.
+    fn layer(entries: &[(&str, tar::EntryType, u32, &str)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for &(name, kind, mode, data) in entries {
+            let mut h = tar::Header::new_ustar();
+            h.set_entry_type(kind);
+            h.set_mode(mode);
+            h.set_mtime(1_600_000_000);
+            let body = if kind == tar::EntryType::Regular {
+                data.as_bytes()
+            } else {
+                b""
+            };
+            h.set_size(body.len() as u64);
+            if kind == tar::EntryType::Symlink {
+                b.append_link(&mut h, name, data).unwrap();
+            } else {
+                b.append_data(&mut h, name, body).unwrap();
+            }
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn extract(ownership: Ownership, layers: &[Vec<u8>]) -> (tempfile::TempDir, FileHashes) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Root::open(dir.path(), ownership).unwrap();
+        let mut extractor = Extractor::new(&root, ExtractOptions::default());
+        for l in layers {
+            extractor.apply_layer(l.as_slice()).unwrap();
+        }
+        let hashes = extractor.finish().unwrap();
+        (dir, hashes)
+    }
+
+    fn mode(path: &std::path::Path) -> u32 {
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    }
+
+    #[test]
+    fn rootless_directories_take_their_last_entrys_mode_at_the_end() {
+        use tar::EntryType::Directory as D;
+        let lower = layer(&[
+            ("d/", D, 0o500, ""),
+            ("x/", D, 0o500, ""),
+            ("x/", D, 0o755, ""),
+        ]);
+        let upper = layer(&[("d/", D, 0o755, ""), ("e/", D, 0o000, "")]);
+        let (dir, _) = extract(Ownership::rootless(Vec::new(), Vec::new()), &[lower, upper]);
+        assert_eq!(mode(&dir.path().join("d")), 0o755);
+        assert_eq!(mode(&dir.path().join("x")), 0o755);
+        assert_eq!(mode(&dir.path().join("e")), 0o000);
+        std::fs::set_permissions(dir.path().join("e"), std::fs::Permissions::from_mode(0o700))
+            .unwrap();
+    }
+
+    #[test]
+    fn files_are_hashed_as_written_and_what_is_in_the_way_is_replaced() {
+        use tar::EntryType::{Directory as D, Regular as F, Symlink as L};
+        let lower = layer(&[("a", L, 0o777, "/etc"), ("b/", D, 0o755, "")]);
+        let upper = layer(&[("a", F, 0o640, "hello"), ("b", F, 0o600, "")]);
+        let (dir, hashes) = extract(Ownership::default(), &[lower, upper]);
+        let a = dir.path().join("a");
+        assert_eq!(std::fs::read(&a).unwrap(), b"hello");
+        assert_eq!(mode(&a), 0o640);
+        let ino = std::fs::metadata(&a).unwrap().ino();
+        let digest: [u8; 32] = Sha256::digest(b"hello").into();
+        assert_eq!(hashes.get(&ino), Some(&(5, digest)));
+        assert!(std::fs::symlink_metadata(dir.path().join("b"))
+            .unwrap()
+            .is_file());
+        let mtime = std::fs::metadata(&a).unwrap().mtime();
+        assert_eq!(mtime, 1_600_000_000);
+    }
+
+    #[test]
+    fn rootless_devices_become_empty_files_and_owners_become_records() {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(tar::EntryType::Char);
+        h.set_device_major(1).unwrap();
+        h.set_device_minor(3).unwrap();
+        h.set_mode(0o666);
+        h.set_size(0);
+        b.append_data(&mut h, "null", &b""[..]).unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_mode(0o644);
+        h.set_uid(1000);
+        h.set_gid(100);
+        h.set_size(0);
+        b.append_data(&mut h, "owned", &b""[..]).unwrap();
+        let tar = b.into_inner().unwrap();
+        let (dir, _) = extract(Ownership::rootless(Vec::new(), Vec::new()), &[tar]);
+        let null = std::fs::symlink_metadata(dir.path().join("null")).unwrap();
+        assert!(null.is_file() && null.len() == 0);
+        let d = std::fs::File::open(dir.path()).unwrap();
+        let record = crate::fs::xattr::get(
+            d.as_fd(),
+            b"owned",
+            crate::fs::rootless::XATTR_NAME.as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(crate::fs::rootless::decode(&record).unwrap(), (1000, 100));
+    }
+
+    #[test]
+    fn an_entry_cannot_change_the_type_of_the_root() {
+        let (dir, _) = extract(Ownership::default(), &[]);
+        let root = Root::open(dir.path(), Ownership::default()).unwrap();
+        let mut extractor = Extractor::new(&root, ExtractOptions::default());
+        let bad = layer(&[("./", tar::EntryType::Regular, 0o644, "")]);
+        let err = extractor.apply_layer(bad.as_slice()).unwrap_err();
+        assert!(err.to_string().contains("type of root directory"), "{err}");
+    }
+}

@@ -273,3 +273,112 @@ fn refuse_whiteout_name(tar_name: &[u8]) -> Result<(), LayerError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::Ownership;
+    use crate::layer::tar::TarReader;
+
+    /// `(flag, name, link name, size, uid, mtime)` of every entry.
+    fn listing(tar: &[u8]) -> Vec<(u8, String, String, i64, i64, i64)> {
+        let mut reader = TarReader::new(tar);
+        let mut out = Vec::new();
+        while let Some(h) = reader.next_header().unwrap() {
+            out.push((
+                h.flag,
+                String::from_utf8(h.name).unwrap(),
+                String::from_utf8(h.link_name).unwrap(),
+                h.size,
+                h.uid,
+                h.mtime.sec,
+            ));
+        }
+        out
+    }
+
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::create_dir(p.join("d")).unwrap();
+        std::fs::write(p.join("d/f"), b"data").unwrap();
+        std::fs::hard_link(p.join("d/f"), p.join("d/g")).unwrap();
+        std::os::unix::fs::symlink("f", p.join("d/l")).unwrap();
+        dir
+    }
+
+    fn pack(root: &Root, paths: &[&str], opts: GenerateOptions) -> Vec<u8> {
+        let mut tar = LayerTar::new(Vec::new(), opts);
+        for p in paths {
+            tar.add(root, &RelPath::clean(p.as_bytes()), p.as_bytes())
+                .unwrap();
+        }
+        tar.add_whiteout(b"gone", false).unwrap();
+        tar.add_whiteout(b"d", true).unwrap();
+        tar.finish().unwrap()
+    }
+
+    #[test]
+    fn entries_links_and_whiteouts_are_named_as_upstream_names_them() {
+        let dir = tree();
+        let root = Root::open(dir.path(), Ownership::default()).unwrap();
+        let tar = pack(
+            &root,
+            &["d", "d/f", "d/g", "d/l"],
+            GenerateOptions::default(),
+        );
+        let names: Vec<(u8, String, String, i64)> = listing(&tar)
+            .into_iter()
+            .map(|(f, n, l, s, _, _)| (f, n, l, s))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (flag::DIR, "d/".into(), "".into(), 0),
+                (flag::REGULAR, "d/f".into(), "".into(), 4),
+                (flag::LINK, "d/g".into(), "d/f".into(), 0),
+                (flag::SYMLINK, "d/l".into(), "f".into(), 0),
+                (flag::REGULAR, ".wh.gone".into(), "".into(), 0),
+                (flag::REGULAR, "d/.wh..wh..opq".into(), "".into(), 0),
+            ]
+        );
+        // The same tree gives the same bytes.
+        let again = pack(
+            &root,
+            &["d", "d/f", "d/g", "d/l"],
+            GenerateOptions::default(),
+        );
+        assert_eq!(tar, again);
+    }
+
+    #[test]
+    fn mtimes_clamp_and_owners_map_back_into_the_container() {
+        let dir = tree();
+        let own = rustix::process::geteuid().as_raw();
+        let maps = vec![crate::fs::IdMap {
+            container_id: 7,
+            host_id: own,
+            size: 1,
+        }];
+        let root = Root::open(dir.path(), Ownership::privileged(maps.clone(), maps)).unwrap();
+        let opts = GenerateOptions {
+            clamp_mtime: Some(1000),
+            progress: None,
+        };
+        let entries = listing(&pack(&root, &["d/f"], opts));
+        let (_, _, _, _, uid, mtime) = entries.iter().find(|e| e.1 == "d/f").unwrap();
+        assert_eq!((*uid, *mtime), (7, 1000));
+    }
+
+    #[test]
+    fn names_that_read_as_whiteouts_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".wh.x"), b"").unwrap();
+        let root = Root::open(dir.path(), Ownership::default()).unwrap();
+        let mut tar = LayerTar::new(Vec::new(), GenerateOptions::default());
+        let err = tar
+            .add(&root, &RelPath::clean(b".wh.x"), b".wh.x")
+            .unwrap_err();
+        assert!(err.to_string().contains("whiteout prefix"), "{err}");
+    }
+}

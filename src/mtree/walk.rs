@@ -521,3 +521,88 @@ fn hash_file(dir: BorrowedFd<'_>, name: &[u8], ownership: &Ownership) -> io::Res
     })?;
     Ok(hasher.finalize().into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// The walk as `Enter path`, `Leaf path`, `Leave` lines, with digests
+    /// of files where asked.
+    fn events(root: &Root, opts: &WalkOptions<'_>) -> Vec<String> {
+        let mut out = Vec::new();
+        walk(root, opts, &mut |e| {
+            out.push(match e {
+                Event::Enter(n) => format!("enter {}", n.path),
+                Event::Leaf(n) => match n.sha256 {
+                    Some(d) => format!("leaf {} {:02x}{:02x}", n.path, d[0], d[1]),
+                    None => format!("leaf {}", n.path),
+                },
+                Event::Leave => "leave".to_owned(),
+            });
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn files_come_before_directories_each_sorted_bytewise() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        for d in ["b", "a", "b/z"] {
+            std::fs::create_dir(p.join(d)).unwrap();
+        }
+        for f in ["z", "B", "b/y", "b/z/x"] {
+            std::fs::write(p.join(f), b"").unwrap();
+        }
+        let root = Root::open(p, Ownership::default()).unwrap();
+        let got = events(&root, &WalkOptions::default());
+        let want = [
+            "enter .",
+            "leaf B",
+            "leaf z",
+            "enter a",
+            "leave",
+            "enter b",
+            "leaf b/y",
+            "enter b/z",
+            "leaf b/z/x",
+            "leave",
+            "leave",
+            "leave",
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn digests_come_from_known_hashes_or_the_content_and_rootless_opens_files_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::write(p.join("known"), b"abc").unwrap();
+        std::fs::write(p.join("locked"), b"abc").unwrap();
+        std::fs::set_permissions(p.join("locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
+        let ino = std::fs::metadata(p.join("known")).map(|m| {
+            use std::os::unix::fs::MetadataExt;
+            m.ino()
+        });
+        let known: HashMap<u64, (u64, [u8; 32])> = [(ino.unwrap(), (3, [0xaa; 32]))].into();
+        let root = Root::open(p, Ownership::rootless(Vec::new(), Vec::new())).unwrap();
+        let opts = WalkOptions {
+            digests: true,
+            known: Some(&known),
+            ..Default::default()
+        };
+        let got = events(&root, &opts);
+        // sha256("abc") starts ba 78.
+        assert_eq!(
+            got,
+            ["enter .", "leaf known aaaa", "leaf locked ba78", "leave"]
+        );
+        let mode = std::fs::symlink_metadata(p.join("locked"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0, "the locked file keeps its mode");
+    }
+}

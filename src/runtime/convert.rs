@@ -360,3 +360,81 @@ pub fn to_json(spec: &Value) -> Vec<u8> {
     out.push(b'\n');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::IdMap;
+
+    fn image(config: Value) -> Image {
+        serde_json::from_value(json!({"architecture": "amd64", "os": "linux", "config": config}))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_image_config_becomes_the_process() {
+        let img = image(json!({
+            "Entrypoint": ["/bin/sh", "-c"],
+            "Cmd": ["echo hi"],
+            "Env": ["PATH=/bin", "A=1"],
+            "WorkingDir": "/srv",
+            "User": "1000:100",
+            "Labels": {"l": "v"}
+        }));
+        let spec = to_runtime_spec(&img, None, &Ownership::default()).unwrap();
+        let process = &spec["process"];
+        assert_eq!(process["args"], json!(["/bin/sh", "-c", "echo hi"]));
+        assert_eq!(process["cwd"], "/srv");
+        assert_eq!(process["user"]["uid"], 1000);
+        assert_eq!(process["user"]["gid"], 100);
+        let env: Vec<&str> = process["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(
+            env.contains(&"PATH=/bin") && env.contains(&"A=1"),
+            "{env:?}"
+        );
+        assert_eq!(spec["annotations"]["l"], "v");
+        let namespaces = spec["linux"]["namespaces"].as_array().unwrap();
+        assert!(namespaces.iter().any(|n| n["type"] == "network"));
+    }
+
+    #[test]
+    fn rootless_bundles_get_a_user_namespace_and_the_maps() {
+        let maps = vec![IdMap {
+            container_id: 0,
+            host_id: 1000,
+            size: 1,
+        }];
+        let own = Ownership::rootless(maps.clone(), maps);
+        let spec = to_runtime_spec(&image(json!({})), None, &own).unwrap();
+        let linux = &spec["linux"];
+        let namespaces = linux["namespaces"].as_array().unwrap();
+        assert!(namespaces.iter().any(|n| n["type"] == "user"));
+        assert!(!namespaces.iter().any(|n| n["type"] == "network"));
+        assert_eq!(linux["uidMappings"][0]["hostID"], 1000);
+        assert!(linux.get("resources").is_none());
+        let mounts = spec["mounts"].as_array().unwrap();
+        assert!(mounts
+            .iter()
+            .any(|m| m["destination"] == "/sys" && m["type"] == "bind"));
+    }
+
+    #[test]
+    fn other_operating_systems_and_bad_env_are_refused() {
+        let mut windows = image(json!({}));
+        windows.os = "windows".into();
+        assert!(matches!(
+            to_runtime_spec(&windows, None, &Ownership::default()),
+            Err(RuntimeError::UnsupportedOs(_))
+        ));
+        let bad = image(json!({"Env": ["NOEQUALS"]}));
+        assert!(matches!(
+            to_runtime_spec(&bad, None, &Ownership::default()),
+            Err(RuntimeError::BadEnv(_))
+        ));
+    }
+}

@@ -1,17 +1,15 @@
 //! Bundles run: a busybox image unpacked by us starts under `runc` (as root
 //! and, unpacked rootless by an unprivileged user, under rootless runc).
 
-mod common;
-
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use common::layers::{add_layer, new_image, LayerBuilder};
-use common::users::{
-    as_user, give_to_user, test_user, unpack_as_user, validate_as_user, work_dir_for_user,
-    TEST_USER,
+use crate::common::layers::{add_layer, new_image, LayerBuilder};
+use crate::common::users::{
+    as_user, give_to_user, repack_as_user, test_user, unpack_as_user, validate_as_user,
+    work_dir_for_user, TEST_USER,
 };
-use common::*;
+use crate::common::*;
 
 /// A layout with a busybox image whose command echoes a greeting.
 fn busybox_image(dir: &Path) -> std::path::PathBuf {
@@ -41,15 +39,16 @@ fn busybox_image(dir: &Path) -> std::path::PathBuf {
         .dir("tmp", 0o1777, 0, 0)
         .finish();
     add_layer(&layout, "latest", &tar, "gzip");
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&layout, "latest"),
-        "--config.env=GREETING=hello-from-runc",
-        "--config.cmd=/bin/sh",
-        "--config.cmd=-c",
-        "--config.cmd=echo $GREETING; id -u",
-    ])
+    config(
+        &layout,
+        "latest",
+        &[
+            "--config.env=GREETING=hello-from-runc",
+            "--config.cmd=/bin/sh",
+            "--config.cmd=-c",
+            "--config.cmd=echo $GREETING; id -u",
+        ],
+    )
     .ok();
     layout
 }
@@ -169,13 +168,7 @@ fn rootless_repack_restores_image_owners() {
         ),
     ]);
     assert_eq!(edit.status, 0, "{}", edit.stderr);
-    let out = as_user(&[
-        umoci_bin(),
-        "repack",
-        "--image",
-        &image_arg(&layout, "edited"),
-        s(&bundle),
-    ]);
+    let out = repack_as_user(&layout, "edited", &bundle);
     assert_eq!(out.status, 0, "{}", out.stderr);
 
     let check = dir.path().join("check");
@@ -223,21 +216,16 @@ fn runc_sees_a_repacked_change() {
     let bundle = dir.path().join("bundle");
     unpack(&layout, "latest", &bundle).ok();
     std::fs::write(bundle.join("rootfs/etc/motd"), b"repacked-change\n").unwrap();
-    umoci(&[
-        "repack",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&bundle),
-    ])
-    .ok();
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&layout, "latest"),
-        "--config.cmd=/bin/sh",
-        "--config.cmd=-c",
-        "--config.cmd=busybox cat /etc/motd",
-    ])
+    repack(&layout, "latest", &bundle, &[]).ok();
+    config(
+        &layout,
+        "latest",
+        &[
+            "--config.cmd=/bin/sh",
+            "--config.cmd=-c",
+            "--config.cmd=busybox cat /etc/motd",
+        ],
+    )
     .ok();
     let fresh = dir.path().join("fresh");
     unpack(&layout, "latest", &fresh).ok();
@@ -295,13 +283,7 @@ fn rootless_repack_packs_files_and_directories_their_owner_cannot_read() {
         ),
     ]);
     assert_eq!(edit.status, 0, "{}", edit.stderr);
-    let out = as_user(&[
-        umoci_bin(),
-        "repack",
-        "--image",
-        &image_arg(&layout, "edited"),
-        s(&bundle),
-    ]);
+    let out = repack_as_user(&layout, "edited", &bundle);
     assert_eq!(out.status, 0, "{}", out.stderr);
     // Modes are left as they were.
     for path in ["shadow", "locked", "locked/f"] {

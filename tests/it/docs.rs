@@ -2,11 +2,9 @@
 //! definitions generate; regenerate with `umoci generate-docs .` after
 //! changing a flag.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)

@@ -2,13 +2,11 @@
 //! (Debian's docker-registry on 127.0.0.1) and skopeo's archive formats.
 //! Whatever we build survives the trip and unpacks to the same tree.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::layers::{add_layer, new_image, LayerBuilder};
-use common::*;
+use crate::common::layers::{add_layer, new_image, LayerBuilder};
+use crate::common::*;
 
 /// A registry serving from a scratch directory; killed on drop.
 struct Registry {
@@ -68,20 +66,8 @@ fn our_image(dir: &Path) -> PathBuf {
     let bundle = dir.join("edit");
     unpack(&layout, "latest", &bundle).ok();
     std::fs::write(bundle.join("rootfs/etc/added"), b"added by repack").unwrap();
-    umoci(&[
-        "repack",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&bundle),
-    ])
-    .ok();
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&layout, "latest"),
-        "--config.cmd=/bin/true",
-    ])
-    .ok();
+    repack(&layout, "latest", &bundle, &[]).ok();
+    config(&layout, "latest", &["--config.cmd=/bin/true"]).ok();
     layout
 }
 
@@ -127,13 +113,7 @@ fn push_to_a_registry_and_pull_back() {
     .ok();
     assert_eq!(unpacked(&pulled, "v1", &dir.path().join("got")), want);
     // The pulled layout is ours to edit, too.
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&pulled, "v1"),
-        "--config.env=PULLED=1",
-    ])
-    .ok();
+    config(&pulled, "v1", &["--config.env=PULLED=1"]).ok();
     umoci(&["gc", "--layout", s(&pulled)]).ok();
 }
 

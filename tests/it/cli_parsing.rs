@@ -1,8 +1,6 @@
 //! Global flags, help, version and upstream's argv conventions.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn version_names_umoci_and_the_spec_versions() {

@@ -3,14 +3,12 @@
 //! fsync, rename or unlink) leave a layout whose every pre-existing tag
 //! still resolves to a complete image, and a re-run succeeds.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::layers::{add_layer, new_image, LayerBuilder};
-use common::*;
+use crate::common::layers::{add_layer, new_image, LayerBuilder};
+use crate::common::*;
 
 /// Every tag listed resolves, and every blob of its image is present and
 /// intact (`unpack` verifies digests of all layers).

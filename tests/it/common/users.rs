@@ -6,7 +6,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::{have_tool, image_arg, mtree_of, run, s, umoci_bin, Run};
+use super::{have_tool, image_arg, mtree_validate_args, run, s, umoci_bin, Run};
 
 /// The test user's name.
 pub const TEST_USER: &str = "umoci-rootless-test";
@@ -78,20 +78,17 @@ pub fn unpack_as_user(layout: &Path, tag: &str, bundle: &Path) -> Run {
     ])
 }
 
+/// `umoci repack --image LAYOUT:TAG BUNDLE`, as the test user.
+pub fn repack_as_user(layout: &Path, tag: &str, bundle: &Path) -> Run {
+    let image = image_arg(layout, tag);
+    as_user(&[umoci_bin(), "repack", "--image", &image, s(bundle)])
+}
+
 /// `umoci raw mtree-validate --rootless` of a bundle's rootfs against its
 /// manifest on umoci's keywords, as the test user.
 pub fn validate_as_user(bundle: &Path) -> Run {
-    let mtree = mtree_of(bundle);
-    let rootfs = bundle.join("rootfs");
-    as_user(&[
-        umoci_bin(),
-        "raw",
-        "mtree-validate",
-        "--rootless",
-        "--umoci-keywords",
-        "-f",
-        s(&mtree),
-        "-p",
-        s(&rootfs),
-    ])
+    let args = mtree_validate_args(bundle, &["--rootless", "--umoci-keywords"]);
+    let mut full = vec![umoci_bin()];
+    full.extend(args.iter().map(String::as_str));
+    as_user(&full)
 }

@@ -1,9 +1,7 @@
 //! Several processes editing one layout at once: the layout lock must make
 //! every edit land, none lost, and leave index.json valid.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::process::{Child, Command, Stdio};
 
 fn spawn(args: &[String]) -> Child {
@@ -128,7 +126,7 @@ fn gc_running_beside_edits_keeps_every_tag_whole() {
 
 #[test]
 fn repacks_configs_tags_and_gc_at_once_keep_every_tag_whole() {
-    use common::layers::{add_layer, new_image, LayerBuilder};
+    use crate::common::layers::{add_layer, new_image, LayerBuilder};
     let dir = tempdir();
     let layout = new_image(dir.path(), "img", "latest");
     add_layer(

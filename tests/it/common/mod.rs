@@ -230,6 +230,43 @@ pub fn unpack(layout: &Path, tag: &str, bundle: &Path) -> Run {
     umoci(&["unpack", "--image", &image_arg(layout, tag), s(bundle)])
 }
 
+/// Runs `umoci repack --image LAYOUT:TAG [FLAGS...] BUNDLE`.
+pub fn repack(layout: &Path, tag: &str, bundle: &Path, flags: &[&str]) -> Run {
+    let image = image_arg(layout, tag);
+    let mut args = vec!["repack", "--image", &image];
+    args.extend_from_slice(flags);
+    args.push(s(bundle));
+    umoci(&args)
+}
+
+/// Runs `umoci config --image LAYOUT:TAG FLAGS...`.
+pub fn config(layout: &Path, tag: &str, flags: &[&str]) -> Run {
+    let image = image_arg(layout, tag);
+    let mut args = vec!["config", "--image", &image];
+    args.extend_from_slice(flags);
+    umoci(&args)
+}
+
+/// The arguments of `umoci raw mtree-validate [FLAGS...]` checking a
+/// bundle's rootfs against its mtree manifest.
+pub fn mtree_validate_args(bundle: &Path, flags: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = vec!["raw".into(), "mtree-validate".into()];
+    args.extend(flags.iter().map(|f| f.to_string()));
+    args.extend([
+        "-f".into(),
+        s(&mtree_of(bundle)).to_owned(),
+        "-p".into(),
+        s(&bundle.join("rootfs")).to_owned(),
+    ]);
+    args
+}
+
+/// Runs `umoci raw mtree-validate [FLAGS...]` on a bundle.
+pub fn mtree_validate(bundle: &Path, flags: &[&str]) -> Run {
+    let args = mtree_validate_args(bundle, flags);
+    umoci(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
 /// Debian's umoci unpacks `layout:tag` into `bundle`.
 pub fn debian_unpack(layout: &Path, tag: &str, bundle: &Path) -> Run {
     run(

@@ -1,10 +1,8 @@
 //! `init`, `ls`/`list` and `gc` run as a user would run them.
 
-mod common;
-
 use std::os::unix::fs::MetadataExt;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn init_creates_a_valid_empty_layout() {
@@ -86,15 +84,11 @@ fn gc_removes_only_unreachable_blobs() {
     let blobs_before: Vec<_> = std::fs::read_dir(layout.join("blobs/sha256"))
         .unwrap()
         .collect();
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&layout, "latest"),
-        "--config.env",
-        "X=1",
-        "--tag",
-        "edited",
-    ])
+    config(
+        &layout,
+        "latest",
+        &["--config.env", "X=1", "--tag", "edited"],
+    )
     .ok();
     umoci(&["rm", "--image", &image_arg(&layout, "latest")]).ok();
     // Old manifest and config are now unreachable; the layer is shared.
@@ -221,7 +215,7 @@ fn root_editing_a_users_layout_leaves_everything_to_that_user() {
     // As upstream's directory engine: blobs, index.json, new blob
     // directories and scratch space created by root belong to the layout's
     // owner, who can then go on using (and garbage collecting) it.
-    let Some((uid, gid)) = common::users::test_user() else {
+    let Some((uid, gid)) = crate::common::users::test_user() else {
         return;
     };
     let dir = tempdir();
@@ -247,6 +241,6 @@ fn root_editing_a_users_layout_leaves_everything_to_that_user() {
     }
     assert!(seen > 6);
     // The owner can collect garbage itself afterwards.
-    let out = common::users::as_user(&[umoci_bin(), "gc", "--layout", s(&layout)]);
+    let out = crate::common::users::as_user(&[umoci_bin(), "gc", "--layout", s(&layout)]);
     assert_eq!(out.status, 0, "{}", out.stderr);
 }

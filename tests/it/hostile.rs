@@ -1,12 +1,10 @@
 //! Hostile and broken images: each ends in a clear error or a neutralised
 //! entry, with bounded memory, and nothing outside the bundle touched.
 
-mod common;
-
 use std::path::Path;
 
-use common::layers::{add_layer, add_layer_streamed, new_image, LayerBuilder};
-use common::*;
+use crate::common::layers::{add_layer, add_layer_streamed, new_image, LayerBuilder};
+use crate::common::*;
 
 /// Runs our unpack under `/usr/bin/time` and returns (run, peak RSS in KiB).
 fn unpack_measured(layout: &Path, tag: &str, bundle: &Path) -> (Run, u64) {
@@ -37,24 +35,9 @@ fn deep_directory_chains_unpack_validate_and_repack() {
     let bundle = dir.path().join("bundle");
     unpack(&layout, "latest", &bundle).ok();
     assert!(bundle.join("rootfs").join(&path).join("f").is_file());
-    umoci(&[
-        "raw",
-        "mtree-validate",
-        "--umoci-keywords",
-        "-f",
-        s(&mtree_of(&bundle)),
-        "-p",
-        s(&bundle.join("rootfs")),
-    ])
-    .ok();
+    mtree_validate(&bundle, &["--umoci-keywords"]).ok();
     std::fs::write(bundle.join("rootfs").join(&path).join("g"), b"y").unwrap();
-    umoci(&[
-        "repack",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&bundle),
-    ])
-    .ok();
+    repack(&layout, "latest", &bundle, &[]).ok();
 }
 
 #[test]

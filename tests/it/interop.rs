@@ -2,9 +2,7 @@
 //! write, we read what skopeo and Debian's umoci write, and the same edits
 //! made by Debian's umoci and by us give the same config, field by field.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::Path;
 
 /// The config edits both implementations apply in the differential test.
@@ -62,15 +60,7 @@ fn skopeo_inspects_and_copies_layouts_we_wrote() {
     }
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "ours");
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&layout, "latest"),
-        "--tag",
-        "edited",
-        "--config.env=A=b",
-    ])
-    .ok();
+    config(&layout, "latest", &["--tag", "edited", "--config.env=A=b"]).ok();
     let inspect = run(
         "skopeo",
         &["inspect", "--raw", &format!("oci:{}:edited", s(&layout))],
@@ -111,13 +101,7 @@ fn skopeo_inspects_and_copies_layouts_we_wrote() {
         .unwrap()
         .iter()
         .any(|e| e == "A=b"));
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&copy, "y"),
-        "--config.cmd=true",
-    ])
-    .ok();
+    crate::common::config(&copy, "y", &["--config.cmd=true"]).ok();
     umoci(&["gc", "--layout", s(&copy)]).ok();
     run("skopeo", &["inspect", &format!("oci:{}:y", s(&copy))]).ok();
 }
@@ -129,14 +113,11 @@ fn oci_image_tool_validates_what_we_wrote() {
     }
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "ours");
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&layout, "latest"),
-        "--tag",
-        "v2",
-        "--config.cmd=/bin/true",
-    ])
+    config(
+        &layout,
+        "latest",
+        &["--tag", "v2", "--config.cmd=/bin/true"],
+    )
     .ok();
     umoci(&["tag", "--image", &image_arg(&layout, "v2"), "v3"]).ok();
     // Debian's oci-image-tool predates the final ref.name annotation key, so
@@ -184,15 +165,7 @@ fn we_work_on_layouts_debian_umoci_wrote() {
     )
     .ok();
     assert_eq!(umoci(&["ls", "--layout", s(&layout)]).ok(), "base\n");
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&layout, "base"),
-        "--tag",
-        "ours",
-        "--config.env=X=1",
-    ])
-    .ok();
+    config(&layout, "base", &["--tag", "ours", "--config.env=X=1"]).ok();
     umoci(&["gc", "--layout", s(&layout)]).ok();
     // And theirs reads ours back.
     let listed = run("umoci", &["ls", "--layout", s(&layout)]).ok();

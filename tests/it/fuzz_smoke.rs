@@ -5,12 +5,10 @@
 //! find a crash. Needs `cargo-fuzz` (installed by `.ci/run`); crashes it
 //! finds become regression inputs under `tests/fuzz-regressions/`.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// Seconds per target; `UMOCI_FUZZ_SECONDS` overrides.
 fn seconds() -> String {

@@ -4,10 +4,8 @@
 //! Another reader (the `tar` crate, which we used before) unpacks several
 //! of these to a different tree, or not at all.
 
-mod common;
-
-use common::layers::{add_layer, new_image};
-use common::*;
+use crate::common::layers::{add_layer, new_image};
+use crate::common::*;
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};

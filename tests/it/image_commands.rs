@@ -1,11 +1,9 @@
 //! `new`, `tag`, `rm`, `stat` and `config`, checked through the blobs they
 //! write.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[test]
@@ -147,59 +145,60 @@ fn stat_json_joins_history_with_layers() {
 fn config_applies_every_flag() {
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&layout, "latest"),
-        "--config.user",
-        "1000:100",
-        "--config.exposedports",
-        "80/tcp",
-        "--config.exposedports",
-        "53/udp",
-        "--config.env",
-        "PATH=/sbin",
-        "--config.env",
-        "NEW=1",
-        "--config.entrypoint",
-        "/bin/sh",
-        "--config.entrypoint",
-        "-c",
-        "--config.cmd",
-        "-x",
-        "--config.volume",
-        "/data",
-        "--config.volume",
-        "/cache",
-        "--config.label",
-        "a=1",
-        "--config.label",
-        "b=x=y",
-        "--config.workingdir",
-        "/srv",
-        "--config.stopsignal",
-        "SIGQUIT",
-        "--created",
-        "2024-02-03T04:05:06+02:00",
-        "--author",
-        "Jane <j@example.com>",
-        "--platform.os",
-        "freebsd",
-        "--platform.arch",
-        "arm64",
-        "--platform.variant",
-        "v8",
-        "--manifest.annotation",
-        "org.example.k=v",
-        "--history.author",
-        "hist",
-        "--history.comment",
-        "c",
-        "--history.created",
-        "2024-01-01T00:00:00Z",
-        "--history.created_by",
-        "me",
-    ])
+    config(
+        &layout,
+        "latest",
+        &[
+            "--config.user",
+            "1000:100",
+            "--config.exposedports",
+            "80/tcp",
+            "--config.exposedports",
+            "53/udp",
+            "--config.env",
+            "PATH=/sbin",
+            "--config.env",
+            "NEW=1",
+            "--config.entrypoint",
+            "/bin/sh",
+            "--config.entrypoint",
+            "-c",
+            "--config.cmd",
+            "-x",
+            "--config.volume",
+            "/data",
+            "--config.volume",
+            "/cache",
+            "--config.label",
+            "a=1",
+            "--config.label",
+            "b=x=y",
+            "--config.workingdir",
+            "/srv",
+            "--config.stopsignal",
+            "SIGQUIT",
+            "--created",
+            "2024-02-03T04:05:06+02:00",
+            "--author",
+            "Jane <j@example.com>",
+            "--platform.os",
+            "freebsd",
+            "--platform.arch",
+            "arm64",
+            "--platform.variant",
+            "v8",
+            "--manifest.annotation",
+            "org.example.k=v",
+            "--history.author",
+            "hist",
+            "--history.comment",
+            "c",
+            "--history.created",
+            "2024-01-01T00:00:00Z",
+            "--history.created_by",
+            "me",
+        ],
+    )
     .ok();
     let stat = stat_json(&layout, "latest");
     let c = &stat["config"]["blob"];
@@ -309,29 +308,13 @@ fn config_with_tag_leaves_the_source_tag_alone() {
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
     let before = stat_json(&layout, "latest");
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&layout, "latest"),
-        "--config.cmd",
-        "ls",
-        "--tag",
-        "ls",
-    ])
-    .ok();
+    config(&layout, "latest", &["--config.cmd", "ls", "--tag", "ls"]).ok();
     assert_eq!(stat_json(&layout, "latest")["manifest"], before["manifest"]);
     assert_eq!(
         stat_json(&layout, "ls")["config"]["blob"]["config"]["Cmd"],
         json!(["ls"])
     );
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&layout, "latest"),
-        "--tag",
-        "bad tag",
-    ])
-    .fails_with("invalid --tag");
+    config(&layout, "latest", &["--tag", "bad tag"]).fails_with("invalid --tag");
 }
 
 #[test]
@@ -406,17 +389,18 @@ fn config_and_an_empty_repack_write_upstreams_exact_manifest() {
 fn config_takes_dash_values_as_values() {
     let dir = tempdir();
     let layout = copy_hello(dir.path(), "img");
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&layout, "latest"),
-        "--config.cmd",
-        "-c",
-        "--config.cmd",
-        "--help",
-        "--config.cmd",
-        "-image",
-    ])
+    config(
+        &layout,
+        "latest",
+        &[
+            "--config.cmd",
+            "-c",
+            "--config.cmd",
+            "--help",
+            "--config.cmd",
+            "-image",
+        ],
+    )
     .ok();
     assert_eq!(
         config_of(&layout, "latest")["config"]["Cmd"],

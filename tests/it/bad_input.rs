@@ -1,11 +1,9 @@
 //! Broken and tampered layouts: every command fails with one clear line on
 //! stderr and exit status 1, and leaves the layout exactly as it was.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// Every command that reads a layout, as argv built for `layout`.
 fn all_commands(layout: &Path) -> Vec<Vec<String>> {
@@ -197,14 +195,7 @@ fn missing_blob_is_named() {
     let before = snapshot(&layout);
     let line = umoci(&["stat", "--image", &image_arg(&layout, "latest")]).fails_with(&name);
     assert!(line.contains("missing"), "{line}");
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&layout, "latest"),
-        "--config.env",
-        "A=1",
-    ])
-    .fails_with(&name);
+    config(&layout, "latest", &["--config.env", "A=1"]).fails_with(&name);
     assert_eq!(snapshot(&layout), before);
 }
 
@@ -233,14 +224,8 @@ fn descriptor_of_the_wrong_media_type() {
     });
     umoci(&["stat", "--image", &image_arg(&layout2, "latest")])
         .fails_with("does not point to an image manifest");
-    umoci(&[
-        "config",
-        "--image",
-        &image_arg(&layout2, "latest"),
-        "--config.env",
-        "A=1",
-    ])
-    .fails_with("does not point to an image manifest");
+    config(&layout2, "latest", &["--config.env", "A=1"])
+        .fails_with("does not point to an image manifest");
     assert_eq!(snapshot(&layout), before);
 }
 

@@ -5,11 +5,9 @@
 //! by that script's `refresh` from a local 0.6.0 build, which CI cannot
 //! do). Equal dumps mean equal uncompressed layers, so equal diff IDs.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 fn assert_same_layers_as_upstream(scenario: &str) {
     if !running_as_root("layer parity needs root (device nodes, owners)") || !have_tool("python3") {
