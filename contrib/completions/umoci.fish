@@ -106,7 +106,7 @@ complete -c umoci -n "__fish_umoci_using_subcommand repack" -l compress -d 'comp
 none\t'an uncompressed tar'
 gzip\t'gzip at level 2; gzip:LEVEL for 1 to 12'
 zstd\t'zstd at level 3; zstd:LEVEL for 1 to 22'"
-complete -c umoci -n "__fish_umoci_using_subcommand repack" -l mask-path -d 'set of path prefixes in which deltas will be ignored when generating new layers' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand repack" -l mask-path -d 'set of path prefixes in which deltas will be ignored when generating new layers' -r
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l no-history -d 'do not create a history entry'
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l no-mask-volumes -d 'do not add the Config.Volumes paths to the list of masked paths'
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l refresh-bundle -d 'update the mtree manifest and umoci.json of the bundle after repacking'

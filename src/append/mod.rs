@@ -75,7 +75,6 @@ pub struct Appender<'a> {
     base: &'a ImageSource,
     created_by: &'static str,
     opts: &'a AppendOptions,
-    generate: GenerateOptions,
     layers: Vec<NewLayer>,
 }
 
@@ -87,21 +86,14 @@ impl<'a> Appender<'a> {
         base: &'a ImageSource,
         created_by: &'static str,
         opts: &'a AppendOptions,
-    ) -> Result<Self, AppendError> {
-        let generate = GenerateOptions {
-            clamp_mtime: source_date_epoch()
-                .map_err(ImageError::from)?
-                .map(|t| t.unix_seconds()),
-            progress: opts.progress.clone(),
-        };
-        Ok(Appender {
+    ) -> Self {
+        Appender {
             layout,
             base,
             created_by,
             opts,
-            generate,
             layers: Vec::new(),
-        })
+        }
     }
 
     /// Adds a layer of the entries `produce` puts in the tar it is given
@@ -110,10 +102,17 @@ impl<'a> Appender<'a> {
         &mut self,
         produce: impl FnOnce(&mut LayerTar<&mut dyn Write>) -> Result<(), LayerBlobError>,
     ) -> Result<(), AppendError> {
+        // Read only here: a tar added as it is, or no layer at all, never
+        // needs SOURCE_DATE_EPOCH, and a bad one must not fail them.
+        let generate = GenerateOptions {
+            clamp_mtime: source_date_epoch()
+                .map_err(ImageError::from)?
+                .map(|t| t.unix_seconds()),
+            progress: self.opts.progress.clone(),
+        };
         if let Some(p) = &self.opts.progress {
             p.start_layer(self.layers.len() + 1, self.layers.len() + 1);
         }
-        let generate = self.generate.clone();
         self.add_layer(|w| {
             let mut tar = LayerTar::new(w, generate);
             produce(&mut tar)?;
@@ -161,7 +160,7 @@ impl<'a> Appender<'a> {
             .compress
             .resolve(below.map(|d| d.media_type.as_str()));
         let (descriptor, diff_id) = store_layer(self.layout, encoding, produce)?;
-        log::info!("new layer: {} (diff_id {diff_id})", descriptor.digest);
+        log::debug!("new layer: {} (diff_id {diff_id})", descriptor.digest);
         let history = self
             .opts
             .history

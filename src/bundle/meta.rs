@@ -57,11 +57,21 @@ pub enum MetaError {
         source: serde_json::Error,
     },
     /// A schema version other than [`META_VERSION`].
-    #[error("decode metadata: unsupported umoci.json version {0:?}")]
-    Version(String),
+    #[error("decode metadata {}: unsupported umoci.json version {version:?}", path.display())]
+    Version {
+        /// `BUNDLE/umoci.json`.
+        path: PathBuf,
+        /// The version it gives.
+        version: String,
+    },
     /// The deprecated `whiteout_mode` is set.
-    #[error("decode metadata: deprecated (broken) whiteout_mode field set ({0})")]
-    WhiteoutMode(i64),
+    #[error("decode metadata {}: deprecated (broken) whiteout_mode field set ({mode})", path.display())]
+    WhiteoutMode {
+        /// `BUNDLE/umoci.json`.
+        path: PathBuf,
+        /// Its value.
+        mode: i64,
+    },
     /// The descriptor path leads nowhere usable.
     #[error("decode metadata {}: {reason}", path.display())]
     BadPath {
@@ -119,10 +129,16 @@ impl Meta {
             source,
         })?;
         if meta.version != META_VERSION {
-            return Err(MetaError::Version(meta.version));
+            return Err(MetaError::Version {
+                path,
+                version: meta.version,
+            });
         }
         if meta.whiteout_mode != 0 {
-            return Err(MetaError::WhiteoutMode(meta.whiteout_mode));
+            return Err(MetaError::WhiteoutMode {
+                path,
+                mode: meta.whiteout_mode,
+            });
         }
         meta.check()
             .map_err(|reason| MetaError::BadPath { path, reason })?;

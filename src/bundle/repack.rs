@@ -125,7 +125,7 @@ pub fn repack(
     }
     let changes = layer_changes(tree_diff.changes, &masks, |p| is_symlink_in(&rootfs, p));
 
-    let mut appender = Appender::new(layout, &source, "umoci repack", &opts.append)?;
+    let mut appender = Appender::new(layout, &source, "umoci repack", &opts.append);
     if changes.is_empty() {
         // Like upstream: no layer at all, only a history entry saying so.
         log::info!("no changes to the rootfs: adding no layer");
@@ -202,7 +202,9 @@ fn layer_changes(
     use std::collections::{HashMap, HashSet};
     // A set, and each path's ancestors looked up in it: an image may list
     // any number of volumes, and a change costs its depth, not their count.
-    let masks: HashSet<&RelPath> = masks.iter().collect();
+    // The root masks nothing, as upstream's filter never looks at `/`
+    // (`--mask-path /`, `--mask-path ""`, a volume `/`).
+    let masks: HashSet<&RelPath> = masks.iter().filter(|m| !m.is_root()).collect();
     let masked = |p: &RelPath| masks.contains(p) || p.ancestors().any(|a| masks.contains(&a));
     let paths_where = |keep: fn(&Change) -> bool| -> HashSet<RelPath> {
         changes
@@ -279,7 +281,8 @@ mod tests {
             ch("l", ChangeKind::Modified, false),
             ch("l/gone", ChangeKind::Deleted, false),
         ];
-        let kept = layer_changes(changes, &[RelPath::clean(b"vol")], |p| p.as_bytes() == b"l");
+        let masks = [RelPath::clean(b"vol"), RelPath::clean(b"/")];
+        let kept = layer_changes(changes, &masks, |p| p.as_bytes() == b"l");
         let paths: Vec<String> = kept.iter().map(|c| c.path.to_string()).collect();
         assert_eq!(paths, ["-z", ".", "a", "d", "d/x", "e", "e.x", "e/y", "l"]);
     }

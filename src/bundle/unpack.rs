@@ -112,12 +112,10 @@ pub enum UnpackError {
     /// The rootfs to unpack into already has entries.
     #[error("detecting rootfs: {} already exists", .0.display())]
     RootfsExists(PathBuf),
-    /// The bundle already has a runtime config.
-    #[error("create runtime bundle: config.json already exists in {}", .0.display())]
+    /// The bundle already has a runtime config (the command says it was
+    /// creating a runtime bundle, as upstream's does).
+    #[error("config.json already exists in {}", .0.display())]
     ConfigExists(PathBuf),
-    /// The bundle already has a rootfs.
-    #[error("create runtime bundle: detecting rootfs: {} already exists", .0.display())]
-    BundleRootfsExists(PathBuf),
     /// The bundle already has this image's mtree manifest.
     #[error("write mtree: open mtree: open {}: file exists", .0.display())]
     ManifestExists(PathBuf),
@@ -353,7 +351,7 @@ pub fn unpack_bundle(
         return Err(UnpackError::ConfigExists(bundle.path().to_owned()));
     }
     if exists(ROOTFS)? {
-        return Err(UnpackError::BundleRootfsExists(bundle.shown(ROOTFS)));
+        return Err(UnpackError::RootfsExists(bundle.shown(ROOTFS)));
     }
     // Upstream creates the manifest `O_EXCL` and so fails on one left by an
     // earlier unpack of the same image; say so before extracting anything.

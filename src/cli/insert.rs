@@ -50,6 +50,7 @@ pub fn run(args: InsertArgs) -> Result<()> {
     let image = args.image.get()?;
     let tag = args.tag.or(&image.tag)?;
     let ownership = args.idmap.get()?;
+    let history = args.history.options()?;
     let insertion = match source {
         Some(source) => Insertion::Copy {
             source: source.into(),
@@ -59,13 +60,13 @@ pub fn run(args: InsertArgs) -> Result<()> {
     };
     let insert = Insert::new(target.as_bytes(), insertion)?;
     let ticker = super::progress::Ticker::start("insert");
+    let (layout, base) = args.image.open()?;
     let opts = AppendOptions {
         compress: args.compress.get()?,
-        history: args.history.options()?,
+        history,
         progress: ticker.counters.clone(),
     };
-    let (layout, base) = args.image.open()?;
-    let mut appender = Appender::new(&layout, &base, "umoci insert", &opts)?;
+    let mut appender = Appender::new(&layout, &base, "umoci insert", &opts);
     insert
         .add_to(&mut appender, &ownership)
         .context("generate layer")?;

@@ -218,7 +218,7 @@ fn run_add_layer(args: AddLayerArgs) -> Result<()> {
         progress: None,
     };
     let (layout, base) = args.image.open()?;
-    let mut appender = Appender::new(&layout, &base, "umoci raw add-layer", &opts)?;
+    let mut appender = Appender::new(&layout, &base, "umoci raw add-layer", &opts);
     for path in &args.args {
         appender.add_tar_file(Path::new(path))?;
     }

@@ -1,7 +1,8 @@
 //! `umoci repack --image PATH[:TAG] BUNDLE`.
 
+use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -23,7 +24,7 @@ pub struct RepackArgs {
     compress: CompressArgs,
     /// set of path prefixes in which deltas will be ignored when generating new layers
     #[arg(long = "mask-path", value_name = "PATH")]
-    mask_path: Vec<PathBuf>,
+    mask_path: Vec<OsString>,
     /// do not add the Config.Volumes paths to the list of masked paths
     #[arg(long = "no-mask-volumes")]
     no_mask_volumes: bool,

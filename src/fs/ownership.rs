@@ -210,7 +210,8 @@ impl Ownership {
     ) -> io::Result<T> {
         match read() {
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied && self.rootless => {
-                let Some(opened) = OpenedUp::for_reading(dir, name)? else {
+                // Not ours to open up (another user's): the denial stands.
+                let Ok(Some(opened)) = OpenedUp::for_reading(dir, name) else {
                     return Err(e);
                 };
                 let result = read();

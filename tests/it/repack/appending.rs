@@ -198,3 +198,42 @@ fn repack_with_nothing_changed_adds_only_an_empty_layer_history_entry() {
     // repack.go adds only the history entry (Mutator.Set), which is what
     // this follows.
 }
+
+#[test]
+fn a_bad_source_date_epoch_only_fails_what_reads_it() {
+    // Neither a tar added as it is nor a repack that adds no layer needs
+    // SOURCE_DATE_EPOCH; with --no-history nothing else reads it.
+    let dir = tempdir();
+    let layout = base_image(dir.path());
+    let tar = dir.path().join("layer.tar");
+    let mut b = crate::common::layers::LayerBuilder::new();
+    b.file("added", b"x", 0o644, 0, 0);
+    std::fs::write(&tar, b.finish()).unwrap();
+    let bad = [("SOURCE_DATE_EPOCH", "xx")];
+    let image = image_arg(&layout, "latest");
+    umoci_env(
+        &[
+            "raw",
+            "add-layer",
+            "--image",
+            &image,
+            "--no-history",
+            s(&tar),
+        ],
+        &bad,
+    )
+    .ok();
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    umoci_env(
+        &["repack", "--image", &image, "--no-history", s(&bundle)],
+        &bad,
+    )
+    .ok();
+    std::fs::write(bundle.join("rootfs/new"), b"n").unwrap();
+    umoci_env(
+        &["repack", "--image", &image, "--no-history", s(&bundle)],
+        &bad,
+    )
+    .fails_with("SOURCE_DATE_EPOCH");
+}

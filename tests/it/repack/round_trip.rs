@@ -143,6 +143,13 @@ fn masked_paths_and_volumes_are_left_out() {
     let fresh2 = dir.path().join("fresh2");
     unpack(&layout, "unmasked", &fresh2).ok();
     assert!(fresh2.join("rootfs/srv/in-volume").exists());
+    // The root masks nothing, as upstream's filter never looks at `/`.
+    for (tag, mask) in [("root", "--mask-path=/"), ("empty", "--mask-path=")] {
+        repack(&layout, tag, &bundle, &[mask]).ok();
+        let fresh = dir.path().join(tag);
+        unpack(&layout, tag, &fresh).ok();
+        assert!(fresh.join("rootfs/kept").exists(), "{mask}");
+    }
 }
 
 /// Go's tar writer rounds mtimes to the nearest second where we (as the
