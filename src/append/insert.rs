@@ -95,28 +95,32 @@ fn copy<W: io::Write>(
     target_name: &[u8],
     ownership: &Ownership,
 ) -> Result<(), LayerBlobError> {
-    let meta = std::fs::symlink_metadata(source)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", source.display())))?;
+    let source_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| LayerBlobError::Source { path, source }
+    };
+    let meta = std::fs::symlink_metadata(source).map_err(source_error(source))?;
     if !meta.is_dir() {
         let parent = source
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let root = Root::open(parent, ownership.clone())?;
+        let root = Root::open(parent, ownership.clone()).map_err(source_error(parent))?;
         let name = source
             .file_name()
             .map(|n| std::os::unix::ffi::OsStrExt::as_bytes(n).to_vec())
             .unwrap_or_default();
         return Ok(tar.add(&root, &RelPath::clean(&name), target_name)?);
     }
-    let root = Root::open(source, ownership.clone())?;
+    let root = Root::open(source, ownership.clone()).map_err(source_error(source))?;
     let mut paths = Vec::new();
     walk(&root, &WalkOptions::default(), &mut |event| {
         if let Event::Enter(node) | Event::Leaf(node) = event {
             paths.push(node.path);
         }
         Ok(())
-    })?;
+    })
+    .map_err(source_error(source))?;
     paths.sort();
     for path in paths {
         let name = match (path.is_root(), target_path.is_root()) {

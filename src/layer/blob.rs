@@ -2,6 +2,7 @@
 //! staged with its digest.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 use super::compress::compress_layer;
 use super::compression::Encoding;
@@ -18,12 +19,18 @@ pub enum LayerBlobError {
     /// Storing the blob failed.
     #[error(transparent)]
     Layout(#[from] LayoutError),
-}
-
-impl From<io::Error> for LayerBlobError {
-    fn from(e: io::Error) -> Self {
-        LayerBlobError::Layer(LayerError::Read(e))
-    }
+    /// A host file or tree going into the layer could not be read.
+    #[error("read {}", path.display())]
+    Source {
+        /// The host path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// Writing the tar or its compressed blob failed.
+    #[error("write layer")]
+    Write(#[from] io::Error),
 }
 
 /// The annotation upstream puts on a layer whose stored size is not its
