@@ -5,6 +5,7 @@
 mod argv;
 mod common;
 mod config;
+mod describe;
 mod docs;
 mod gc;
 mod init;
@@ -12,6 +13,7 @@ mod insert;
 pub mod logger;
 mod ls;
 mod new;
+mod option_docs;
 mod progress;
 mod raw;
 mod repack;
@@ -38,18 +40,7 @@ GLOBAL OPTIONS:
 {options}
 ";
 
-/// Help layout of a command, as urfave/cli prints it: line 2 is
-/// `   umoci <cmd> - <usage>`, which scripts and tests look for.
-macro_rules! command_template {
-    ($name:literal) => {
-        concat!(
-            "NAME:\n   umoci ",
-            $name,
-            " - {about}\n\nUSAGE:\n   {usage}\n\nOPTIONS:\n{options}\n"
-        )
-    };
-}
-pub(crate) use command_template;
+pub(crate) use describe::command_template;
 
 /// The `--log` levels, for completions (root help keeps upstream's text).
 const LOG_VALUES: common::OfferedValues = common::OfferedValues(|| {
@@ -91,37 +82,37 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// create a new OCI layout
-    #[command(help_template = command_template!("init"), override_usage = "umoci init [command options] --layout <image-path>")]
+    #[command(help_template = command_template!("init", "layout", init), override_usage = "umoci init [command options] --layout <image-path>")]
     Init(init::InitArgs),
     /// creates a blank tagged OCI image
-    #[command(help_template = command_template!("new"), override_usage = "umoci new [command options] --image <image-path>:<new-tag>")]
+    #[command(help_template = command_template!("new", "image", new), override_usage = "umoci new [command options] --image <image-path>:<new-tag>")]
     New(new::NewArgs),
     /// lists the set of tags in an OCI layout
-    #[command(visible_alias = "ls", help_template = command_template!("list"), override_usage = "umoci list [command options] --layout <image-path>")]
+    #[command(visible_alias = "ls", help_template = command_template!("list", "layout", list), override_usage = "umoci list [command options] --layout <image-path>")]
     List(ls::ListArgs),
     /// creates a new tag in an OCI image
-    #[command(help_template = command_template!("tag"), override_usage = "umoci tag [command options] --image <image-path>[:<tag>] <new-tag>")]
+    #[command(help_template = command_template!("tag", "image", tag), override_usage = "umoci tag [command options] --image <image-path>[:<tag>] <new-tag>")]
     Tag(tag::TagArgs),
     /// removes a tag from an OCI image
-    #[command(visible_alias = "rm", help_template = command_template!("remove"), override_usage = "umoci remove [command options] --image <image-path>[:<tag>]")]
+    #[command(visible_alias = "rm", help_template = command_template!("remove", "image", remove), override_usage = "umoci remove [command options] --image <image-path>[:<tag>]")]
     Remove(tag::RemoveArgs),
     /// garbage-collects an OCI layout
-    #[command(help_template = command_template!("gc"), override_usage = "umoci gc [command options] --layout <image-path>")]
+    #[command(help_template = command_template!("gc", "layout", gc), override_usage = "umoci gc [command options] --layout <image-path>")]
     Gc(gc::GcArgs),
     /// displays status information of an image manifest
-    #[command(help_template = command_template!("stat"), override_usage = "umoci stat [command options] --image <image-path>[:<tag>]")]
+    #[command(help_template = command_template!("stat", "image", stat), override_usage = "umoci stat [command options] --image <image-path>[:<tag>]")]
     Stat(stat::StatArgs),
     /// modifies the image configuration of an OCI image
-    #[command(help_template = command_template!("config"), override_usage = "umoci config [command options] --image <image-path>[:<tag>] [--tag <new-tag>]")]
+    #[command(help_template = command_template!("config", "image", config), override_usage = "umoci config [command options] --image <image-path>[:<tag>] [--tag <new-tag>]")]
     Config(config::ConfigArgs),
     /// unpacks a reference into an OCI runtime bundle
-    #[command(help_template = command_template!("unpack"), override_usage = "umoci unpack [command options] --image <image-path>[:<tag>] <bundle>")]
+    #[command(help_template = command_template!("unpack", "image", unpack), override_usage = "umoci unpack [command options] --image <image-path>[:<tag>] <bundle>")]
     Unpack(unpack::UnpackArgs),
     /// repacks an OCI runtime bundle into a reference
-    #[command(help_template = command_template!("repack"), override_usage = "umoci repack [command options] --image <image-path>[:<tag>] <bundle>")]
+    #[command(help_template = command_template!("repack", "image", repack), override_usage = "umoci repack [command options] --image <image-path>[:<new-tag>] <bundle>")]
     Repack(repack::RepackArgs),
     /// insert content into an OCI image
-    #[command(help_template = command_template!("insert"), override_usage = "umoci insert [command options] --image <image-path>[:<tag>] [--opaque] <source> <target>\n   umoci insert [command options] --image <image-path>[:<tag>] --whiteout <target>")]
+    #[command(help_template = command_template!("insert", "image", insert), override_usage = "umoci insert [command options] --image <image-path>[:<tag>] [--opaque] <source> <target>\n   umoci insert [command options] --image <image-path>[:<tag>] --whiteout <target>")]
     Insert(insert::InsertArgs),
     /// advanced internal image tooling
     #[command(

@@ -24,13 +24,13 @@ pub struct RawArgs {
 #[derive(Debug, Subcommand)]
 enum RawCommand {
     /// unpacks a reference into a rootfs
-    #[command(help_template = super::command_template!("raw unpack"), override_usage = "umoci raw unpack [command options] --image <image-path>[:<tag>] <rootfs>")]
+    #[command(help_template = super::command_template!("raw unpack", "image", raw_unpack), override_usage = "umoci raw unpack [command options] --image <image-path>[:<tag>] <rootfs>")]
     Unpack(RawUnpackArgs),
     /// generates a runtime configuration from an image configuration
-    #[command(visible_alias = "config", help_template = super::command_template!("raw runtime-config"), override_usage = "umoci raw runtime-config [command options] --image <image-path>[:<tag>] <config.json>")]
+    #[command(visible_alias = "config", help_template = super::command_template!("raw runtime-config", "image", raw_runtime_config), override_usage = "umoci raw runtime-config [command options] --image <image-path>[:<tag>] [--rootfs <rootfs>] <config.json>")]
     RuntimeConfig(RuntimeConfigArgs),
     /// add a layer to an OCI image
-    #[command(help_template = super::command_template!("raw add-layer"), override_usage = "umoci raw add-layer [command options] --image <image-path>[:<tag>] <new-layer.tar>...")]
+    #[command(help_template = super::command_template!("raw add-layer", "image", raw_add_layer), override_usage = "umoci raw add-layer [command options] --image <image-path>[:<tag>] <new-layer.tar>")]
     AddLayer(AddLayerArgs),
     /// verifies a directory against an mtree manifest
     #[command(hide = true, help_template = super::command_template!("raw mtree-validate"), override_usage = "umoci raw mtree-validate [command options] -f <manifest> -p <path>")]

@@ -307,3 +307,26 @@ fn paths_that_are_not_utf8_work_in_every_path_argument() {
     );
     assert_eq!(std::fs::read(rootfs.join("new")).unwrap(), b"x");
 }
+
+#[test]
+fn errors_are_red_on_a_terminal_unless_no_color() {
+    // `script` gives the command a terminal, as a person's shell would.
+    assert!(have_tool("script"), "script (util-linux) is needed");
+    let on_terminal = |env: &str| {
+        let command = format!("{env} {} ls --layout /nonexistent", umoci_bin());
+        run("script", &["-qec", &command, "/dev/null"]).stdout
+    };
+    let coloured = on_terminal("");
+    assert!(
+        coloured.contains("\x1b[31m\x1b[1m   ⨯\x1b[22m "),
+        "{coloured:?}"
+    );
+    let plain = on_terminal("NO_COLOR=1");
+    assert!(
+        plain.contains("   ⨯ ") && !plain.contains('\x1b'),
+        "{plain:?}"
+    );
+    // Not a terminal: never coloured.
+    let piped = umoci(&["ls", "--layout", "/nonexistent"]).stderr;
+    assert!(!piped.contains('\x1b'), "{piped:?}");
+}

@@ -70,3 +70,58 @@ fn hidden_commands_get_no_man_page() {
     assert!(!man.join("umoci-generate-docs.1").exists());
     assert!(!man.join("umoci-raw-mtree-validate.1").exists());
 }
+
+#[test]
+fn every_man_page_has_the_sections_a_reader_looks_for() {
+    let man = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let mut pages = 0;
+    for entry in std::fs::read_dir(&man).unwrap() {
+        let path = entry.unwrap().path();
+        let page = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        for section in [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "EXAMPLES",
+            "ENVIRONMENT",
+            "EXIT STATUS",
+            "SEE ALSO",
+        ] {
+            assert!(
+                page.contains(&format!(".SH {section}\n")),
+                "{name} has no {section}"
+            );
+        }
+        assert!(
+            !page.contains("ARGS"),
+            "{name}: the synopsis names its arguments"
+        );
+        assert!(page.contains("skopeo"), "{name}: SEE ALSO names skopeo");
+        pages += 1;
+    }
+    assert!(pages >= 15, "{pages} pages");
+    // Options get their long texts, and the synopsis upstream's placeholders.
+    let repack = std::fs::read_to_string(man.join("umoci-repack.1")).unwrap();
+    assert!(repack.contains("[:<new\\-tag>] <bundle>"), "{repack}");
+    assert!(repack.contains("SOURCE_DATE_EPOCH"));
+    assert!(repack.contains("the next repack only packs"));
+}
+
+#[test]
+fn command_help_describes_the_arguments_as_upstream_does() {
+    let help = umoci(&["repack", "--help"]).ok();
+    assert!(
+        help.contains("umoci repack [command options] --image <image-path>[:<new-tag>] <bundle>")
+    );
+    assert!(help.contains(
+        "The \"<image-path>\" MUST be the same image that was used to create \"<bundle>\""
+    ));
+    assert!(
+        help.contains("\n\nCATEGORY:\n   image\n\nOPTIONS:\n"),
+        "{help}"
+    );
+    let help = umoci(&["ls", "--help"]).ok();
+    assert!(help.contains("CATEGORY:\n   layout"), "{help}");
+}
