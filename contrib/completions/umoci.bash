@@ -22,9 +22,6 @@ _umoci() {
             umoci,gc)
                 cmd="umoci__subcmd__gc"
                 ;;
-            umoci,generate-docs)
-                cmd="umoci__subcmd__generate__subcmd__docs"
-                ;;
             umoci,help)
                 cmd="umoci__subcmd__help"
                 ;;
@@ -70,9 +67,6 @@ _umoci() {
             umoci__subcmd__help,gc)
                 cmd="umoci__subcmd__help__subcmd__gc"
                 ;;
-            umoci__subcmd__help,generate-docs)
-                cmd="umoci__subcmd__help__subcmd__generate__subcmd__docs"
-                ;;
             umoci__subcmd__help,help)
                 cmd="umoci__subcmd__help__subcmd__help"
                 ;;
@@ -109,9 +103,6 @@ _umoci() {
             umoci__subcmd__help__subcmd__raw,add-layer)
                 cmd="umoci__subcmd__help__subcmd__raw__subcmd__add__subcmd__layer"
                 ;;
-            umoci__subcmd__help__subcmd__raw,mtree-validate)
-                cmd="umoci__subcmd__help__subcmd__raw__subcmd__mtree__subcmd__validate"
-                ;;
             umoci__subcmd__help__subcmd__raw,runtime-config)
                 cmd="umoci__subcmd__help__subcmd__raw__subcmd__runtime__subcmd__config"
                 ;;
@@ -127,9 +118,6 @@ _umoci() {
             umoci__subcmd__raw,help)
                 cmd="umoci__subcmd__raw__subcmd__help"
                 ;;
-            umoci__subcmd__raw,mtree-validate)
-                cmd="umoci__subcmd__raw__subcmd__mtree__subcmd__validate"
-                ;;
             umoci__subcmd__raw,runtime-config)
                 cmd="umoci__subcmd__raw__subcmd__runtime__subcmd__config"
                 ;;
@@ -141,9 +129,6 @@ _umoci() {
                 ;;
             umoci__subcmd__raw__subcmd__help,help)
                 cmd="umoci__subcmd__raw__subcmd__help__subcmd__help"
-                ;;
-            umoci__subcmd__raw__subcmd__help,mtree-validate)
-                cmd="umoci__subcmd__raw__subcmd__help__subcmd__mtree__subcmd__validate"
                 ;;
             umoci__subcmd__raw__subcmd__help,runtime-config)
                 cmd="umoci__subcmd__raw__subcmd__help__subcmd__runtime__subcmd__config"
@@ -158,7 +143,7 @@ _umoci() {
 
     case "${cmd}" in
         umoci)
-            opts="-v -h --verbose --log --version --help init new list ls tag remove rm gc stat config unpack repack insert raw generate-docs help"
+            opts="-v -h --verbose --log --version --help init new list ls tag remove rm gc stat config unpack repack insert raw help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,22 +288,8 @@ _umoci() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        umoci__subcmd__generate__subcmd__docs)
-            opts="-h --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         umoci__subcmd__help)
-            opts="init new list tag remove gc stat config unpack repack insert raw generate-docs help"
+            opts="init new list tag remove gc stat config unpack repack insert raw help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -346,20 +317,6 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__help__subcmd__gc)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        umoci__subcmd__help__subcmd__generate__subcmd__docs)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -444,7 +401,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__help__subcmd__raw)
-            opts="unpack runtime-config add-layer mtree-validate"
+            opts="unpack runtime-config add-layer"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -458,20 +415,6 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__help__subcmd__raw__subcmd__add__subcmd__layer)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        umoci__subcmd__help__subcmd__raw__subcmd__mtree__subcmd__validate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -688,7 +631,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__raw)
-            opts="-h --help unpack runtime-config config add-layer mtree-validate help"
+            opts="-h --help unpack runtime-config config add-layer help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -744,7 +687,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__raw__subcmd__help)
-            opts="unpack runtime-config add-layer mtree-validate help"
+            opts="unpack runtime-config add-layer help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -785,20 +728,6 @@ _umoci() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        umoci__subcmd__raw__subcmd__help__subcmd__mtree__subcmd__validate)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         umoci__subcmd__raw__subcmd__help__subcmd__runtime__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -820,56 +749,6 @@ _umoci() {
                 return 0
             fi
             case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        umoci__subcmd__raw__subcmd__mtree__subcmd__validate)
-            opts="-f -p -K -k -h --file --manifest --path --add-keywords --use-keywords --umoci-keywords --rootless --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --manifest)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -f)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --path)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -p)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --add-keywords)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -K)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --use-keywords)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -k)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -52,7 +52,7 @@ pub fn run(args: DocsArgs) -> Result<()> {
         (Shell::Fish, "umoci.fish"),
     ] {
         let mut out = Vec::new();
-        clap_complete::generate(shell, &mut cmd.clone(), "umoci", &mut out);
+        clap_complete::generate(shell, &mut visible_only(&cmd), "umoci", &mut out);
         std::fs::write(completions.join(file), out).with_context(|| format!("write {file}"))?;
     }
     Ok(())
@@ -136,6 +136,22 @@ fn synopsis(page: &Command) -> String {
             roff_line(bin),
             roff_line(&rest)
         ));
+    }
+    out
+}
+
+/// `cmd` without its hidden subcommands (clap_complete offers them all):
+/// names, aliases, summaries and arguments are all completions need.
+fn visible_only(cmd: &Command) -> Command {
+    let mut out = Command::new(cmd.get_name().to_owned());
+    if let Some(about) = cmd.get_about() {
+        out = out.about(about.clone());
+    }
+    out = out
+        .visible_aliases(cmd.get_visible_aliases().map(str::to_owned))
+        .args(cmd.get_arguments().cloned());
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        out = out.subcommand(visible_only(sub));
     }
     out
 }

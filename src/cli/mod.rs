@@ -173,6 +173,8 @@ fn report_parse_error(command: &clap::Command, args: &[OsString], e: clap::Error
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     let context = |kind| match e.get(kind) {
         Some(ContextValue::String(s)) => Some(s.clone()),
+        // Candidates come least likely first.
+        Some(ContextValue::Strings(s)) => s.last().cloned(),
         _ => None,
     };
     match e.kind() {
@@ -191,6 +193,14 @@ fn report_parse_error(command: &clap::Command, args: &[OsString], e: clap::Error
                 "No help topic for '{}'",
                 umoci::spec::escape::printable(&name)
             );
+            // Upstream's line, then what a person needs next.
+            let path = command_path(command, args);
+            match context(ContextKind::SuggestedSubcommand) {
+                Some(close) => {
+                    eprintln!("Did you mean '{close}'? '{path} --help' lists the commands.")
+                }
+                None => eprintln!("'{path} --help' lists the commands."),
+            }
             Err(Reported(3).into())
         }
         ErrorKind::UnknownArgument => {
@@ -201,6 +211,10 @@ fn report_parse_error(command: &clap::Command, args: &[OsString], e: clap::Error
             let mut sub = subcommand_of(command, args);
             print!("Incorrect Usage: {message}\n\n{}", sub.render_help());
             logger::fatal(&message);
+            if let Some(close) = context(ContextKind::SuggestedArg) {
+                let path = command_path(command, args);
+                eprintln!("Did you mean '{close}'? '{path} --help' lists the options.");
+            }
             Err(Reported(1).into())
         }
         _ => bail!(
@@ -217,18 +231,33 @@ fn report_parse_error(command: &clap::Command, args: &[OsString], e: clap::Error
 
 /// The (sub)command `args` name, for its help.
 fn subcommand_of(command: &clap::Command, args: &[OsString]) -> clap::Command {
+    subcommands_of(command, args).0
+}
+
+/// How the (sub)command `args` name is typed: `umoci raw unpack`.
+fn command_path(command: &clap::Command, args: &[OsString]) -> String {
+    subcommands_of(command, args).1
+}
+
+/// The (sub)command `args` name, and how it is typed.
+fn subcommands_of(command: &clap::Command, args: &[OsString]) -> (clap::Command, String) {
     let mut current = command.clone();
+    let mut path = String::from("umoci");
     for arg in args.iter().skip(1) {
         let Some(arg) = arg.to_str() else { break };
         if arg.starts_with('-') {
             continue;
         }
         match current.find_subcommand(arg) {
-            Some(sub) => current = sub.clone(),
+            Some(sub) => {
+                path.push(' ');
+                path.push_str(sub.get_name());
+                current = sub.clone();
+            }
             None => break,
         }
     }
-    current
+    (current, path)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -154,7 +154,12 @@ fn usage_errors_exit_as_upstream() {
 
         let out = run(bin, &["nosuch"]);
         assert_eq!(out.status, 3, "{bin}");
-        assert_eq!(out.stderr.trim(), "No help topic for 'nosuch'", "{bin}");
+        // Upstream's line first (ours then says where the commands are).
+        assert_eq!(
+            out.stderr.lines().next(),
+            Some("No help topic for 'nosuch'"),
+            "{bin}"
+        );
 
         let out = run(bin, &["raw"]);
         assert_eq!(out.status, 0, "{bin}: {}", out.stderr);
@@ -329,4 +334,31 @@ fn errors_are_red_on_a_terminal_unless_no_color() {
     // Not a terminal: never coloured.
     let piped = umoci(&["ls", "--layout", "/nonexistent"]).stderr;
     assert!(!piped.contains('\x1b'), "{piped:?}");
+}
+
+#[test]
+fn a_typo_gets_upstreams_error_then_the_closest_real_name() {
+    let out = umoci(&["unpak"]);
+    assert_eq!(out.status, 3);
+    assert_eq!(
+        out.stderr,
+        "No help topic for 'unpak'\nDid you mean 'unpack'? 'umoci --help' lists the commands.\n"
+    );
+    let out = umoci(&["raw", "unpack", "--imag", "x", "y"]);
+    assert_eq!(out.status, 1);
+    assert!(out
+        .stdout
+        .starts_with("Incorrect Usage: flag provided but not defined: -imag\n"));
+    assert!(
+        out.stderr
+            .ends_with("Did you mean '--image'? 'umoci raw unpack --help' lists the options.\n"),
+        "{}",
+        out.stderr
+    );
+    // Nothing close: upstream's line and where the commands are listed.
+    let out = umoci(&["frobnicate"]);
+    assert_eq!(
+        out.stderr,
+        "No help topic for 'frobnicate'\n'umoci --help' lists the commands.\n"
+    );
 }

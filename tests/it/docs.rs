@@ -125,3 +125,17 @@ fn command_help_describes_the_arguments_as_upstream_does() {
     let help = umoci(&["ls", "--help"]).ok();
     assert!(help.contains("CATEGORY:\n   layout"), "{help}");
 }
+
+#[test]
+fn completions_offer_no_hidden_command_and_the_values_of_enumerated_flags() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/completions");
+    for file in ["umoci.bash", "_umoci", "umoci.fish"] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        for hidden in ["generate-docs", "mtree-validate"] {
+            assert!(!text.contains(hidden), "{file} offers {hidden}");
+        }
+        for offered in ["unpack", "add-layer", "zstd", "gzip", "debug", "fatal"] {
+            assert!(text.contains(offered), "{file} does not offer {offered}");
+        }
+    }
+}
