@@ -37,6 +37,18 @@ impl ImageRef {
             return Err(bad("--image", "path is empty".into()));
         }
         let tag = String::from_utf8_lossy(tag).into_owned();
+        if tag.starts_with("//") {
+            // `docker://...` and friends name images in registries, which
+            // umoci never reads: say what to do instead (after upstream's
+            // reason).
+            let transport = String::from_utf8_lossy(path);
+            return Err(bad(
+                "--image",
+                format!(
+                    "tag contains invalid characters: '{tag}' ({transport}:{tag} is not an image layout: copy the image into one first, e.g. skopeo copy {transport}:{tag} oci:image:latest, then use --image image:latest)"
+                ),
+            ));
+        }
         validate_tag("--image", &tag)?;
         Ok(ImageRef {
             layout: PathBuf::from(OsStr::from_bytes(path)),
@@ -93,6 +105,10 @@ mod tests {
                 "{arg}"
             );
         }
+        let err = ImageRef::parse(OsStr::new("docker://debian:12")).unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("skopeo copy docker://debian:12 oci:image:latest"));
         for bad in ["", ":tag", "img:", "img:.AZ94n18s", "img:a b"] {
             assert!(ImageRef::parse(OsStr::new(bad)).is_err(), "{bad}");
         }
