@@ -80,6 +80,7 @@ pub fn repack(
     bundle: &Path,
     opts: &RepackOptions,
 ) -> Result<Descriptor, RepackError> {
+    let started = std::time::Instant::now();
     // Resolved once: every file below is named relative to this handle.
     let bundle = BundleDir::open(bundle).map_err(|source| MetaError::Open {
         path: bundle.join(META_NAME),
@@ -132,6 +133,10 @@ pub fn repack(
     } else {
         log::info!("generating layer with {} changes", changes.len());
         appender.add_entries(|tar| {
+            // Known once the layer has started: a fraction for the display.
+            if let Some(p) = &opts.append.progress {
+                p.expect_entries(changes.len() as u64);
+            }
             for change in &changes {
                 let name = change.path.to_bytes();
                 match change.kind {
@@ -144,6 +149,11 @@ pub fn repack(
     }
     let new_root = appender.commit(tag)?;
     log::info!("created new tag for image manifest: {tag}");
+    log::info!(
+        "repacked {} changes in {:.1} s",
+        changes.len(),
+        started.elapsed().as_secs_f64()
+    );
 
     if opts.refresh_bundle {
         drop(new_cache);

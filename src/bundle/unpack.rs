@@ -19,6 +19,7 @@ use crate::mtree::stat_cache::{StatCache, StatCacheWriter};
 use crate::mtree::walk::WalkOptions;
 use crate::mtree::write::{write_manifest, Header};
 use crate::mtree::UMOCI_KEYWORDS;
+use crate::progress::CountingReader;
 use crate::runtime::{self, RuntimeError};
 
 /// The runtime config's name in a bundle.
@@ -190,6 +191,7 @@ fn extract_layers(
     root: &Root,
     opts: &UnpackOptions,
 ) -> Result<FileHashes, UnpackError> {
+    let started = std::time::Instant::now();
     let ownership = root.ownership();
     // Upstream's first check, in its words: the container's root must
     // map to someone on the host.
@@ -259,6 +261,7 @@ fn extract_layers(
     {
         if let Some(p) = &opts.progress {
             p.start_layer(n + 1, total);
+            p.expect_stored(u64::try_from(layer.size).unwrap_or(0));
         }
         let layer_err = |source: LayerError| UnpackError::Layer {
             digest: layer.digest.to_string(),
@@ -267,7 +270,10 @@ fn extract_layers(
         let compression = Compression::from_media_type(&layer.media_type).map_err(layer_err)?;
         log::info!("unpack layer: {}", layer.digest);
         let blob = layout.open_blob(layer)?;
-        let mut stream = LayerStream::spawn(blob, compression);
+        let mut stream = match &opts.progress {
+            Some(p) => LayerStream::spawn(CountingReader::new(blob, p.clone()), compression),
+            None => LayerStream::spawn(blob, compression),
+        };
         extractor.apply_layer(&mut stream).map_err(layer_err)?;
         let got = stream
             .finish()
@@ -280,10 +286,17 @@ fn extract_layers(
             });
         }
     }
-    extractor.finish().map_err(|source| UnpackError::Layer {
+    let (entries, bytes) = extractor.counted();
+    let hashes = extractor.finish().map_err(|source| UnpackError::Layer {
         digest: "(final modes)".into(),
         source,
-    })
+    })?;
+    log::info!(
+        "unpacked {total} layers: {entries} entries, {:.1} MiB of content in {:.1} s",
+        bytes as f64 / (1 << 20) as f64,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(hashes)
 }
 
 /// Whether `name` in `dir` is a directory with entries (following a

@@ -35,22 +35,26 @@ impl Ticker {
         let thread = std::thread::spawn(move || {
             let mut layer_seen = 0;
             let mut since = Instant::now();
+            let (mut bytes_then, mut fraction_then) = (0u64, 0.0f64);
             while !s.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(200));
-                let (layer, layers, entries, bytes) = c.read();
-                if layer != layer_seen {
-                    layer_seen = layer;
+                let snap = c.read();
+                if snap.layer != layer_seen {
+                    // Measure from here: what the layer did before we
+                    // looked took an unknown time.
+                    layer_seen = snap.layer;
                     since = Instant::now();
+                    bytes_then = snap.bytes;
+                    fraction_then = snap.fraction.unwrap_or(0.0);
                 }
-                let secs = since.elapsed().as_secs_f64().max(0.001);
-                let rate = human(bytes as f64 / secs);
-                let line = if layers > 0 {
+                let line = if snap.layers > 0 {
+                    layer_line(what, &snap, since.elapsed(), bytes_then, fraction_then)
+                } else if snap.entries > 0 {
                     format!(
-                        "{what} layer {layer}/{layers}: {entries} entries, {} ({rate}/s)",
-                        human(bytes as f64)
+                        "{what}: {} blobs removed, {}",
+                        snap.entries,
+                        human(snap.bytes as f64)
                     )
-                } else if entries > 0 {
-                    format!("{what}: {entries} blobs removed, {}", human(bytes as f64))
                 } else {
                     continue;
                 };
@@ -73,6 +77,43 @@ impl Drop for Ticker {
             let _ = t.join();
         }
     }
+}
+
+/// `unpack layer 1/3: 42% 1234 entries, 12.0 MiB (30.0 MiB/s, 0:05 left)`:
+/// the rate and time left only once a second of work has been seen (a
+/// rate from the first moments says nothing).
+fn layer_line(
+    what: &str,
+    snap: &umoci::progress::Snapshot,
+    elapsed: Duration,
+    bytes_then: u64,
+    fraction_then: f64,
+) -> String {
+    let mut line = format!("{what} layer {}/{}:", snap.layer, snap.layers);
+    if let Some(f) = snap.fraction {
+        line.push_str(&format!(" {:>3.0}%", f * 100.0));
+    }
+    line.push_str(&format!(
+        " {} entries, {}",
+        snap.entries,
+        human(snap.bytes as f64)
+    ));
+    let secs = elapsed.as_secs_f64();
+    if secs >= 1.0 {
+        let rate = human(snap.bytes.saturating_sub(bytes_then) as f64 / secs);
+        let left = snap
+            .fraction
+            .filter(|f| *f > fraction_then && *f < 1.0)
+            .map(|f| secs * (1.0 - f) / (f - fraction_then));
+        match left {
+            Some(left) => {
+                let left = left.round() as u64;
+                line.push_str(&format!(" ({rate}/s, {}:{:02} left)", left / 60, left % 60));
+            }
+            None => line.push_str(&format!(" ({rate}/s)")),
+        }
+    }
+    line
 }
 
 fn human(bytes: f64) -> String {

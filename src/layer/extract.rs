@@ -84,6 +84,8 @@ pub struct Extractor<'r> {
     buf: Vec<u8>,
     /// Where entries really land, for the upper paths whiteouts spare.
     real: RealPaths,
+    /// Entries applied, and their content bytes, over all layers.
+    counted: (u64, u64),
 }
 
 impl<'r> Extractor<'r> {
@@ -101,6 +103,7 @@ impl<'r> Extractor<'r> {
             xattr_unsupported_warned: false,
             buf: vec![0u8; 1 << 18],
             real: RealPaths::default(),
+            counted: (0, 0),
         }
     }
 
@@ -119,11 +122,18 @@ impl<'r> Extractor<'r> {
             // What the entry leaves of its content is skipped by the next
             // call.
             self.apply_entry(&meta, &mut tar)?;
+            self.counted.0 += 1;
+            self.counted.1 += meta.size;
             if let Some(progress) = &self.opts.progress {
                 progress.entry(meta.size);
             }
         }
         self.finish_layer()
+    }
+
+    /// Entries applied so far, and their content bytes.
+    pub fn counted(&self) -> (u64, u64) {
+        self.counted
     }
 
     /// Finishes extraction: directories kept accessible to their owner

@@ -362,3 +362,21 @@ fn a_typo_gets_upstreams_error_then_the_closest_real_name() {
         "No help topic for 'frobnicate'\n'umoci --help' lists the commands.\n"
     );
 }
+
+#[test]
+fn progress_shows_on_a_terminal_with_a_percentage_and_nowhere_else() {
+    assert!(have_tool("script"), "script (util-linux) is needed");
+    let dir = tempdir();
+    let bundle = dir.path().join("bundle");
+    let command = format!(
+        "{} unpack --image {} {}",
+        umoci_bin(),
+        image_arg(&hello_image(), "latest"),
+        s(&bundle)
+    );
+    let shown = run("script", &["-qec", &command, "/dev/null"]).stdout;
+    assert!(shown.contains("unpack layer 1/1: 100% "), "{shown:?}");
+    let piped = unpack(&hello_image(), "latest", &dir.path().join("piped"));
+    assert_eq!(piped.status, 0);
+    assert!(piped.stderr.is_empty(), "{}", piped.stderr);
+}
