@@ -16,12 +16,14 @@
 //!   `index.json`, locking and garbage collection.
 //! - [`fs`]: file-system operations confined to a root; id mappings.
 //! - [`progress`]: counters long operations bump for a front end to show.
+//! - [`interrupt`]: a signal received, for long loops to stop at.
 //! - [`spec`]: the OCI data model (digests, descriptors, manifests, configs).
 
 pub mod append;
 pub mod bundle;
 pub mod fs;
 pub mod image;
+pub mod interrupt;
 pub mod layer;
 pub mod layout;
 pub mod mtree;

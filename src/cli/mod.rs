@@ -138,7 +138,8 @@ fn version_text() -> String {
 /// Parses `args` (argv including argv[0]) and runs the command. Returns the
 /// process exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
-    match run(args) {
+    catch_interruption();
+    let status = match run(args) {
         Ok(()) => 0,
         Err(err) if is_broken_pipe(&err) => 141, // as if killed by SIGPIPE, quietly
         Err(err) => match err.downcast_ref::<Reported>() {
@@ -148,6 +149,28 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 1
             }
         },
+    };
+    // Whatever was under way has stopped and cleaned up after itself; end
+    // as the signal would have ended us, so the caller sees it.
+    if let Some(signal) = umoci::interrupt::received() {
+        let _ = signal_hook::low_level::emulate_default_handler(signal);
+    }
+    status
+}
+
+/// SIGINT and SIGTERM are recorded (see [`umoci::interrupt`]) instead of
+/// ending the process at once, so a partial rootfs or scratch blob is
+/// removed first. A second one, while the first is handled, ends it.
+fn catch_interruption() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let slot = umoci::interrupt::signal_slot();
+    for signal in [SIGINT, SIGTERM] {
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // Registered first, so it runs first: a repeat finds the flag set
+        // and ends the process as the default action would.
+        let _ = signal_hook::flag::register_conditional_default(signal, flag.clone());
+        let _ = signal_hook::flag::register(signal, flag);
+        let _ = signal_hook::flag::register_usize(signal, slot.clone(), signal as usize);
     }
 }
 

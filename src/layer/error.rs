@@ -50,6 +50,9 @@ pub enum LayerError {
         #[source]
         source: io::Error,
     },
+    /// A signal asked the process to stop.
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
     /// A layer media type we cannot decompress.
     #[error("unsupported layer media type {0:?}")]
     MediaType(String),

@@ -118,6 +118,7 @@ impl<'r> Extractor<'r> {
         self.upper.start_layer(root_is_empty);
         let mut tar = TarReader::new(layer);
         while let Some(header) = tar.next_header().map_err(LayerError::Tar)? {
+            crate::interrupt::check()?;
             let meta = Entry::from_header(header);
             // What the entry leaves of its content is skipped by the next
             // call.
@@ -336,6 +337,7 @@ impl<'r> Extractor<'r> {
         let mut hasher = Sha256::new();
         let mut written = 0u64;
         loop {
+            crate::interrupt::check()?;
             let n = match content.read(&mut self.buf) {
                 Ok(0) => break,
                 Ok(n) => n,

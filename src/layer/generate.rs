@@ -56,6 +56,7 @@ impl<W: Write> LayerTar<W> {
     /// upstream names them.
     pub fn add(&mut self, root: &Root, path: &RelPath, tar_name: &[u8]) -> Result<(), LayerError> {
         let err = |op: &'static str| move |e: io::Error| LayerError::pack_io(tar_name, op, e);
+        crate::interrupt::check()?;
         refuse_whiteout_name(tar_name)?;
         // Directories opened up on the way (rootless), restored on return.
         let mut opened_up = OpenedUpScope::default();

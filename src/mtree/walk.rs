@@ -389,6 +389,7 @@ fn leaf(
     st: &rustix::fs::Stat,
     opts: &Walk<'_>,
 ) -> io::Result<Node> {
+    crate::interrupt::check_io()?;
     let st = *st;
     let child = path.join(&name);
     let mut node = node_from_stat(name.clone(), child, &st)?;
@@ -440,6 +441,7 @@ fn subtree(
     opts: &Walk<'_>,
     visit: &mut dyn FnMut(Event) -> io::Result<()>,
 ) -> io::Result<()> {
+    crate::interrupt::check_io()?;
     let st = *st;
     let child_path = path.join(&name);
     if child_path.depth() > MAX_TREE_DEPTH {

@@ -15,6 +15,7 @@ mod fuzz_smoke;
 mod hostile;
 mod image_commands;
 mod interop;
+mod interruption;
 mod layer_parity;
 mod layout_commands;
 mod registry;
