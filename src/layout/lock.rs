@@ -42,8 +42,10 @@ pub struct DirLock {
 }
 
 impl DirLock {
-    /// Waits until `dir` is locked in `mode` (see the module for how long).
-    pub fn acquire(dir: &Path, mode: LockMode) -> Result<Self> {
+    /// Waits until `dir` is locked in `mode` (see the module for how long);
+    /// `what` names the lock and what its holder is doing, for the message
+    /// a wait of more than a second prints.
+    pub fn acquire(dir: &Path, mode: LockMode, what: &str) -> Result<Self> {
         let file = open_dir(dir)?;
         let op = match mode {
             LockMode::Shared => FlockOperation::NonBlockingLockShared,
@@ -68,8 +70,9 @@ impl DirLock {
             }
             if !warned && waited >= Duration::from_secs(1) {
                 log::warn!(
-                    "waiting for another process to release its lock on {}",
-                    dir.display()
+                    "waiting for another process to release {what} on {} (up to {} s; UMOCI_LOCK_TIMEOUT sets how long)",
+                    dir.display(),
+                    limit.as_secs()
                 );
                 warned = true;
             }
@@ -130,7 +133,7 @@ mod tests {
     #[test]
     fn exclusive_excludes_and_releases() {
         let dir = tempfile::tempdir().unwrap();
-        let held = DirLock::acquire(dir.path(), LockMode::Shared).unwrap();
+        let held = DirLock::acquire(dir.path(), LockMode::Shared, "the test lock").unwrap();
         let open = || std::fs::File::open(dir.path()).unwrap().into();
         assert!(DirLock::try_exclusive(open()).unwrap().is_none());
         drop(held);

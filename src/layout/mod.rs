@@ -141,7 +141,11 @@ impl Layout {
             None
         };
         let blobs = path.join(BLOBS_DIR);
-        let lock = DirLock::acquire(&blobs, mode)?;
+        let what = match mode {
+            LockMode::Shared => "the blob lock (a gc is running)",
+            LockMode::Exclusive => "the blob lock (other umoci commands use the layout)",
+        };
+        let lock = DirLock::acquire(&blobs, mode, what)?;
         Ok(Layout {
             root: path.to_owned(),
             dir,
@@ -426,7 +430,11 @@ impl Layout {
     where
         E: From<LayoutError>,
     {
-        let _guard = DirLock::acquire(&self.root, LockMode::Exclusive)?;
+        let _guard = DirLock::acquire(
+            &self.root,
+            LockMode::Exclusive,
+            "the index lock (another command is changing the tags)",
+        )?;
         let mut index = self.read_index()?;
         let result = edit(&mut index)?;
         index.schema_version = 2;

@@ -199,7 +199,8 @@ fn a_lock_held_for_ever_fails_the_command_instead_of_hanging_it() {
     release.join().unwrap();
     assert_eq!(out.status, 0, "{}", out.stderr);
     assert!(
-        out.stderr.contains("waiting for another process"),
+        out.stderr
+            .contains("waiting for another process to release the blob lock (a gc is running) on"),
         "{}",
         out.stderr
     );
