@@ -273,3 +273,137 @@ fn bad_image_arguments() {
     }
     umoci(&["stat"]).fails_with("missing mandatory argument: --image");
 }
+
+/// No part of an error line says the same thing twice (a cause printed by
+/// the error and again by its source).
+#[track_caller]
+fn assert_cause_said_once(line: &str) {
+    let parts: Vec<&str> = line
+        .trim()
+        .trim_start_matches('⨯')
+        .trim()
+        .split(": ")
+        .collect();
+    for (i, a) in parts.iter().enumerate() {
+        for b in &parts[i + 1..] {
+            assert!(a.len() < 4 || a != b, "{line:?} repeats {a:?}");
+        }
+    }
+}
+
+#[test]
+fn every_error_is_one_line_that_states_its_cause_once() {
+    let dir = tempdir();
+    let layout = copy_hello(dir.path(), "img");
+    let image = image_arg(&layout, "latest");
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    let not_json = copy_hello(dir.path(), "notjson");
+    std::fs::write(not_json.join("index.json"), b"{").unwrap();
+    let dir_index = copy_hello(dir.path(), "dirindex");
+    std::fs::remove_file(dir_index.join("index.json")).unwrap();
+    std::fs::create_dir(dir_index.join("index.json")).unwrap();
+    let no_meta = dir.path().join("nometa");
+    std::fs::create_dir_all(no_meta.join("rootfs")).unwrap();
+    let missing = dir.path().join("missing");
+    /// A command line and its extra environment.
+    type Case = (Vec<String>, &'static [(&'static str, &'static str)]);
+    let cases: Vec<Case> = vec![
+        (
+            vec!["ls".into(), "--layout".into(), s(&missing).into()],
+            &[],
+        ),
+        (
+            vec!["ls".into(), "--layout".into(), s(&not_json).into()],
+            &[],
+        ),
+        (
+            vec!["ls".into(), "--layout".into(), s(&dir_index).into()],
+            &[],
+        ),
+        (
+            vec![
+                "stat".into(),
+                "--image".into(),
+                image_arg(&layout, "nosuch"),
+            ],
+            &[],
+        ),
+        (
+            vec![
+                "unpack".into(),
+                "--image".into(),
+                image.clone(),
+                s(&bundle).into(),
+            ],
+            &[],
+        ),
+        (
+            vec![
+                "unpack".into(),
+                "--image".into(),
+                "docker://x:y".into(),
+                "b".into(),
+            ],
+            &[],
+        ),
+        (
+            vec![
+                "repack".into(),
+                "--image".into(),
+                image.clone(),
+                s(&no_meta).into(),
+            ],
+            &[],
+        ),
+        (
+            vec![
+                "repack".into(),
+                "--image".into(),
+                image.clone(),
+                "--compress".into(),
+                "gzip:99".into(),
+                s(&bundle).into(),
+            ],
+            &[],
+        ),
+        (
+            vec![
+                "insert".into(),
+                "--image".into(),
+                image.clone(),
+                s(&missing).into(),
+                "/x".into(),
+            ],
+            &[],
+        ),
+        (
+            vec![
+                "raw".into(),
+                "add-layer".into(),
+                "--image".into(),
+                image.clone(),
+                s(dir.path()).into(),
+            ],
+            &[],
+        ),
+        (
+            vec![
+                "config".into(),
+                "--image".into(),
+                image.clone(),
+                "--config.user".into(),
+                "x".into(),
+            ],
+            &[("SOURCE_DATE_EPOCH", "soon")],
+        ),
+    ];
+    for (args, env) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = umoci_env(&args, env);
+        assert_eq!(out.status, 1, "{args:?}: {}", out.stderr);
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: one line: {:?}", out.stderr);
+        assert_cause_said_once(lines[0]);
+    }
+}
