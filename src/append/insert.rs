@@ -105,7 +105,12 @@ fn copy<W: io::Write>(
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let root = Root::open(parent, ownership.clone()).map_err(source_error(parent))?;
+        // The directory holding the source is named by the user, and like
+        // any argument may be reached through links (/bin -> usr/bin); only
+        // the source itself is taken as it is.
+        let root = crate::fs::file::open_dir_path(parent)
+            .map(|dir| Root::from_dir(dir, parent.to_owned(), ownership.clone()))
+            .map_err(source_error(parent))?;
         let name = source
             .file_name()
             .map(|n| std::os::unix::ffi::OsStrExt::as_bytes(n).to_vec())

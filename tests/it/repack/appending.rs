@@ -237,3 +237,25 @@ fn a_bad_source_date_epoch_only_fails_what_reads_it() {
     )
     .fails_with("SOURCE_DATE_EPOCH");
 }
+
+#[test]
+fn insert_reaches_its_source_through_linked_directories_but_takes_the_source_as_it_is() {
+    // /bin -> usr/bin on merged-/usr systems: `insert /bin/busybox ...`.
+    let dir = tempdir();
+    let layout = base_image(dir.path());
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    std::fs::write(dir.path().join("real/tool"), b"tool").unwrap();
+    std::os::unix::fs::symlink("real", dir.path().join("link")).unwrap();
+    std::os::unix::fs::symlink("tool", dir.path().join("real/alias")).unwrap();
+    let image = image_arg(&layout, "latest");
+    let via_link = dir.path().join("link/tool");
+    umoci(&["insert", "--image", &image, s(&via_link), "/usr/bin/tool"]).ok();
+    let alias = dir.path().join("link/alias");
+    umoci(&["insert", "--image", &image, s(&alias), "/usr/bin/alias"]).ok();
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    let rootfs = bundle.join("rootfs");
+    assert_eq!(std::fs::read(rootfs.join("usr/bin/tool")).unwrap(), b"tool");
+    let link = std::fs::read_link(rootfs.join("usr/bin/alias")).unwrap();
+    assert_eq!(link, Path::new("tool"), "the source symlink itself goes in");
+}
