@@ -69,6 +69,16 @@ pub enum AppendError {
     InsertIntoRoot(String),
 }
 
+/// A reader that stops with an error once a signal has been received.
+struct Interruptible<R>(R);
+
+impl<R: io::Read> io::Read for Interruptible<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        crate::interrupt::check_io()?;
+        self.0.read(buf)
+    }
+}
+
 /// New layers on their way onto one image.
 pub struct Appender<'a> {
     layout: &'a Layout,
@@ -131,9 +141,9 @@ impl<'a> Appender<'a> {
         if std::fs::metadata(path).map_err(open_error)?.is_dir() {
             return Err(AppendError::TarIsDirectory(path.to_owned()));
         }
-        let mut file = std::fs::File::open(path).map_err(open_error)?;
+        let file = std::fs::File::open(path).map_err(open_error)?;
         self.add_layer(|w| {
-            io::copy(&mut file, w)?;
+            io::copy(&mut Interruptible(file), w)?;
             Ok(())
         })
         .map_err(|e| match e {

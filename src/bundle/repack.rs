@@ -61,6 +61,16 @@ pub enum RepackError {
         #[source]
         source: std::io::Error,
     },
+    /// The image was committed, but the bundle could not be made to
+    /// describe it (a re-run of the same repack finishes the job).
+    #[error("the new image is tagged {tag}, but the bundle was not refreshed")]
+    NotRefreshed {
+        /// The tag that moved.
+        tag: String,
+        /// Why the refresh failed.
+        #[source]
+        source: Box<RepackError>,
+    },
     /// The new stat cache could not be created.
     #[error("create stat cache {}", .path.display())]
     StatCache {
@@ -150,14 +160,24 @@ pub fn repack(
     let new_root = appender.commit(tag)?;
     log::info!("created new tag for image manifest: {tag}");
     log::info!(
-        "repacked {} changes in {:.1} s",
+        "repacked {} {} in {:.1} s",
         changes.len(),
+        if changes.len() == 1 {
+            "change"
+        } else {
+            "changes"
+        },
         started.elapsed().as_secs_f64()
     );
 
     if opts.refresh_bundle {
         drop(new_cache);
-        refresh_bundle(layout, tag, &bundle, &rootfs, &meta, &mtree_name)?;
+        refresh_bundle(layout, tag, &bundle, &rootfs, &meta, &mtree_name).map_err(|e| {
+            RepackError::NotRefreshed {
+                tag: tag.to_owned(),
+                source: Box::new(e),
+            }
+        })?;
     } else if let Err(e) = new_cache.finish() {
         // Only a speed-up for the next repack; the repack itself succeeded.
         log::warn!(

@@ -292,7 +292,9 @@ fn extract_layers(
         source,
     })?;
     log::info!(
-        "unpacked {total} layers: {entries} entries, {:.1} MiB of content in {:.1} s",
+        "unpacked {total} {}: {entries} {}, {:.1} MiB of content in {:.1} s",
+        if total == 1 { "layer" } else { "layers" },
+        if entries == 1 { "entry" } else { "entries" },
         bytes as f64 / (1 << 20) as f64,
         started.elapsed().as_secs_f64()
     );

@@ -115,10 +115,10 @@ used to remove (or replace) secrets from an already-built image. See
 umoci-config(1) and --config.volume for how to achieve this correctly.
 
 Some examples:
-\tumoci insert --image oci:foo mybinary /usr/bin/mybinary
-\tumoci insert --image oci:foo myconfigdir /etc/myconfigdir
-\tumoci insert --image oci:foo --opaque myoptdir /opt
-\tumoci insert --image oci:foo --whiteout /some/old/dir"
+  umoci insert --image oci:foo mybinary /usr/bin/mybinary
+  umoci insert --image oci:foo myconfigdir /etc/myconfigdir
+  umoci insert --image oci:foo --opaque myoptdir /opt
+  umoci insert --image oci:foo --whiteout /some/old/dir"
     };
     (raw_unpack) => {
         "Where \"<image-path>\" is the path to the OCI image, \"<tag>\" is the name of the

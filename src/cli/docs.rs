@@ -88,14 +88,14 @@ fn roff_line(line: &str) -> String {
 }
 
 /// Renders `text` (paragraphs separated by blank lines) as roff: filled
-/// paragraphs, and tab-indented lines (examples) kept as they are.
+/// paragraphs, and indented lines (examples) kept as they are.
 fn roff_paragraphs(text: &str) -> String {
     let mut out = String::new();
     for paragraph in text.split("\n\n") {
         out.push_str(".PP\n");
         let mut verbatim = false;
         for line in paragraph.lines() {
-            match line.strip_prefix('\t') {
+            match line.strip_prefix("  ") {
                 Some(example) => {
                     if !verbatim {
                         out.push_str(".nf\n");
@@ -202,7 +202,7 @@ fn write_man(cmd: &Command, name: &str, dir: &Path) -> Result<()> {
         }
     }
     out.extend_from_slice(
-        b".SH EXIT STATUS\n0 on success; 1 when the command fails (the reason is one line on standard error); 3 for an unknown command, as upstream umoci. A command stopped by a broken pipe exits 141.\n",
+        b".SH EXIT STATUS\n0 on success; 1 when the command fails (the reason is on standard error); 3 for an unknown command, as upstream umoci. A command stopped by a broken pipe exits 141. On SIGINT or SIGTERM a command first removes what it made (a partial rootfs, scratch blobs) and then ends by the signal (a shell reports 130 or 143); a second signal ends it at once.\n",
     );
     out.extend_from_slice(b".SH SEE ALSO\n");
     out.extend_from_slice(see_also(cmd, name).as_bytes());
@@ -219,7 +219,11 @@ fn write_man(cmd: &Command, name: &str, dir: &Path) -> Result<()> {
 
 /// `page` with the man-page text of each option it has (see
 /// [`super::option_docs`]); the help keeps its one-liners.
-fn with_option_docs(mut page: Command, name: &str) -> Command {
+fn with_option_docs(page: Command, name: &str) -> Command {
+    // Built, so that the generated --help exists to be documented too; no
+    // `help` subcommand page exists to be listed.
+    let mut page = page.disable_help_subcommand(true);
+    page.build();
     let flags: Vec<(clap::Id, String)> = page
         .get_arguments()
         .filter_map(|a| Some((a.get_id().clone(), a.get_long()?.to_owned())))

@@ -66,7 +66,9 @@ impl Log for ApexLogger {
     fn log(&self, record: &Record) {
         if self.enabled(record.metadata()) {
             let line = format_line(record.level(), &record.args().to_string());
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
+            let mut err = std::io::stderr().lock();
+            super::progress::clear_line(&mut err);
+            let _ = writeln!(err, "{line}");
         }
     }
 
@@ -94,9 +96,7 @@ pub fn init(level: LevelFilter) {
 
 /// Prints the error that ends the program, whatever the level.
 pub fn fatal(message: &str) {
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "{}",
-        format_line(Level::Error, message)
-    );
+    let mut err = std::io::stderr().lock();
+    super::progress::clear_line(&mut err);
+    let _ = writeln!(err, "{}", format_line(Level::Error, message));
 }

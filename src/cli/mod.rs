@@ -160,17 +160,33 @@ pub fn main(args: Vec<OsString>) -> i32 {
 
 /// SIGINT and SIGTERM are recorded (see [`umoci::interrupt`]) instead of
 /// ending the process at once, so a partial rootfs or scratch blob is
-/// removed first. A second one, while the first is handled, ends it.
+/// removed first. A second one of either, while the first is handled,
+/// ends it. A signal the parent ignores (a shell's background job and
+/// SIGINT) stays ignored, as an unhandled one would.
 fn catch_interruption() {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let slot = umoci::interrupt::signal_slot();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     for signal in [SIGINT, SIGTERM] {
-        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if is_ignored(signal) {
+            continue;
+        }
         // Registered first, so it runs first: a repeat finds the flag set
         // and ends the process as the default action would.
-        let _ = signal_hook::flag::register_conditional_default(signal, flag.clone());
-        let _ = signal_hook::flag::register(signal, flag);
+        let _ = signal_hook::flag::register_conditional_default(signal, seen.clone());
+        let _ = signal_hook::flag::register(signal, seen.clone());
         let _ = signal_hook::flag::register_usize(signal, slot.clone(), signal as usize);
+    }
+}
+
+/// Whether `signal` is ignored (inherited `SIG_IGN`).
+fn is_ignored(signal: i32) -> bool {
+    // SAFETY: a null new action only reads the current one into `old`,
+    // which is a plain C struct that zeroes are valid for.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(signal, std::ptr::null(), &mut old) == 0
+            && old.sa_sigaction == libc::SIG_IGN
     }
 }
 
@@ -218,7 +234,11 @@ fn report_parse_error(command: &clap::Command, args: &[OsString], e: clap::Error
             );
             // Upstream's line, then what a person needs next.
             let path = command_path(command, args);
-            match context(ContextKind::SuggestedSubcommand) {
+            // Hidden commands are not offered.
+            let sub = subcommand_of(command, args);
+            let visible =
+                |name: &String| sub.find_subcommand(name).is_some_and(|s| !s.is_hide_set());
+            match context(ContextKind::SuggestedSubcommand).filter(visible) {
                 Some(close) => {
                     eprintln!("Did you mean '{close}'? '{path} --help' lists the commands.")
                 }

@@ -11,6 +11,19 @@ use std::time::{Duration, Instant};
 
 use umoci::layer::Progress;
 
+/// Whether a progress line stands on the terminal's last row, unfinished.
+/// A log line clears it first (see [`clear_line`]); the ticker draws it
+/// again only when the numbers move.
+static ON_SCREEN: AtomicBool = AtomicBool::new(false);
+
+/// Clears a progress line off the terminal's row, if one is there, so that
+/// what `out` writes next starts at the left margin.
+pub fn clear_line(out: &mut impl Write) {
+    if ON_SCREEN.swap(false, Ordering::Relaxed) {
+        let _ = write!(out, "\r\x1b[K");
+    }
+}
+
 /// A progress line drawn by a background thread until dropped.
 pub struct Ticker {
     /// The counters to hand to the library; `None` off a terminal.
@@ -36,6 +49,7 @@ impl Ticker {
             let mut layer_seen = 0;
             let mut since = Instant::now();
             let (mut bytes_then, mut fraction_then) = (0u64, 0.0f64);
+            let mut drawn = String::new();
             while !s.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(200));
                 let snap = c.read();
@@ -58,9 +72,17 @@ impl Ticker {
                 } else {
                     continue;
                 };
-                let _ = write!(std::io::stderr(), "\r\x1b[K{line}");
+                let mut err = std::io::stderr().lock();
+                // Unchanged (the layer is done and the mtree is being
+                // written, say): leave the row to the log lines.
+                if line == drawn {
+                    continue;
+                }
+                let _ = write!(err, "\r\x1b[K{line}");
+                ON_SCREEN.store(true, Ordering::Relaxed);
+                drawn = line;
             }
-            let _ = write!(std::io::stderr(), "\r\x1b[K");
+            clear_line(&mut std::io::stderr().lock());
         });
         Ticker {
             counters: Some(counters),
@@ -91,7 +113,8 @@ fn layer_line(
 ) -> String {
     let mut line = format!("{what} layer {}/{}:", snap.layer, snap.layers);
     if let Some(f) = snap.fraction {
-        line.push_str(&format!(" {:>3.0}%", f * 100.0));
+        // Rounded down: 100% means done.
+        line.push_str(&format!(" {:>3}%", (f * 100.0).floor() as u32));
     }
     line.push_str(&format!(
         " {} entries, {}",

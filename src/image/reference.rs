@@ -37,15 +37,16 @@ impl ImageRef {
             return Err(bad("--image", "path is empty".into()));
         }
         let tag = String::from_utf8_lossy(tag).into_owned();
-        if tag.starts_with("//") {
-            // `docker://...` and friends name images in registries, which
-            // umoci never reads: say what to do instead (after upstream's
-            // reason).
-            let transport = String::from_utf8_lossy(path);
+        let transport = String::from_utf8_lossy(path);
+        if tag.starts_with("//") && REGISTRY_TRANSPORTS.contains(&transport.as_ref()) {
+            // `docker://...` names an image in a registry, which umoci
+            // never reads: say what to do instead (after upstream's
+            // reason), the reference quoted for a shell.
+            let reference = shell_quote(&format!("{transport}:{tag}"));
             return Err(bad(
                 "--image",
                 format!(
-                    "tag contains invalid characters: '{tag}' ({transport}:{tag} is not an image layout: copy the image into one first, e.g. skopeo copy {transport}:{tag} oci:image:latest, then use --image image:latest)"
+                    "tag contains invalid characters: '{tag}' (a registry reference, not an image layout: copy the image into one first, e.g. skopeo copy {reference} oci:image:latest, then use --image image:latest)"
                 ),
             ));
         }
@@ -55,6 +56,15 @@ impl ImageRef {
             tag,
         })
     }
+}
+
+/// skopeo's transports that name an image somewhere other than a layout
+/// directory.
+const REGISTRY_TRANSPORTS: &[&str] = &["docker", "docker-daemon", "containers-storage"];
+
+/// `text` in single quotes, safe to paste into a shell.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 /// Validates a tag given to `flag`.
@@ -108,7 +118,14 @@ mod tests {
         let err = ImageRef::parse(OsStr::new("docker://debian:12")).unwrap_err();
         assert!(err
             .to_string()
-            .contains("skopeo copy docker://debian:12 oci:image:latest"));
+            .contains("skopeo copy 'docker://debian:12' oci:image:latest"));
+        let err = ImageRef::parse(OsStr::new("docker://x/$(rm -rf ~)")).unwrap_err();
+        assert!(
+            err.to_string().contains("'docker://x/$(rm -rf ~)'"),
+            "{err}"
+        );
+        let err = ImageRef::parse(OsStr::new("http://x/y")).unwrap_err();
+        assert!(!err.to_string().contains("skopeo"), "{err}");
         for bad in ["", ":tag", "img:", "img:.AZ94n18s", "img:a b"] {
             assert!(ImageRef::parse(OsStr::new(bad)).is_err(), "{bad}");
         }

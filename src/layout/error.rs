@@ -8,6 +8,9 @@ use crate::spec::Digest;
 /// Anything that can go wrong reading or writing an image layout.
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
+    /// A signal asked the process to stop before the layout changed.
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
     /// The directory is not a usable OCI image layout.
     #[error("{path}: not a valid OCI image layout: {reason}")]
     Invalid {

@@ -60,6 +60,9 @@ pub fn collect_with_progress(
         let listing = list_dir_of(dir.as_fd()).map_err(|e| LayoutError::io(&path, e))?;
         let mut removed_any = false;
         for name in listing.iter() {
+            // Each removal stands on its own: stopping between two leaves
+            // a layout as sound as before.
+            crate::interrupt::check()?;
             let blob_path = path.join(std::ffi::OsStr::from_bytes(name));
             let Some(digest) = std::str::from_utf8(name)
                 .ok()

@@ -61,6 +61,7 @@ impl DirLock {
                 Err(rustix::io::Errno::WOULDBLOCK) | Err(rustix::io::Errno::INTR) => {}
                 Err(e) => return Err(LayoutError::io(dir, e.into())),
             }
+            crate::interrupt::check()?;
             let waited = started.elapsed();
             if waited >= limit {
                 return Err(LayoutError::LockTimeout {

@@ -439,6 +439,9 @@ impl Layout {
         let result = edit(&mut index)?;
         index.schema_version = 2;
         index.media_type = crate::spec::media_type::IMAGE_INDEX.to_owned();
+        // The last moment to stop: after this the tags move. A signal that
+        // came during the work, however long, stops it here instead.
+        crate::interrupt::check().map_err(LayoutError::from)?;
         self.publish_staged()?;
         self.write_index(&index)?;
         Ok(result)

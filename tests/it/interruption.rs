@@ -121,3 +121,65 @@ fn libc_sigint() -> i32 {
 fn libc_sigterm() -> i32 {
     rustix::process::Signal::TERM.as_raw()
 }
+
+#[test]
+fn a_signal_while_waiting_for_a_lock_stops_the_command_and_changes_nothing() {
+    let dir = tempdir();
+    let layout = copy_hello(dir.path(), "img");
+    let index_before = std::fs::read(layout.join("index.json")).unwrap();
+    // Another process (a gc, say) holds the blob lock.
+    let holder = std::fs::File::open(layout.join("blobs")).unwrap();
+    rustix::fs::flock(&holder, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let image = image_arg(&layout, "latest");
+    let args = [
+        "config",
+        "--image",
+        image.as_str(),
+        "--config.user",
+        "nobody",
+    ];
+    let asked = Instant::now();
+    let (how, stderr) = interrupt(&args, libc_sigint(), || {
+        asked.elapsed() > Duration::from_millis(300)
+    });
+    assert_eq!(how, libc_sigint(), "{stderr}");
+    assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "it stopped waiting"
+    );
+    drop(holder);
+    assert_eq!(
+        std::fs::read(layout.join("index.json")).unwrap(),
+        index_before
+    );
+}
+
+#[test]
+fn a_signal_the_parent_ignores_stays_ignored() {
+    // A shell's background job inherits SIGINT ignored; upstream then
+    // runs to the end, and so must we.
+    let dir = tempdir();
+    let layout = big_image(dir.path());
+    let bundle = dir.path().join("bundle");
+    let image = image_arg(&layout, "latest");
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            "trap '' INT; exec \"$0\" unpack --image \"$1\" \"$2\"",
+        ])
+        .args([umoci_bin(), image.as_str(), s(&bundle)])
+        .spawn()
+        .unwrap();
+    let rootfs = bundle.join("rootfs");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_dir(&rootfs).is_ok_and(|mut d| d.next().is_some()) {
+        assert!(Instant::now() < deadline, "the unpack never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pid = rustix::process::Pid::from_child(&child);
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(bundle.join("config.json").is_file());
+}
