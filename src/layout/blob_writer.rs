@@ -44,14 +44,15 @@ impl<'a> BlobWriter<'a> {
             // Content-addressed: the same name means the same bytes.
             return Ok((digest, size));
         }
-        let temp_path = file.path();
+        // Errors name the blob it becomes, not its scratch file.
+        let blob_path = self.layout.blob_path(&digest);
         // Blobs are public content; match what other layout writers use.
         file.as_file()
             .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
-            .map_err(|e| LayoutError::io(&temp_path, e))?;
+            .map_err(|e| LayoutError::io(&blob_path, e))?;
         self.layout
-            .give_to_owner(std::os::fd::AsFd::as_fd(file.as_file()), &temp_path)?;
-        fsync_file(file.as_file(), &temp_path)?;
+            .give_to_owner(std::os::fd::AsFd::as_fd(file.as_file()), &blob_path)?;
+        fsync_file(file.as_file(), &blob_path)?;
         self.layout.stage(digest.clone(), file.keep());
         Ok((digest, size))
     }

@@ -73,7 +73,9 @@ pub struct Layout {
     /// root `repack` does not leave files the layout's owner cannot
     /// remove); `None` otherwise.
     owner: Option<(u32, u32)>,
-    _blob_lock: DirLock,
+    /// Held for the handle's life, except by a reader of `index.json`
+    /// alone (see [`Layout::open_index_only`]).
+    _blob_lock: Option<DirLock>,
 }
 
 #[derive(serde::Deserialize, Serialize)]
@@ -126,9 +128,21 @@ impl Layout {
         Self::open_with(path, LockMode::Shared)
     }
 
+    /// Opens the layout to read nothing but `index.json` (`ls`): no blob
+    /// lock is taken, so a running gc (which never changes the index) does
+    /// not make it wait. Reading a blob through this handle is still
+    /// verified, but may find one a gc just removed.
+    pub fn open_index_only(path: &Path) -> Result<Self> {
+        Self::open_locking(path, None)
+    }
+
     /// Opens the layout holding the blob lock in `mode`; exclusive is for
     /// garbage collection, which must not run beside writers.
     pub fn open_with(path: &Path, mode: LockMode) -> Result<Self> {
+        Self::open_locking(path, Some(mode))
+    }
+
+    fn open_locking(path: &Path, mode: Option<LockMode>) -> Result<Self> {
         let dir = open_dir_path(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => invalid(path, "no such directory"),
             _ => LayoutError::io(path, e),
@@ -141,11 +155,16 @@ impl Layout {
             None
         };
         let blobs = path.join(BLOBS_DIR);
-        let what = match mode {
-            LockMode::Shared => "the blob lock (a gc is running)",
-            LockMode::Exclusive => "the blob lock (other umoci commands use the layout)",
+        let lock = match mode {
+            None => None,
+            Some(mode) => {
+                let what = match mode {
+                    LockMode::Shared => "the blob lock (a gc is running)",
+                    LockMode::Exclusive => "the blob lock (other umoci commands use the layout)",
+                };
+                Some(DirLock::acquire(&blobs, mode, what)?)
+            }
         };
-        let lock = DirLock::acquire(&blobs, mode, what)?;
         Ok(Layout {
             root: path.to_owned(),
             dir,
@@ -452,13 +471,14 @@ impl Layout {
             what: INDEX_FILE.to_owned(),
             source,
         })?;
-        let mut file = self.temp()?.file("index-")?;
-        let temp_path = file.path();
-        file.write_all(&bytes)
-            .map_err(|e| LayoutError::io(&temp_path, e))?;
-        self.give_to_owner(file.as_file().as_fd(), &temp_path)?;
-        fsync_file(file.as_file(), &temp_path)?;
+        // Errors name the file the user knows, not the scratch file it is
+        // written as before the rename.
         let target = self.root.join(INDEX_FILE);
+        let mut file = self.temp()?.file("index-")?;
+        file.write_all(&bytes)
+            .map_err(|e| LayoutError::io(&target, e))?;
+        self.give_to_owner(file.as_file().as_fd(), &target)?;
+        fsync_file(file.as_file(), &target)?;
         file.persist_at(self.dir.as_fd(), INDEX_FILE.as_bytes())
             .map_err(|e| LayoutError::io(&target, e))?;
         fsync_dir(self.dir.as_fd(), &self.root)
