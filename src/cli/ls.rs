@@ -21,7 +21,8 @@ pub struct ListArgs {
 /// Runs `list`.
 pub fn run(args: ListArgs) -> Result<()> {
     positionals(&args.args, &[])?;
-    let layout = Layout::open(&args.layout.get()?)?;
+    // Only index.json is read: a running gc need not be waited for.
+    let layout = Layout::open_index_only(&args.layout.get()?)?;
     let index = layout.read_index()?;
     let mut out = std::io::stdout().lock();
     // One tag per line, so a name holding a newline (or an escape

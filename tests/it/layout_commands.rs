@@ -244,3 +244,19 @@ fn root_editing_a_users_layout_leaves_everything_to_that_user() {
     let out = crate::common::users::as_user(&[umoci_bin(), "gc", "--layout", s(&layout)]);
     assert_eq!(out.status, 0, "{}", out.stderr);
 }
+
+#[test]
+fn ls_does_not_wait_for_a_running_gc() {
+    // A gc holds the blob lock exclusively; ls reads only index.json.
+    let dir = tempdir();
+    let layout = copy_hello(dir.path(), "img");
+    let holder = std::fs::File::open(layout.join("blobs")).unwrap();
+    rustix::fs::flock(&holder, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let started = std::time::Instant::now();
+    let out = umoci_env(
+        &["ls", "--layout", s(&layout)],
+        &[("UMOCI_LOCK_TIMEOUT", "5")],
+    );
+    assert_eq!(out.ok(), "latest\n");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+}
