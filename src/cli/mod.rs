@@ -222,7 +222,7 @@ fn report_parse_error(command: &clap::Command, args: &[OsString], e: clap::Error
             Ok(())
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let mut sub = subcommand_of(command, args);
+            let (mut sub, _) = subcommand_of(command, args);
             print!("{}", sub.render_help());
             Ok(())
         }
@@ -232,10 +232,9 @@ fn report_parse_error(command: &clap::Command, args: &[OsString], e: clap::Error
                 "No help topic for '{}'",
                 umoci::spec::escape::printable(&name)
             );
-            // Upstream's line, then what a person needs next.
-            let path = command_path(command, args);
-            // Hidden commands are not offered.
-            let sub = subcommand_of(command, args);
+            // Upstream's line, then what a person needs next (hidden
+            // commands are not offered).
+            let (sub, path) = subcommand_of(command, args);
             let visible =
                 |name: &String| sub.find_subcommand(name).is_some_and(|s| !s.is_hide_set());
             match context(ContextKind::SuggestedSubcommand).filter(visible) {
@@ -251,11 +250,10 @@ fn report_parse_error(command: &clap::Command, args: &[OsString], e: clap::Error
             let name = arg.trim_start_matches('-');
             let name = name.split_once('=').map_or(name, |(n, _)| n);
             let message = format!("flag provided but not defined: -{name}");
-            let mut sub = subcommand_of(command, args);
+            let (mut sub, path) = subcommand_of(command, args);
             print!("Incorrect Usage: {message}\n\n{}", sub.render_help());
             logger::fatal(&message);
             if let Some(close) = context(ContextKind::SuggestedArg) {
-                let path = command_path(command, args);
                 eprintln!("Did you mean '{close}'? '{path} --help' lists the options.");
             }
             Err(Reported(1).into())
@@ -272,18 +270,9 @@ fn report_parse_error(command: &clap::Command, args: &[OsString], e: clap::Error
     }
 }
 
-/// The (sub)command `args` name, for its help.
-fn subcommand_of(command: &clap::Command, args: &[OsString]) -> clap::Command {
-    subcommands_of(command, args).0
-}
-
-/// How the (sub)command `args` name is typed: `umoci raw unpack`.
-fn command_path(command: &clap::Command, args: &[OsString]) -> String {
-    subcommands_of(command, args).1
-}
-
-/// The (sub)command `args` name, and how it is typed.
-fn subcommands_of(command: &clap::Command, args: &[OsString]) -> (clap::Command, String) {
+/// The (sub)command `args` name, for its help, and how it is typed
+/// (`umoci raw unpack`).
+fn subcommand_of(command: &clap::Command, args: &[OsString]) -> (clap::Command, String) {
     let mut current = command.clone();
     let mut path = String::from("umoci");
     for arg in args.iter().skip(1) {

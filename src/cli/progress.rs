@@ -49,10 +49,16 @@ impl Ticker {
             let mut layer_seen = 0;
             let mut since = Instant::now();
             let (mut bytes_then, mut fraction_then) = (0u64, 0.0f64);
-            let mut drawn = String::new();
+            let mut drawn = None;
             while !s.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(200));
                 let snap = c.read();
+                // Unchanged counters (the layer is done and the mtree is
+                // being written, say): leave the row to the log lines, even
+                // though the rate, from the time, would read differently.
+                if drawn == Some(snap) {
+                    continue;
+                }
                 if snap.layer != layer_seen {
                     // Measure from here: what the layer did before we
                     // looked took an unknown time.
@@ -72,15 +78,9 @@ impl Ticker {
                 } else {
                     continue;
                 };
-                let mut err = std::io::stderr().lock();
-                // Unchanged (the layer is done and the mtree is being
-                // written, say): leave the row to the log lines.
-                if line == drawn {
-                    continue;
-                }
-                let _ = write!(err, "\r\x1b[K{line}");
+                let _ = write!(std::io::stderr().lock(), "\r\x1b[K{line}");
                 ON_SCREEN.store(true, Ordering::Relaxed);
-                drawn = line;
+                drawn = Some(snap);
             }
             clear_line(&mut std::io::stderr().lock());
         });
