@@ -88,7 +88,7 @@ fn runc_run(bundle: &Path, scratch: &Path, name: &str) -> String {
 
 #[test]
 fn runc_runs_an_unpacked_busybox_image() {
-    if !have_tool("runc") || !rustix::process::geteuid().is_root() {
+    if !have_tool("runc") || !running_as_root("runc runs the bundle as root") {
         return;
     }
     let dir = tempdir();
@@ -208,7 +208,7 @@ fn rootless_repack_restores_image_owners() {
 
 #[test]
 fn runc_sees_a_repacked_change() {
-    if !have_tool("runc") || !rustix::process::geteuid().is_root() {
+    if !have_tool("runc") || !running_as_root("runc runs the bundle as root") {
         return;
     }
     let dir = tempdir();
