@@ -84,13 +84,7 @@ fn nested_opaque_directories_cost_their_entries_not_a_walk_each() {
     let depth = 2000;
     let layout = nested_opaque_image(dir.path(), depth);
     let rootfs = dir.path().join("rootfs");
-    let out = umoci_deadline(&[
-        "raw",
-        "unpack",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&rootfs),
-    ]);
+    let out = raw_unpack_deadline(&layout, &rootfs);
     assert_eq!(out.status, 0, "{}", out.stderr);
     // The layer's own files survive, the lower ones are gone (`find`
     // walks deeper than a path may be long).
@@ -150,13 +144,7 @@ fn directories_under_dangling_symlink_chains_are_made_promptly() {
             }
         })
     };
-    let out = umoci_deadline(&[
-        "raw",
-        "unpack",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&rootfs),
-    ]);
+    let out = raw_unpack_deadline(&layout, &rootfs);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     renamer.join().unwrap();
     assert_eq!(out.status, 0, "{}", out.stderr);

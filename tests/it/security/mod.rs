@@ -41,6 +41,17 @@ fn umoci_deadline(args: &[&str]) -> Run {
     out
 }
 
+/// `raw unpack --image LAYOUT:latest ROOTFS`, with a deadline.
+fn raw_unpack_deadline(layout: &Path, rootfs: &Path) -> Run {
+    umoci_deadline(&[
+        "raw",
+        "unpack",
+        "--image",
+        &image_arg(layout, "latest"),
+        s(rootfs),
+    ])
+}
+
 /// `repack --image LAYOUT:latest BUNDLE`, with a deadline.
 fn repack_deadline(layout: &Path, bundle: &Path) -> Run {
     umoci_deadline(&["repack", "--image", &image_arg(layout, "latest"), s(bundle)])

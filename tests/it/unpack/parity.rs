@@ -38,34 +38,20 @@ fn same_tree_mtree_and_config_as_debian_umoci() {
         .file("srv/y", b"y", 0o600, 1000, 1000)
         .finish();
     add_layer(&layout, "latest", &upper, "zstd");
-    config(
-        &layout,
-        "latest",
-        &[
-            "--config.user=svc",
-            "--config.env=A=b",
-            "--config.cmd=/bin/sh",
-            "--config.volume=/data",
-            "--config.exposedports=80/tcp",
-        ],
-    )
-    .ok();
+    // The same config for both, so that both umocis convert the same.
+    let config_flags = [
+        "--config.user=svc",
+        "--config.env=A=b",
+        "--config.cmd=/bin/sh",
+        "--config.volume=/data",
+        "--config.exposedports=80/tcp",
+    ];
+    config(&layout, "latest", &config_flags).ok();
     // Debian's umoci 0.4.7 cannot read zstd layers: give it gzip.
     let gz_layout = new_image(dir.path(), "img-gz", "latest");
     add_layer(&gz_layout, "latest", &tar, "gzip");
     add_layer(&gz_layout, "latest", &upper, "gzip");
-    config(
-        &gz_layout,
-        "latest",
-        &[
-            "--config.user=svc",
-            "--config.env=A=b",
-            "--config.cmd=/bin/sh",
-            "--config.volume=/data",
-            "--config.exposedports=80/tcp",
-        ],
-    )
-    .ok();
+    config(&gz_layout, "latest", &config_flags).ok();
 
     let ours = dir.path().join("ours");
     let theirs = dir.path().join("theirs");
