@@ -25,6 +25,9 @@ _umoci() {
             umoci,help)
                 cmd="umoci__subcmd__help"
                 ;;
+            umoci,index)
+                cmd="umoci__subcmd__index"
+                ;;
             umoci,init)
                 cmd="umoci__subcmd__init"
                 ;;
@@ -70,6 +73,9 @@ _umoci() {
             umoci__subcmd__help,help)
                 cmd="umoci__subcmd__help__subcmd__help"
                 ;;
+            umoci__subcmd__help,index)
+                cmd="umoci__subcmd__help__subcmd__index"
+                ;;
             umoci__subcmd__help,init)
                 cmd="umoci__subcmd__help__subcmd__init"
                 ;;
@@ -100,6 +106,12 @@ _umoci() {
             umoci__subcmd__help,unpack)
                 cmd="umoci__subcmd__help__subcmd__unpack"
                 ;;
+            umoci__subcmd__help__subcmd__index,add)
+                cmd="umoci__subcmd__help__subcmd__index__subcmd__add"
+                ;;
+            umoci__subcmd__help__subcmd__index,rm)
+                cmd="umoci__subcmd__help__subcmd__index__subcmd__rm"
+                ;;
             umoci__subcmd__help__subcmd__raw,add-layer)
                 cmd="umoci__subcmd__help__subcmd__raw__subcmd__add__subcmd__layer"
                 ;;
@@ -108,6 +120,27 @@ _umoci() {
                 ;;
             umoci__subcmd__help__subcmd__raw,unpack)
                 cmd="umoci__subcmd__help__subcmd__raw__subcmd__unpack"
+                ;;
+            umoci__subcmd__index,add)
+                cmd="umoci__subcmd__index__subcmd__add"
+                ;;
+            umoci__subcmd__index,help)
+                cmd="umoci__subcmd__index__subcmd__help"
+                ;;
+            umoci__subcmd__index,remove)
+                cmd="umoci__subcmd__index__subcmd__rm"
+                ;;
+            umoci__subcmd__index,rm)
+                cmd="umoci__subcmd__index__subcmd__rm"
+                ;;
+            umoci__subcmd__index__subcmd__help,add)
+                cmd="umoci__subcmd__index__subcmd__help__subcmd__add"
+                ;;
+            umoci__subcmd__index__subcmd__help,help)
+                cmd="umoci__subcmd__index__subcmd__help__subcmd__help"
+                ;;
+            umoci__subcmd__index__subcmd__help,rm)
+                cmd="umoci__subcmd__index__subcmd__help__subcmd__rm"
                 ;;
             umoci__subcmd__raw,add-layer)
                 cmd="umoci__subcmd__raw__subcmd__add__subcmd__layer"
@@ -143,7 +176,7 @@ _umoci() {
 
     case "${cmd}" in
         umoci)
-            opts="-v -h --verbose --log --version --help init new list ls tag remove rm gc stat config unpack repack insert raw help"
+            opts="-v -h --verbose --log --version --help init new list ls tag remove rm gc stat config unpack repack insert index raw help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,7 +194,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__config)
-            opts="-h --image --tag --no-history --history.author --history.comment --history.created --history.created_by --config.user --config.exposedports --config.env --config.entrypoint --config.cmd --config.volume --config.label --config.workingdir --config.stopsignal --created --author --os --platform.os --architecture --platform.arch --platform.variant --manifest.annotation --clear --help"
+            opts="-h --image --tag --no-history --history.author --history.comment --history.created --history.created_by --config.user --config.exposedports --config.env --config.entrypoint --config.cmd --config.volume --config.label --config.workingdir --config.stopsignal --created --author --os --platform.os --architecture --platform.arch --platform.variant --manifest.annotation --clear --platform --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,6 +296,10 @@ _umoci() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -289,7 +326,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__help)
-            opts="init new list tag remove gc stat config unpack repack insert raw help"
+            opts="init new list tag remove gc stat config unpack repack insert index raw help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +370,48 @@ _umoci() {
         umoci__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__help__subcmd__index)
+            opts="add rm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__help__subcmd__index__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__help__subcmd__index__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -526,6 +605,116 @@ _umoci() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        umoci__subcmd__index)
+            opts="-h --help add rm remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__index__subcmd__add)
+            opts="-h --image --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__index__subcmd__help)
+            opts="add rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__index__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__index__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__index__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__index__subcmd__rm)
+            opts="-h --image --platform --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         umoci__subcmd__init)
             opts="-h --layout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -545,7 +734,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__insert)
-            opts="-h --image --tag --no-history --history.author --history.comment --history.created --history.created_by --compress --uid-map --gid-map --rootless --whiteout --opaque --help"
+            opts="-h --image --tag --no-history --history.author --history.comment --history.created --history.created_by --compress --uid-map --gid-map --rootless --whiteout --opaque --platform --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -584,6 +773,10 @@ _umoci() {
                     return 0
                     ;;
                 --gid-map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --platform)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -645,7 +838,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__raw__subcmd__add__subcmd__layer)
-            opts="-h --image --tag --no-history --history.author --history.comment --history.created --history.created_by --compress --help"
+            opts="-h --image --tag --no-history --history.author --history.comment --history.created --history.created_by --compress --platform --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -677,6 +870,10 @@ _umoci() {
                     ;;
                 --compress)
                     COMPREPLY=($(compgen -W "auto none gzip zstd" -- "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -757,7 +954,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__raw__subcmd__runtime__subcmd__config)
-            opts="-h --image --uid-map --gid-map --rootless --rootfs --help"
+            opts="-h --image --uid-map --gid-map --rootless --rootfs --platform --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -779,6 +976,10 @@ _umoci() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -787,7 +988,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__raw__subcmd__unpack)
-            opts="-h --image --uid-map --gid-map --rootless --keep-dirlinks --help"
+            opts="-h --image --uid-map --gid-map --rootless --keep-dirlinks --platform --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -802,6 +1003,10 @@ _umoci() {
                     return 0
                     ;;
                 --gid-map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --platform)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -831,7 +1036,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__repack)
-            opts="-h --image --no-history --history.author --history.comment --history.created --history.created_by --compress --mask-path --no-mask-volumes --refresh-bundle --help"
+            opts="-h --image --no-history --history.author --history.comment --history.created --history.created_by --compress --mask-path --no-mask-volumes --refresh-bundle --platform --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -865,6 +1070,10 @@ _umoci() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -873,13 +1082,17 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__stat)
-            opts="-h --image --json --help"
+            opts="-h --image --json --platform --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --platform)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -909,7 +1122,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__unpack)
-            opts="-h --image --uid-map --gid-map --rootless --keep-dirlinks --help"
+            opts="-h --image --uid-map --gid-map --rootless --keep-dirlinks --platform --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -924,6 +1137,10 @@ _umoci() {
                     return 0
                     ;;
                 --gid-map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --platform)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -45,6 +45,7 @@ complete -c umoci -n "__fish_umoci_needs_command" -f -a "config" -d 'modifies th
 complete -c umoci -n "__fish_umoci_needs_command" -f -a "unpack" -d 'unpacks a reference into an OCI runtime bundle'
 complete -c umoci -n "__fish_umoci_needs_command" -f -a "repack" -d 'repacks an OCI runtime bundle into a reference'
 complete -c umoci -n "__fish_umoci_needs_command" -f -a "insert" -d 'insert content into an OCI image'
+complete -c umoci -n "__fish_umoci_needs_command" -f -a "index" -d 'multi-platform image indexes'
 complete -c umoci -n "__fish_umoci_needs_command" -f -a "raw" -d 'advanced internal image tooling'
 complete -c umoci -n "__fish_umoci_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c umoci -n "__fish_umoci_using_subcommand init" -l layout -d 'path to an OCI image layout' -r
@@ -64,6 +65,7 @@ complete -c umoci -n "__fish_umoci_using_subcommand rm" -s h -l help -d 'Print h
 complete -c umoci -n "__fish_umoci_using_subcommand gc" -l layout -d 'path to an OCI image layout' -r
 complete -c umoci -n "__fish_umoci_using_subcommand gc" -s h -l help -d 'Print help'
 complete -c umoci -n "__fish_umoci_using_subcommand stat" -l image -d 'OCI image URI of the form \'path[:tag]\'' -r
+complete -c umoci -n "__fish_umoci_using_subcommand stat" -l platform -d 'platform of a multi-platform image to use, as os/arch[/variant] (default: the host\'s)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand stat" -l json -d 'output the stat information as a JSON encoded blob'
 complete -c umoci -n "__fish_umoci_using_subcommand stat" -s h -l help -d 'Print help'
 complete -c umoci -n "__fish_umoci_using_subcommand config" -l image -d 'OCI image URI of the form \'path[:tag]\'' -r
@@ -88,11 +90,13 @@ complete -c umoci -n "__fish_umoci_using_subcommand config" -l platform.arch -l 
 complete -c umoci -n "__fish_umoci_using_subcommand config" -l platform.variant -d 'set the platform variant' -r
 complete -c umoci -n "__fish_umoci_using_subcommand config" -l manifest.annotation -d 'set a manifest annotation (name=value)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand config" -l clear -d 'clear a list or map before setting values (config.labels, manifest.annotations, config.exposedports, config.env, config.volume, config.cmd, config.entrypoint)' -r
+complete -c umoci -n "__fish_umoci_using_subcommand config" -l platform -d 'platform of a multi-platform image to change, as os/arch[/variant], or \'all\' (default: the host\'s)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand config" -l no-history -d 'do not create a history entry'
 complete -c umoci -n "__fish_umoci_using_subcommand config" -s h -l help -d 'Print help'
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l image -d 'OCI image URI of the form \'path[:tag]\'' -r
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l uid-map -d 'specifies a uid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l gid-map -d 'specifies a gid mapping to use (container:host:size)' -r
+complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l platform -d 'platform of a multi-platform image to use, as os/arch[/variant] (default: the host\'s)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l rootless -d 'enable rootless command support'
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l keep-dirlinks -d 'don\'t clobber underlying symlinks on existing directories'
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -s h -l help -d 'Print help'
@@ -106,6 +110,7 @@ none\t'an uncompressed tar'
 gzip\t'gzip at level 2; gzip:LEVEL for 1 to 12'
 zstd\t'zstd at level 3; zstd:LEVEL for 1 to 22'"
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l mask-path -d 'set of path prefixes in which deltas will be ignored when generating new layers' -r
+complete -c umoci -n "__fish_umoci_using_subcommand repack" -l platform -d 'platform of a multi-platform image to use, as os/arch[/variant] (default: the host\'s)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l no-history -d 'do not create a history entry'
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l no-mask-volumes -d 'do not add the Config.Volumes paths to the list of masked paths'
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l refresh-bundle -d 'update the mtree manifest and umoci.json of the bundle after repacking'
@@ -122,11 +127,28 @@ gzip\t'gzip at level 2; gzip:LEVEL for 1 to 12'
 zstd\t'zstd at level 3; zstd:LEVEL for 1 to 22'"
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l uid-map -d 'specifies a uid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l gid-map -d 'specifies a gid mapping to use (container:host:size)' -r
+complete -c umoci -n "__fish_umoci_using_subcommand insert" -l platform -d 'platform of a multi-platform image to change, as os/arch[/variant], or \'all\' (default: the host\'s)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l no-history -d 'do not create a history entry'
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l rootless -d 'enable rootless command support'
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l whiteout -d 'insert a tar whiteout for the target path'
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -l opaque -d 'make the target directory opaque (its lower-layer contents are hidden)'
 complete -c umoci -n "__fish_umoci_using_subcommand insert" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c umoci -n "__fish_umoci_using_subcommand index; and not __fish_seen_subcommand_from add rm remove help" -s h -l help -d 'Print help'
+complete -c umoci -n "__fish_umoci_using_subcommand index; and not __fish_seen_subcommand_from add rm remove help" -f -a "add" -d 'adds images to a multi-platform index'
+complete -c umoci -n "__fish_umoci_using_subcommand index; and not __fish_seen_subcommand_from add rm remove help" -f -a "rm" -d 'removes one platform from a multi-platform index'
+complete -c umoci -n "__fish_umoci_using_subcommand index; and not __fish_seen_subcommand_from add rm remove help" -f -a "remove" -d 'removes one platform from a multi-platform index'
+complete -c umoci -n "__fish_umoci_using_subcommand index; and not __fish_seen_subcommand_from add rm remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from add" -l image -d 'OCI image URI of the form \'path[:tag]\'' -r
+complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from rm" -l image -d 'OCI image URI of the form \'path[:tag]\'' -r
+complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from rm" -l platform -d 'the platform to remove, as os/arch[/variant]' -r
+complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from remove" -l image -d 'OCI image URI of the form \'path[:tag]\'' -r
+complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from remove" -l platform -d 'the platform to remove, as os/arch[/variant]' -r
+complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "add" -d 'adds images to a multi-platform index'
+complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "rm" -d 'removes one platform from a multi-platform index'
+complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and not __fish_seen_subcommand_from unpack runtime-config config add-layer help" -s h -l help -d 'Print help'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and not __fish_seen_subcommand_from unpack runtime-config config add-layer help" -f -a "unpack" -d 'unpacks a reference into a rootfs'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and not __fish_seen_subcommand_from unpack runtime-config config add-layer help" -f -a "runtime-config" -d 'generates a runtime configuration from an image configuration'
@@ -136,6 +158,7 @@ complete -c umoci -n "__fish_umoci_using_subcommand raw; and not __fish_seen_sub
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l image -d 'OCI image URI of the form \'path[:tag]\'' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l uid-map -d 'specifies a uid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l gid-map -d 'specifies a gid mapping to use (container:host:size)' -r
+complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l platform -d 'platform of a multi-platform image to use, as os/arch[/variant] (default: the host\'s)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l rootless -d 'enable rootless command support'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l keep-dirlinks -d 'don\'t clobber underlying symlinks on existing directories'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -s h -l help -d 'Print help'
@@ -143,12 +166,14 @@ complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcomm
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from runtime-config" -l uid-map -d 'specifies a uid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from runtime-config" -l gid-map -d 'specifies a gid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from runtime-config" -l rootfs -d 'path to the unpacked rootfs, to resolve users and groups' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from runtime-config" -l platform -d 'platform of a multi-platform image to use, as os/arch[/variant] (default: the host\'s)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from runtime-config" -l rootless -d 'enable rootless command support'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from runtime-config" -s h -l help -d 'Print help'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from config" -l image -d 'OCI image URI of the form \'path[:tag]\'' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from config" -l uid-map -d 'specifies a uid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from config" -l gid-map -d 'specifies a gid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from config" -l rootfs -d 'path to the unpacked rootfs, to resolve users and groups' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from config" -l platform -d 'platform of a multi-platform image to use, as os/arch[/variant] (default: the host\'s)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from config" -l rootless -d 'enable rootless command support'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -l image -d 'OCI image URI of the form \'path[:tag]\'' -r
@@ -161,25 +186,29 @@ complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcomm
 none\t'an uncompressed tar'
 gzip\t'gzip at level 2; gzip:LEVEL for 1 to 12'
 zstd\t'zstd at level 3; zstd:LEVEL for 1 to 22'"
+complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -l platform -d 'platform of a multi-platform image to use, as os/arch[/variant] (default: the host\'s)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -l no-history -d 'do not create a history entry'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from add-layer" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from help" -f -a "unpack" -d 'unpacks a reference into a rootfs'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from help" -f -a "runtime-config" -d 'generates a runtime configuration from an image configuration'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from help" -f -a "add-layer" -d 'add a layer to an OCI image'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert raw help" -f -a "init" -d 'create a new OCI layout'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert raw help" -f -a "new" -d 'creates a blank tagged OCI image'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert raw help" -f -a "list" -d 'lists the set of tags in an OCI layout'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert raw help" -f -a "tag" -d 'creates a new tag in an OCI image'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert raw help" -f -a "remove" -d 'removes a tag from an OCI image'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert raw help" -f -a "gc" -d 'garbage-collects an OCI layout'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert raw help" -f -a "stat" -d 'displays status information of an image manifest'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert raw help" -f -a "config" -d 'modifies the image configuration of an OCI image'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert raw help" -f -a "unpack" -d 'unpacks a reference into an OCI runtime bundle'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert raw help" -f -a "repack" -d 'repacks an OCI runtime bundle into a reference'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert raw help" -f -a "insert" -d 'insert content into an OCI image'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert raw help" -f -a "raw" -d 'advanced internal image tooling'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert raw help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "init" -d 'create a new OCI layout'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "new" -d 'creates a blank tagged OCI image'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "list" -d 'lists the set of tags in an OCI layout'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "tag" -d 'creates a new tag in an OCI image'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "remove" -d 'removes a tag from an OCI image'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "gc" -d 'garbage-collects an OCI layout'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "stat" -d 'displays status information of an image manifest'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "config" -d 'modifies the image configuration of an OCI image'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "unpack" -d 'unpacks a reference into an OCI runtime bundle'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "repack" -d 'repacks an OCI runtime bundle into a reference'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "insert" -d 'insert content into an OCI image'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "index" -d 'multi-platform image indexes'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "raw" -d 'advanced internal image tooling'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and __fish_seen_subcommand_from index" -f -a "add" -d 'adds images to a multi-platform index'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and __fish_seen_subcommand_from index" -f -a "rm" -d 'removes one platform from a multi-platform index'
 complete -c umoci -n "__fish_umoci_using_subcommand help; and __fish_seen_subcommand_from raw" -f -a "unpack" -d 'unpacks a reference into a rootfs'
 complete -c umoci -n "__fish_umoci_using_subcommand help; and __fish_seen_subcommand_from raw" -f -a "runtime-config" -d 'generates a runtime configuration from an image configuration'
 complete -c umoci -n "__fish_umoci_using_subcommand help; and __fish_seen_subcommand_from raw" -f -a "add-layer" -d 'add a layer to an OCI image'

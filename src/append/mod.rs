@@ -14,12 +14,12 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::image::add_layer::{self, NewLayer};
+use crate::image::add_layer::{self, Appended, NewLayer};
 use crate::image::{HistoryOptions, ImageError, ImageSource};
 use crate::layer::{
     store_layer, CompressChoice, GenerateOptions, LayerBlobError, LayerTar, Progress,
 };
-use crate::layout::Layout;
+use crate::layout::{DescriptorPath, Layout};
 use crate::spec::go_time::source_date_epoch;
 use crate::spec::Descriptor;
 
@@ -187,16 +187,32 @@ impl<'a> Appender<'a> {
     /// returned. With none added, only a history entry saying so is
     /// appended (as upstream's repack does when nothing changed).
     pub fn commit(self, tag: &str) -> Result<Descriptor, AppendError> {
-        let base = &self.base.path;
-        let root = if self.layers.is_empty() {
-            let history =
-                self.opts
-                    .history
-                    .entry(self.created_by, &self.base.config.author, true)?;
-            add_layer::commit_without_layer(self.layout, base, history, tag)?
-        } else {
-            add_layer::commit_layers(self.layout, base, &self.layers, tag)?
-        };
-        Ok(root)
+        let layout = self.layout;
+        let staged = self.stage()?;
+        Ok(add_layer::commit_appended(layout, &[staged], tag)?)
     }
+
+    /// What is to be appended to the base image, for [`commit_all`].
+    pub fn stage(self) -> Result<(DescriptorPath, Appended), AppendError> {
+        let appended = if self.layers.is_empty() {
+            Appended::Nothing(self.opts.history.entry(
+                self.created_by,
+                &self.base.config.author,
+                true,
+            )?)
+        } else {
+            Appended::Layers(self.layers)
+        };
+        Ok((self.base.path.clone(), appended))
+    }
+}
+
+/// Appends what each of several appenders staged to its image in one
+/// commit (one new index for the images of a multi-platform tag).
+pub fn commit_all(
+    layout: &Layout,
+    staged: &[(DescriptorPath, Appended)],
+    tag: &str,
+) -> Result<Descriptor, AppendError> {
+    Ok(add_layer::commit_appended(layout, staged, tag)?)
 }

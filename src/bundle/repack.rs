@@ -13,6 +13,7 @@ use super::unpack::{mtree_name, write_bundle_manifest, UnpackError};
 use crate::append::{AppendError, AppendOptions, Appender};
 use crate::fs::file::{open_regular, Follow};
 use crate::fs::{RelPath, Root};
+use crate::image::platform::{display, Selection};
 use crate::image::{ImageError, ImageSource};
 use crate::layout::{Layout, LayoutError};
 use crate::mtree::diff::{diff, Change, ChangeKind};
@@ -30,6 +31,9 @@ pub struct RepackOptions {
     pub mask_volumes: bool,
     /// `--refresh-bundle`: make the bundle describe the new image.
     pub refresh_bundle: bool,
+    /// `--platform`: must be the platform the bundle was unpacked from,
+    /// which is where the new image goes in a multi-platform index.
+    pub platform: Selection,
 }
 
 /// Why a repack failed.
@@ -71,6 +75,14 @@ pub enum RepackError {
         #[source]
         source: Box<RepackError>,
     },
+    /// `--platform` names another platform than the bundle's.
+    #[error("the bundle was unpacked from platform {recorded}, not {wanted}")]
+    OtherPlatform {
+        /// The platform recorded in `umoci.json`.
+        recorded: String,
+        /// The platform asked for.
+        wanted: String,
+    },
     /// The new stat cache could not be created.
     #[error("create stat cache {}", .path.display())]
     StatCache {
@@ -97,6 +109,16 @@ pub fn repack(
         source,
     })?;
     let meta = Meta::read(&bundle)?;
+    if let (Selection::Only(wanted), Some(recorded)) =
+        (&opts.platform, &meta.from.descriptor().platform)
+    {
+        if !wanted.matches(recorded) {
+            return Err(RepackError::OtherPlatform {
+                recorded: display(recorded),
+                wanted: wanted.to_string(),
+            });
+        }
+    }
     let mtree_name = mtree_name(meta.from.descriptor());
     let mtree_file = format!("{mtree_name}.mtree");
     let cache_file = StatCache::file_name(&mtree_name);
@@ -199,7 +221,8 @@ fn refresh_bundle(
     old_name: &str,
 ) -> Result<(), RepackError> {
     let idx = layout.read_index()?;
-    let path = crate::image::source::resolve_manifest(layout, &idx, tag)?;
+    let selection = crate::image::select::selection_for(&meta.from);
+    let path = crate::image::select::select_one(layout, &idx, tag, &selection)?;
     let new_name = mtree_name(path.descriptor());
     let new_meta = Meta {
         from: path,

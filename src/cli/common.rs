@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
+use umoci::image::platform::Selection;
 use umoci::image::reference::{parse_layout, validate_tag};
+use umoci::image::select::select;
 use umoci::image::{HistoryOptions, ImageRef};
 use umoci::spec::GoTime;
 
@@ -28,13 +30,61 @@ impl ImageArgs {
         Ok(ImageRef::parse(image)?)
     }
 
-    /// Opens the layout (shared lock) and loads the tagged image.
-    pub fn open(&self) -> Result<(umoci::layout::Layout, umoci::image::ImageSource)> {
+    /// Opens the layout (shared lock) and loads the tagged image that
+    /// `selection` chooses.
+    pub fn open(
+        &self,
+        selection: &Selection,
+    ) -> Result<(umoci::layout::Layout, umoci::image::ImageSource)> {
+        let (layout, mut sources) = self.open_all(selection)?;
+        Ok((layout, sources.remove(0)))
+    }
+
+    /// Opens the layout (shared lock) and loads every image of the tag
+    /// that `selection` chooses (one unless [`Selection::All`]).
+    pub fn open_all(
+        &self,
+        selection: &Selection,
+    ) -> Result<(umoci::layout::Layout, Vec<umoci::image::ImageSource>)> {
         let image = self.get()?;
         let layout = umoci::layout::Layout::open(&image.layout)?;
         let index = layout.read_index()?;
-        let source = umoci::image::ImageSource::open(&layout, &index, &image.tag)?;
-        Ok((layout, source))
+        let sources = select(&layout, &index, &image.tag, selection)?
+            .into_iter()
+            .map(|path| umoci::image::ImageSource::load(&layout, path))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((layout, sources))
+    }
+}
+
+/// `--platform OS/ARCH[/VARIANT]`: one image of a multi-platform index.
+#[derive(Debug, Args)]
+pub struct PlatformArgs {
+    /// platform of a multi-platform image to use, as os/arch[/variant] (default: the host's)
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+}
+
+impl PlatformArgs {
+    /// The images to work on.
+    pub fn get(&self) -> Result<Selection> {
+        Ok(Selection::parse(self.platform.as_deref(), false)?)
+    }
+}
+
+/// `--platform OS/ARCH[/VARIANT]|all`: one image of a multi-platform index,
+/// or every one.
+#[derive(Debug, Args)]
+pub struct PlatformOrAllArgs {
+    /// platform of a multi-platform image to change, as os/arch[/variant], or 'all' (default: the host's)
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+}
+
+impl PlatformOrAllArgs {
+    /// The images to work on.
+    pub fn get(&self) -> Result<Selection> {
+        Ok(Selection::parse(self.platform.as_deref(), true)?)
     }
 }
 

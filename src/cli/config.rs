@@ -3,11 +3,13 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
+use umoci::image::add_layer::rewrite_one_tree;
+use umoci::image::select::select;
 use umoci::image::{mutate, ConfigEdits, ImageError, ImageSource};
 use umoci::layout::{index, Layout};
 use umoci::spec::GoTime;
 
-use super::common::{positionals, HistoryArgs, ImageArgs, TagArgs};
+use super::common::{positionals, HistoryArgs, ImageArgs, PlatformOrAllArgs, TagArgs};
 
 /// modifies the image configuration of an OCI image
 ///
@@ -118,6 +120,8 @@ pub struct ConfigArgs {
     /// clear a list or map before setting values (config.labels, manifest.annotations, config.exposedports, config.env, config.volume, config.cmd, config.entrypoint)
     #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
     clear: Vec<String>,
+    #[command(flatten)]
+    platform: PlatformOrAllArgs,
     #[arg(hide = true)]
     args: Vec<String>,
 }
@@ -160,21 +164,28 @@ pub fn run(args: ConfigArgs) -> Result<()> {
     let target_tag = args.tag.or(&image.tag)?;
     let edits = args.edits()?;
     let history = args.history.options()?;
+    let selection = args.platform.get()?;
     let layout = Layout::open(&image.layout)?;
     let new_root = layout.update_index(|idx| -> Result<_, ImageError> {
-        let mut source = ImageSource::open(&layout, idx, &image.tag)?;
-        edits.apply(&mut source.config, &mut source.manifest.annotations)?;
-        mutate::mark_manifest_media_type(&mut source);
-        let author = source.config.author.clone();
-        if let Some(entry) = history.entry("umoci config", &author, true)? {
-            source.config.history.push(entry);
+        let mut replacements = Vec::new();
+        for path in select(&layout, idx, &image.tag, &selection)? {
+            let mut source = ImageSource::load(&layout, path)?;
+            edits.apply(&mut source.config, &mut source.manifest.annotations)?;
+            mutate::mark_manifest_media_type(&mut source);
+            let author = source.config.author.clone();
+            if let Some(entry) = history.entry("umoci config", &author, true)? {
+                source.config.history.push(entry);
+            }
+            replacements.push(mutate::store(&layout, &source)?);
         }
-        let new_root = mutate::commit(&layout, &source)?;
-        log::info!(
-            "new image manifest created: {}->{}",
-            new_root.digest,
-            source.path.descriptor().digest
-        );
+        let new_root = rewrite_one_tree(&layout, &replacements, &image.tag)?;
+        for r in &replacements {
+            log::info!(
+                "new image manifest created: {}->{}",
+                new_root.digest,
+                r.path.descriptor().digest
+            );
+        }
         index::set_ref(idx, &target_tag, new_root.clone())?;
         Ok(new_root)
     })?;

@@ -147,6 +147,29 @@ avoid breaking certain entries).
 At the moment, umoci-raw-add-layer(1) will only *append* layers to an image and
 only supports uncompressed archives."
     };
+    (index_add) => {
+        "Where \"<image-path>\" is the path to the OCI image, \"<tag>\" is the tag of the
+multi-platform index to create or update and each \"<source-tag>\" names an image
+in the same layout to put in it. Each image's entry in the index carries the
+platform its config declares (set it with umoci-config(1)'s --platform.os,
+--platform.arch and --platform.variant); an entry already there for the same
+platform is replaced, along with the attestations about it. A \"<tag>\" that
+names a single image becomes an index holding that image and the new ones.
+
+Entries left alone are kept exactly as they were, so an index copied from a
+registry with skopeo(1) keeps what it had. Every command that reads an image
+(umoci-unpack(1), umoci-repack(1), umoci-config(1), umoci-insert(1),
+umoci-stat(1) and the raw commands) chooses one platform of an index with
+--platform (the host's by default)."
+    };
+    (index_rm) => {
+        "Where \"<image-path>\" is the path to the OCI image and \"<tag>\" is the tag of a
+multi-platform index. The entry for the platform given with --platform (written
+os/arch or os/arch/variant, as docker and podman write it) is removed from the
+index, with the attestations about it; the other entries are kept exactly as
+they were. Removing the last image of an index is refused: use umoci-rm(1) to
+remove the tag. The removed image's blobs stay until umoci-gc(1)."
+    };
 }
 pub(crate) use describe;
 
@@ -191,4 +214,6 @@ pub const DESCRIPTIONS: &[(&str, &str)] = &[
     ("umoci-raw-unpack", describe!(raw_unpack)),
     ("umoci-raw-runtime-config", describe!(raw_runtime_config)),
     ("umoci-raw-add-layer", describe!(raw_add_layer)),
+    ("umoci-index-add", describe!(index_add)),
+    ("umoci-index-rm", describe!(index_rm)),
 ];

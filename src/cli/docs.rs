@@ -21,11 +21,11 @@ pub struct DocsArgs {
 /// Hand-written examples, by command path, appended to the man pages.
 const EXAMPLES: &[(&str, &str)] = &[
     ("umoci", "umoci init --layout image\numoci new --image image:latest\numoci unpack --image image:latest bundle\numoci repack --image image:latest bundle\numoci gc --layout image"),
-    ("umoci-unpack", "skopeo copy docker://docker.io/library/debian:stable oci:image:latest\numoci unpack --image image:latest bundle && runc run -b bundle ctr\numoci unpack --rootless --image image:latest bundle && runc --root $HOME/.runc run -b bundle ctr\numoci unpack --uid-map 0:100000:65536 --gid-map 0:100000:65536 --image image bundle"),
+    ("umoci-unpack", "skopeo copy docker://docker.io/library/debian:stable oci:image:latest\numoci unpack --image image:latest bundle && runc run -b bundle ctr\nskopeo copy --all docker://docker.io/library/debian:stable oci:image:multi\numoci unpack --image image:multi --platform linux/arm64/v8 bundle\numoci unpack --rootless --image image:latest bundle && runc --root $HOME/.runc run -b bundle ctr\numoci unpack --uid-map 0:100000:65536 --gid-map 0:100000:65536 --image image bundle"),
     ("umoci-repack", "umoci repack --image image:latest bundle\numoci repack --image image:new --compress zstd --refresh-bundle bundle\nSOURCE_DATE_EPOCH=0 umoci repack --image image:latest --history.created_by 'build.sh' bundle"),
-    ("umoci-config", "umoci config --image image:latest --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo hi'\numoci config --image image --tag v2 --config.env FOO=bar --clear config.labels"),
+    ("umoci-config", "umoci config --image image:latest --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo hi'\numoci config --image image --tag v2 --config.env FOO=bar --clear config.labels\numoci config --image image:multi --platform all --config.env FOO=bar"),
     ("umoci-insert", "umoci insert --image image:latest ./app /opt/app\numoci insert --image image:latest --whiteout /opt/old"),
-    ("umoci-stat", "umoci stat --image image:latest\numoci stat --image image:latest --json | jq .history"),
+    ("umoci-stat", "umoci stat --image image:latest\numoci stat --image image:latest --json | jq .history\numoci stat --image image:multi --platform linux/arm/v7"),
     ("umoci-gc", "umoci rm --image image:old && umoci gc --layout image"),
     ("umoci-init", "umoci init --layout image\numoci new --image image:latest"),
     ("umoci-new", "umoci new --image image:scratch\numoci insert --image image:scratch ./rootfs /"),
@@ -36,6 +36,9 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("umoci-raw-unpack", "umoci raw unpack --image image:latest rootfs"),
     ("umoci-raw-runtime-config", "umoci raw runtime-config --image image:latest config.json\numoci raw runtime-config --image image:latest --rootfs bundle/rootfs config.json"),
     ("umoci-raw-add-layer", "tar -C changes -cf layer.tar . && umoci raw add-layer --image image:latest layer.tar"),
+    ("umoci-index", "skopeo copy --all docker://docker.io/library/debian:stable oci:image:debian\numoci unpack --image image:debian --platform linux/arm64 bundle\numoci repack --image image:debian bundle\nskopeo copy --all oci:image:debian docker://registry.example/debian:edited"),
+    ("umoci-index-add", "umoci config --image image:amd64 --platform.os linux --platform.arch amd64\numoci config --image image:arm64 --platform.os linux --platform.arch arm64 --platform.variant v8\numoci index add --image image:latest amd64 arm64\nskopeo copy --all oci:image:latest docker://registry.example/app:latest"),
+    ("umoci-index-rm", "umoci index rm --image image:latest --platform linux/arm/v7\numoci gc --layout image"),
 ];
 
 /// Runs `generate-docs`.
@@ -256,7 +259,7 @@ fn see_also(cmd: &Command, name: &str) -> String {
     let _ = cmd;
     let mut refs: Vec<String> = pages
         .into_iter()
-        .filter(|p| p != name && p != "umoci-help" && p != "umoci-raw-help")
+        .filter(|p| p != name && !p.ends_with("-help"))
         .map(|p| format!("\\fB{}\\fR(1)", p.replace('-', "\\-")))
         .collect();
     refs.extend(["\\fBskopeo\\fR(1)".to_owned(), "\\fBrunc\\fR(8)".to_owned()]);

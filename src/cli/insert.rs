@@ -7,9 +7,9 @@ use std::os::unix::ffi::OsStrExt;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use umoci::append::insert::{Insert, Insertion};
-use umoci::append::{AppendOptions, Appender};
+use umoci::append::{commit_all, AppendOptions, Appender};
 
-use super::common::{CompressArgs, HistoryArgs, IdMapArgs, ImageArgs, TagArgs};
+use super::common::{CompressArgs, HistoryArgs, IdMapArgs, ImageArgs, PlatformOrAllArgs, TagArgs};
 
 /// insert content into an OCI image
 #[derive(Debug, Args)]
@@ -30,6 +30,8 @@ pub struct InsertArgs {
     /// make the target directory opaque (its lower-layer contents are hidden)
     #[arg(long)]
     opaque: bool,
+    #[command(flatten)]
+    platform: PlatformOrAllArgs,
     #[arg(hide = true)]
     args: Vec<std::ffi::OsString>,
 }
@@ -60,17 +62,24 @@ pub fn run(args: InsertArgs) -> Result<()> {
     };
     let insert = Insert::new(target.as_bytes(), insertion)?;
     let ticker = super::progress::Ticker::start("insert");
-    let (layout, base) = args.image.open()?;
+    let (layout, bases) = args.image.open_all(&args.platform.get()?)?;
     let opts = AppendOptions {
         compress: args.compress.get()?,
         history,
         progress: ticker.counters.clone(),
     };
-    let mut appender = Appender::new(&layout, &base, "umoci insert", &opts);
-    insert
-        .add_to(&mut appender, &ownership)
-        .context("generate layer")?;
-    appender.commit(&tag)?;
+    // With --platform all, the same layer goes onto every image, in one
+    // commit; generated per image, so that each gets the compression
+    // `--compress` chooses for it (the same bytes are stored once).
+    let mut staged = Vec::with_capacity(bases.len());
+    for base in &bases {
+        let mut appender = Appender::new(&layout, base, "umoci insert", &opts);
+        insert
+            .add_to(&mut appender, &ownership)
+            .context("generate layer")?;
+        staged.push(appender.stage()?);
+    }
+    commit_all(&layout, &staged, &tag)?;
     log::info!("created new tag for image manifest: {tag}");
     Ok(())
 }

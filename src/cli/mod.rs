@@ -8,6 +8,7 @@ mod config;
 mod describe;
 mod docs;
 mod gc;
+mod index;
 mod init;
 mod insert;
 pub mod logger;
@@ -114,6 +115,12 @@ enum Command {
     /// insert content into an OCI image
     #[command(help_template = command_template!("insert", "image", insert), override_usage = "umoci insert [command options] --image <image-path>[:<tag>] [--opaque] <source> <target>\n   umoci insert [command options] --image <image-path>[:<tag>] --whiteout <target>")]
     Insert(insert::InsertArgs),
+    /// multi-platform image indexes
+    #[command(
+        help_template = "NAME:\n   umoci index - {about}\n\nUSAGE:\n   {usage}\n\nCOMMANDS:\n{subcommands}\n\nOPTIONS:\n{options}\n",
+        override_usage = "umoci index command [command options] [arguments...]"
+    )]
+    Index(index::IndexArgs),
     /// advanced internal image tooling
     #[command(
         help_template = "NAME:\n   umoci raw - {about}\n\nUSAGE:\n   {usage}\n\nCOMMANDS:\n{subcommands}\n\nOPTIONS:\n{options}\n",
@@ -340,6 +347,7 @@ fn run(args: Vec<OsString>) -> Result<()> {
         Command::Config(a) => config::run(a),
         Command::Unpack(a) => unpack::run(a),
         Command::Raw(a) => raw::run(a),
+        Command::Index(a) => index::run(a),
         Command::GenerateDocs(a) => docs::run(a),
         Command::Repack(a) => repack::run(a),
         Command::Insert(a) => insert::run(a),

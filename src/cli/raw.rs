@@ -12,7 +12,9 @@ use umoci::fs::file::{open_regular_path, read_capped, Follow};
 use umoci::fs::{Ownership, Root};
 use umoci::mtree::{parse, validate, UMOCI_KEYWORDS};
 
-use super::common::{positionals, CompressArgs, HistoryArgs, IdMapArgs, ImageArgs, TagArgs};
+use super::common::{
+    positionals, CompressArgs, HistoryArgs, IdMapArgs, ImageArgs, PlatformArgs, TagArgs,
+};
 
 /// advanced internal image tooling
 #[derive(Debug, Args)]
@@ -47,6 +49,8 @@ pub struct RawUnpackArgs {
     /// don't clobber underlying symlinks on existing directories
     #[arg(long = "keep-dirlinks")]
     keep_dirlinks: bool,
+    #[command(flatten)]
+    platform: PlatformArgs,
     #[arg(hide = true)]
     args: Vec<OsString>,
 }
@@ -61,6 +65,8 @@ pub struct RuntimeConfigArgs {
     /// path to the unpacked rootfs, to resolve users and groups
     #[arg(long, value_name = "ROOTFS")]
     rootfs: Option<PathBuf>,
+    #[command(flatten)]
+    platform: PlatformArgs,
     #[arg(hide = true)]
     args: Vec<OsString>,
 }
@@ -113,7 +119,7 @@ fn run_unpack(args: RawUnpackArgs) -> Result<()> {
         keep_dirlinks: args.keep_dirlinks,
         progress: ticker.counters.clone(),
     };
-    let (layout, source) = args.image.open()?;
+    let (layout, source) = args.image.open(&args.platform.get()?)?;
     unpack_rootfs(&layout, &source, Path::new(&rootfs), &opts).context("unpack rootfs")?;
     Ok(())
 }
@@ -121,7 +127,7 @@ fn run_unpack(args: RawUnpackArgs) -> Result<()> {
 fn run_runtime_config(args: RuntimeConfigArgs) -> Result<()> {
     let out = positionals(&args.args, &["<config.json>"])?[0].clone();
     let ownership = args.idmap.get()?;
-    let (_layout, source) = args.image.open()?;
+    let (_layout, source) = args.image.open(&args.platform.get()?)?;
     write_runtime_config(&source, args.rootfs.as_deref(), &ownership, Path::new(&out))?;
     Ok(())
 }
@@ -198,6 +204,8 @@ pub struct AddLayerArgs {
     history: HistoryArgs,
     #[command(flatten)]
     compress: CompressArgs,
+    #[command(flatten)]
+    platform: PlatformArgs,
     #[arg(hide = true)]
     args: Vec<OsString>,
 }
@@ -217,7 +225,7 @@ fn run_add_layer(args: AddLayerArgs) -> Result<()> {
         history: args.history.options()?,
         progress: None,
     };
-    let (layout, base) = args.image.open()?;
+    let (layout, base) = args.image.open(&args.platform.get()?)?;
     let mut appender = Appender::new(&layout, &base, "umoci raw add-layer", &opts);
     for path in &args.args {
         appender.add_tar_file(Path::new(path))?;

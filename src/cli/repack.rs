@@ -11,7 +11,7 @@ use umoci::bundle::{repack, RepackOptions};
 use umoci::fs::RelPath;
 use umoci::layout::Layout;
 
-use super::common::{positionals, CompressArgs, HistoryArgs, ImageArgs};
+use super::common::{positionals, CompressArgs, HistoryArgs, ImageArgs, PlatformArgs};
 
 /// repacks an OCI runtime bundle into a reference
 #[derive(Debug, Args)]
@@ -31,6 +31,8 @@ pub struct RepackArgs {
     /// update the mtree manifest and umoci.json of the bundle after repacking
     #[arg(long = "refresh-bundle")]
     refresh_bundle: bool,
+    #[command(flatten)]
+    platform: PlatformArgs,
     #[arg(hide = true)]
     args: Vec<std::ffi::OsString>,
 }
@@ -54,6 +56,7 @@ pub fn run(args: RepackArgs) -> Result<()> {
             .collect(),
         mask_volumes: !args.no_mask_volumes,
         refresh_bundle: args.refresh_bundle,
+        platform: args.platform.get()?,
     };
     let layout = Layout::open(&image.layout)?;
     repack(&layout, &image.tag, Path::new(&bundle), &opts).context("repack bundle")?;

@@ -4,11 +4,13 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::Args;
-use umoci::image::source::resolve_manifest;
+use umoci::image::platform::Selection;
+use umoci::image::select::{images, is_per_platform, select_one};
+use umoci::image::stat::IndexStat;
 use umoci::image::ManifestStat;
 use umoci::layout::Layout;
 
-use super::common::{positionals, ImageArgs};
+use super::common::{positionals, ImageArgs, PlatformArgs};
 
 /// displays status information of an image manifest
 #[derive(Debug, Args)]
@@ -18,6 +20,8 @@ pub struct StatArgs {
     /// output the stat information as a JSON encoded blob
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    platform: PlatformArgs,
     #[arg(hide = true)]
     args: Vec<String>,
 }
@@ -28,7 +32,21 @@ pub fn run(args: StatArgs) -> Result<()> {
     let image = args.image.get()?;
     let layout = Layout::open(&image.layout)?;
     let index = layout.read_index()?;
-    let path = resolve_manifest(&layout, &index, &image.tag)?;
+    let selection = args.platform.get()?;
+    if selection == Selection::Default {
+        let images = images(&layout, &index, &image.tag)?;
+        if is_per_platform(&images) {
+            let list = IndexStat::new(&images);
+            let out = if args.json {
+                list.to_json()
+            } else {
+                list.to_text()
+            };
+            std::io::stdout().lock().write_all(&out)?;
+            return Ok(());
+        }
+    }
+    let path = select_one(&layout, &index, &image.tag, &selection)?;
     let stat = ManifestStat::load(&layout, &path)?;
     let out = if args.json {
         stat.to_json()

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 use clap::Args;
-use umoci::image::ImageError;
+use umoci::image::{select, ImageError};
 use umoci::layout::{index, Layout};
 use umoci::spec::is_valid_ref_name;
 
@@ -38,13 +38,7 @@ pub fn run_tag(args: TagArgs) -> Result<()> {
     let image = args.image.get()?;
     let layout = Layout::open(&image.layout)?;
     layout.update_index(|idx| -> Result<(), ImageError> {
-        let mut paths = index::resolve(&layout, idx, &image.tag)?;
-        match paths.len() {
-            0 => return Err(ImageError::TagNotFound(image.tag.clone())),
-            1 => {}
-            _ => return Err(ImageError::TagAmbiguous(image.tag.clone())),
-        }
-        let target = paths.remove(0).descriptor().clone();
+        let target = select::tag_target(&layout, idx, &image.tag)?;
         index::set_ref(idx, &new_tag, target)?;
         Ok(())
     })?;

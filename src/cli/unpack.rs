@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use umoci::bundle::{unpack_bundle, UnpackOptions};
 
-use super::common::{positionals, IdMapArgs, ImageArgs};
+use super::common::{positionals, IdMapArgs, ImageArgs, PlatformArgs};
 
 /// unpacks a reference into an OCI runtime bundle
 #[derive(Debug, Args)]
@@ -18,6 +18,8 @@ pub struct UnpackArgs {
     /// don't clobber underlying symlinks on existing directories
     #[arg(long = "keep-dirlinks")]
     keep_dirlinks: bool,
+    #[command(flatten)]
+    platform: PlatformArgs,
     #[arg(hide = true)]
     args: Vec<std::ffi::OsString>,
 }
@@ -31,7 +33,7 @@ pub fn run(args: UnpackArgs) -> Result<()> {
         keep_dirlinks: args.keep_dirlinks,
         progress: ticker.counters.clone(),
     };
-    let (layout, source) = args.image.open()?;
+    let (layout, source) = args.image.open(&args.platform.get()?)?;
     unpack_bundle(&layout, &source, Path::new(&bundle), &opts).context("create runtime bundle")?;
     Ok(())
 }

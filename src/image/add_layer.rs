@@ -1,11 +1,14 @@
-//! Appending layers to an image: the manifest gains the descriptor, the
-//! config its diff ID and (unless `--no-history`) a history entry; then the
-//! tag moves, all under the index lock. The config's own `created` is left
-//! as it was, as upstream's mutator leaves it. `repack`, `insert` and `raw
-//! add-layer` share it.
+//! Appending layers to images: each manifest gains the descriptors, its
+//! config the diff IDs and (unless `--no-history`) history entries; then
+//! the tag moves, all under the index lock. The config's own `created` is
+//! left as it was, as upstream's mutator leaves it. `repack`, `insert` and
+//! `raw add-layer` share it; `insert --platform all` appends to every
+//! image of a multi-platform index in one commit.
 
+use super::error::{ImageError, Result};
+use super::mutate::{self, Replacement};
 use super::source::ImageSource;
-use super::{mutate, Result};
+use super::{select, Result as ImageResult};
 use crate::layout::{index, DescriptorPath, Layout};
 use crate::spec::{Descriptor, Digest, History};
 
@@ -20,59 +23,67 @@ pub struct NewLayer {
     pub history: Option<History>,
 }
 
-/// Under the index lock, reloads the image `base` leads to, appends
-/// `layers` in order, stores the new config and manifest and points `tag`
-/// at the result, which is returned.
-pub fn commit_layers(
-    layout: &Layout,
-    base: &DescriptorPath,
-    layers: &[NewLayer],
-    tag: &str,
-) -> Result<Descriptor> {
-    commit_edit(layout, base, tag, |current| {
-        for layer in layers {
-            append_layer(
-                current,
-                layer.descriptor.clone(),
-                layer.diff_id.clone(),
-                layer.history.clone(),
-            )?;
-        }
-        Ok(())
-    })
+/// What is appended to one image.
+#[derive(Debug, Clone)]
+pub enum Appended {
+    /// These layers, in order.
+    Layers(Vec<NewLayer>),
+    /// No layer: only this history entry (with `empty_layer` set, as
+    /// upstream writes when a repack finds nothing to pack).
+    Nothing(Option<History>),
 }
 
-/// Under the index lock, reloads the image `base` leads to, appends only
-/// `history` (an entry with `empty_layer` set, as upstream writes when a
-/// repack finds nothing to pack), and points `tag` at the result.
-pub fn commit_without_layer(
+/// Under the index lock, reloads each image (as found at its path),
+/// appends what is given for it, stores the new configs and manifests,
+/// writes the indexes above them once and points `tag` at the result,
+/// which is returned. For one platform of several, the image is replaced
+/// in the tag's current index ([`select::rebase`]).
+pub fn commit_appended(
     layout: &Layout,
-    base: &DescriptorPath,
-    history: Option<History>,
+    images: &[(DescriptorPath, Appended)],
     tag: &str,
-) -> Result<Descriptor> {
-    commit_edit(layout, base, tag, |current| {
-        current.config.history.extend(history);
-        mutate::mark_manifest_media_type(current);
-        Ok(())
-    })
-}
-
-/// Under the index lock: reloads the image `base` leads to, applies
-/// `edit`, stores the new config and manifest and points `tag` at them.
-fn commit_edit(
-    layout: &Layout,
-    base: &DescriptorPath,
-    tag: &str,
-    edit: impl FnOnce(&mut ImageSource) -> Result<()>,
 ) -> Result<Descriptor> {
     layout.update_index(|idx| {
-        let mut current = ImageSource::load(layout, base.clone())?;
-        edit(&mut current)?;
-        let new_root = mutate::commit(layout, &current)?;
+        let mut replacements: Vec<Replacement> = Vec::with_capacity(images.len());
+        for (base, appended) in images {
+            let mut current = ImageSource::load(layout, base.clone())?;
+            current.path = select::rebase(layout, idx, base, tag)?;
+            match appended {
+                Appended::Layers(layers) => {
+                    for layer in layers {
+                        append_layer(
+                            &mut current,
+                            layer.descriptor.clone(),
+                            layer.diff_id.clone(),
+                            layer.history.clone(),
+                        )?;
+                    }
+                }
+                Appended::Nothing(history) => {
+                    current.config.history.extend(history.clone());
+                    mutate::mark_manifest_media_type(&mut current);
+                }
+            }
+            replacements.push(mutate::store(layout, &current)?);
+        }
+        let new_root = rewrite_one_tree(layout, &replacements, tag)?;
         index::set_ref(idx, tag, new_root.clone())?;
         Ok(new_root)
     })
+}
+
+/// Rewrites the tree all `replacements` hang from; images under different
+/// `index.json` entries cannot become one tag.
+pub fn rewrite_one_tree(
+    layout: &Layout,
+    replacements: &[Replacement],
+    tag: &str,
+) -> ImageResult<Descriptor> {
+    let root = replacements[0].path.root();
+    if replacements.iter().any(|r| r.path.root() != root) {
+        return Err(ImageError::TagAmbiguous(tag.to_owned()));
+    }
+    mutate::rewrite(layout, replacements)
 }
 
 /// Appends `layer` (with `diff_id`) and `history` to `source`.

@@ -15,6 +15,39 @@ pub enum ImageError {
     /// The tag leads to more than one manifest.
     #[error("tag is ambiguous: {0}")]
     TagAmbiguous(String),
+    /// The tag's index holds attestations but no image.
+    #[error("tag {0} leads to no image, only attestations")]
+    NoImage(String),
+    /// No image of the tag's index is for the platform asked for.
+    #[error("tag {tag} has no image for platform {wanted} (it has {available}); choose one with --platform")]
+    PlatformNotFound {
+        /// The tag.
+        tag: String,
+        /// The platform asked for (or the host's).
+        wanted: String,
+        /// The platforms the index offers.
+        available: String,
+    },
+    /// Two different images of the tag's index are for the platform.
+    #[error("tag {tag} has more than one image for platform {platform}")]
+    PlatformAmbiguous {
+        /// The tag.
+        tag: String,
+        /// The platform.
+        platform: String,
+    },
+    /// A malformed `--platform`.
+    #[error(transparent)]
+    PlatformSyntax(#[from] super::platform::PlatformSyntaxError),
+    /// A config edit would give the entry the platform of another entry of
+    /// the same index.
+    #[error("index {index} already has an image for platform {platform}")]
+    PlatformCollision {
+        /// The index's digest.
+        index: String,
+        /// The platform.
+        platform: String,
+    },
     /// The tag leads to something that is not an image manifest.
     #[error(
         "tag {tag} does not point to an image manifest: media type {media_type:?} is not supported"

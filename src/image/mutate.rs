@@ -1,17 +1,38 @@
-//! Writing a changed image back: new config and manifest blobs, and new
-//! blobs for any index between the tag and the manifest, yielding the
+//! Writing changed images back: new config and manifest blobs, and new
+//! blobs for every index between the tag and the manifests, yielding the
 //! descriptor the tag should point to next. Old blobs stay until `gc`.
+//!
+//! An index is rewritten entry by entry: the entries that lead to a changed
+//! image are replaced (keeping their platform and annotations, the platform
+//! following a config edit that changed it) and every other entry is copied
+//! as the text it was read as, so the other platforms of a multi-platform
+//! image, and fields we do not model, stay byte for byte as they were.
 
-use super::error::Result;
+use serde_json::value::RawValue;
+
+use super::error::{ImageError, Result};
+use super::platform::{from_config, PlatformSpec};
+use super::select::is_attestation;
 use super::source::ImageSource;
-use crate::layout::{Layout, LayoutError};
+use crate::layout::{DescriptorPath, Layout, LayoutError};
+use crate::spec::manifest::RawEntryIndex;
 use crate::spec::media_type::{self, Kind};
-use crate::spec::{Descriptor, Index};
+use crate::spec::{go_json, Descriptor, Platform};
 
-/// Stores `source`'s (edited) config and manifest and returns the new root
-/// descriptor: the old `index.json` entry with digest and size replaced, so
-/// annotations and platform carry over.
-pub fn commit(layout: &Layout, source: &ImageSource) -> Result<Descriptor> {
+/// One image of a tag, changed: where it was found and what replaces it.
+#[derive(Debug, Clone)]
+pub struct Replacement {
+    /// The path the image was found at (the tree to rewrite).
+    pub path: DescriptorPath,
+    /// The new manifest.
+    pub manifest: Descriptor,
+    /// The platform the new config declares.
+    pub platform: Platform,
+}
+
+/// Stores `source`'s (edited) config and manifest and returns the
+/// replacement for the image at `source.path`.
+pub fn store(layout: &Layout, source: &ImageSource) -> Result<Replacement> {
     let config_desc = layout.put_json(&source.manifest.config.media_type, &source.config)?;
     let mut manifest = source.manifest.clone();
     manifest.config.digest = config_desc.digest;
@@ -22,34 +43,123 @@ pub fn commit(layout: &Layout, source: &ImageSource) -> Result<Descriptor> {
         manifest_desc.digest,
         manifest.config.digest
     );
+    Ok(Replacement {
+        path: source.path.clone(),
+        manifest: manifest_desc,
+        platform: from_config(&source.config),
+    })
+}
 
-    // Walk back up the path, rewriting each parent index to point at the new
-    // child in place of the old one.
-    let walk = &source.path.walk;
-    let mut new_child = replace_blob(walk.last().expect("non-empty"), &manifest_desc);
-    for depth in (0..walk.len() - 1).rev() {
-        let parent = &walk[depth];
-        let old_child = &walk[depth + 1];
-        if media_type::kind(&parent.media_type) != Kind::Index {
-            return Err(LayoutError::WrongMediaType {
-                digest: parent.digest.clone(),
-                expected: media_type::IMAGE_INDEX,
-                found: parent.media_type.clone(),
-            }
-            .into());
-        }
-        let (mut index, _) = layout.read_json::<Index>(parent)?;
-        for entry in index
-            .manifests
-            .iter_mut()
-            .filter(|d| d.digest == old_child.digest)
-        {
-            *entry = replace_blob(entry, &new_child);
-        }
-        let written = layout.put_json(&parent.media_type, &index)?;
-        new_child = replace_blob(parent, &written);
+/// Stores `source` and rewrites the tree above it; returns the new root
+/// descriptor: the old `index.json` entry with digest and size replaced,
+/// so annotations and platform carry over.
+pub fn commit(layout: &Layout, source: &ImageSource) -> Result<Descriptor> {
+    let replacement = store(layout, source)?;
+    rewrite(layout, &[replacement])
+}
+
+/// Rewrites the tree all `replacements` share the root of, replacing each
+/// image; returns the new root descriptor.
+pub fn rewrite(layout: &Layout, replacements: &[Replacement]) -> Result<Descriptor> {
+    let first = replacements.first().expect("at least one replacement");
+    let all: Vec<&Replacement> = replacements.iter().collect();
+    rewrite_at(layout, first.path.root(), 0, &all)
+}
+
+/// `desc` (at `depth` of every replacement's path) rewritten.
+fn rewrite_at(
+    layout: &Layout,
+    desc: &Descriptor,
+    depth: usize,
+    replacements: &[&Replacement],
+) -> Result<Descriptor> {
+    if let Some(r) = replacements.iter().find(|r| r.path.walk.len() == depth + 1) {
+        return Ok(replaced_entry(desc, r));
     }
-    Ok(new_child)
+    if media_type::kind(&desc.media_type) != Kind::Index {
+        return Err(LayoutError::WrongMediaType {
+            digest: desc.digest.clone(),
+            expected: media_type::IMAGE_INDEX,
+            found: desc.media_type.clone(),
+        }
+        .into());
+    }
+    let (mut index, _) = layout.read_json::<RawEntryIndex>(desc)?;
+    let bad_json = |source| LayoutError::Json {
+        what: format!("blob {}", desc.digest),
+        source,
+    };
+    let mut entries = Vec::with_capacity(index.manifests.len());
+    let mut changed = Vec::new();
+    for raw in &index.manifests {
+        let entry: Descriptor = serde_json::from_str(raw.get()).map_err(bad_json)?;
+        let mine: Vec<&Replacement> = replacements
+            .iter()
+            .copied()
+            .filter(|r| r.path.walk[depth + 1] == entry)
+            .collect();
+        if mine.is_empty() {
+            entries.push(entry);
+            continue;
+        }
+        let new = rewrite_at(layout, &entry, depth + 1, &mine)?;
+        changed.push(entries.len());
+        entries.push(new);
+    }
+    check_platforms(desc, &entries, &changed)?;
+    for &i in &changed {
+        let json = go_json::to_vec(&entries[i]).map_err(bad_json)?;
+        let text = String::from_utf8(json).expect("serde_json writes UTF-8");
+        index.manifests[i] = RawValue::from_string(text.trim_end().to_owned()).map_err(bad_json)?;
+    }
+    let written = layout.put_json(&desc.media_type, &index)?;
+    let mut out = desc.clone();
+    out.digest = written.digest;
+    out.size = written.size;
+    Ok(out)
+}
+
+/// The index entry (or `index.json` entry) for a replaced image: the old
+/// one with the new manifest's digest, size and media type, and the
+/// platform of its new config if that changed.
+fn replaced_entry(old: &Descriptor, r: &Replacement) -> Descriptor {
+    let mut out = old.clone();
+    out.digest = r.manifest.digest.clone();
+    out.size = r.manifest.size;
+    out.media_type = r.manifest.media_type.clone();
+    if let Some(platform) = &out.platform {
+        if PlatformSpec::of(platform) != PlatformSpec::of(&r.platform) {
+            out.platform = Some(r.platform.clone());
+        }
+    }
+    out
+}
+
+/// Refuses an index in which a changed entry now claims the platform of
+/// another image entry.
+fn check_platforms(index: &Descriptor, entries: &[Descriptor], changed: &[usize]) -> Result<()> {
+    for &i in changed {
+        let Some(platform) = &entries[i].platform else {
+            continue;
+        };
+        if is_attestation(&entries[i]) {
+            continue;
+        }
+        let spec = PlatformSpec::of(platform);
+        let collides = entries.iter().enumerate().any(|(j, other)| {
+            j != i
+                && other.digest != entries[i].digest
+                && !is_attestation(other)
+                && other.platform.as_ref().is_some_and(|p| spec.matches(p))
+        });
+        if collides {
+            return Err(ImageError::PlatformCollision {
+                index: index.digest.to_string(),
+                platform: spec.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Marks the manifest as an OCI image manifest in its own `mediaType`, as
@@ -57,13 +167,4 @@ pub fn commit(layout: &Layout, source: &ImageSource) -> Result<Descriptor> {
 /// command, a repack that adds no layer), and only then.
 pub fn mark_manifest_media_type(source: &mut ImageSource) {
     source.manifest.media_type = media_type::IMAGE_MANIFEST.to_owned();
-}
-
-/// `old` with the digest, size and media type of `new`.
-fn replace_blob(old: &Descriptor, new: &Descriptor) -> Descriptor {
-    let mut out = old.clone();
-    out.digest = new.digest.clone();
-    out.size = new.size;
-    out.media_type = new.media_type.clone();
-    out
 }

@@ -1,7 +1,9 @@
 //! Finding a tagged image and reading its manifest and config.
 
-use super::error::{ImageError, Result};
-use crate::layout::{index, DescriptorPath, Layout, LayoutError};
+use super::error::Result;
+use super::platform::Selection;
+use super::select::select_one;
+use crate::layout::{DescriptorPath, Layout, LayoutError};
 use crate::spec::media_type::{self, Kind};
 use crate::spec::{Image, Index, Manifest};
 
@@ -19,24 +21,6 @@ pub struct ImageSource {
     pub config: Image,
     /// The config's bytes as stored.
     pub config_raw: Vec<u8>,
-}
-
-/// Resolves `tag` in `index` to exactly one image manifest.
-pub fn resolve_manifest(layout: &Layout, index: &Index, tag: &str) -> Result<DescriptorPath> {
-    let mut paths = index::resolve(layout, index, tag)?;
-    match paths.len() {
-        0 => return Err(ImageError::TagNotFound(tag.to_owned())),
-        1 => {}
-        _ => return Err(ImageError::TagAmbiguous(tag.to_owned())),
-    }
-    let path = paths.remove(0);
-    if path.descriptor().media_type != media_type::IMAGE_MANIFEST {
-        return Err(ImageError::NotAManifest {
-            tag: tag.to_owned(),
-            media_type: path.descriptor().media_type.clone(),
-        });
-    }
-    Ok(path)
 }
 
 impl ImageSource {
@@ -62,9 +46,9 @@ impl ImageSource {
         })
     }
 
-    /// Resolves `tag` and loads the image.
-    pub fn open(layout: &Layout, index: &Index, tag: &str) -> Result<Self> {
-        let path = resolve_manifest(layout, index, tag)?;
+    /// Resolves `tag` to the image `selection` chooses and loads it.
+    pub fn open(layout: &Layout, index: &Index, tag: &str, selection: &Selection) -> Result<Self> {
+        let path = select_one(layout, index, tag, selection)?;
         Self::load(layout, path)
     }
 }

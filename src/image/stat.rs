@@ -154,3 +154,65 @@ fn history_of(
     }
     Ok(history)
 }
+
+/// One image of a multi-platform index, as `stat` lists it.
+#[derive(Debug, Serialize)]
+pub struct PlatformStat {
+    /// `os/arch[/variant]`, as the entry writes it.
+    pub platform: String,
+    /// The index entry that leads to the image's manifest.
+    pub descriptor: Descriptor,
+}
+
+/// What `stat` shows for a tag naming several images, one per platform.
+#[derive(Debug, Serialize)]
+pub struct IndexStat {
+    /// Each image, in index order.
+    pub platforms: Vec<PlatformStat>,
+}
+
+impl IndexStat {
+    /// The images found at `paths`.
+    pub fn new(paths: &[DescriptorPath]) -> Self {
+        let platforms = paths
+            .iter()
+            .map(|p| PlatformStat {
+                platform: p
+                    .descriptor()
+                    .platform
+                    .as_ref()
+                    .map(super::platform::display)
+                    .unwrap_or_default(),
+                descriptor: p.descriptor().clone(),
+            })
+            .collect();
+        IndexStat { platforms }
+    }
+
+    /// The JSON form.
+    pub fn to_json(&self) -> Vec<u8> {
+        crate::spec::go_json::to_vec(self).expect("stat encodes")
+    }
+
+    /// A table of platform, manifest digest and size, and how to pick one.
+    pub fn to_text(&self) -> Vec<u8> {
+        use super::go_fmt::{human_size, tabulate};
+        let mut rows = vec![["PLATFORM", "MANIFEST", "SIZE"].map(String::from).to_vec()];
+        for p in &self.platforms {
+            let platform = if p.platform.is_empty() {
+                "<none>".to_owned()
+            } else {
+                p.platform.clone()
+            };
+            rows.push(vec![
+                platform,
+                p.descriptor.digest.to_string(),
+                human_size(p.descriptor.size),
+            ]);
+        }
+        let mut out = String::from("== INDEX ==\n");
+        out.push_str(&tabulate(&rows));
+        out.push_str("\nThis tag names an image for each platform above; add --platform OS/ARCH[/VARIANT] to show one.\n");
+        out.into_bytes()
+    }
+}

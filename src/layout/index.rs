@@ -91,14 +91,15 @@ fn remove_named(index: &mut Index, name: &str) -> usize {
 }
 
 /// Every manifest (or blob of unknown type) that tag `name` leads to,
-/// descending through nested indexes. More than one means the tag is
-/// ambiguous; none means it does not exist.
+/// descending through nested indexes, in index order: one for a plain
+/// image, one per platform for a multi-platform index, none when the tag
+/// does not exist.
 ///
-/// That is all callers ask, so the walk stops at the second path found,
-/// and each index is read and descended once: reaching one a second time
-/// (a hostile index listing another 400 times, four levels deep, is 400⁴
-/// paths) counts what it led to the first time, exactly as a full walk
-/// would count it, without walking it again.
+/// Each index is read and descended once: reaching one a second time (a
+/// hostile index listing another 400 times, four levels deep, is 400⁴
+/// paths) repeats what it led to the first time without reading it again,
+/// and the walk stops at [`MAX_PATHS`], so its cost is bounded by the
+/// number of distinct blobs, not of paths.
 pub fn resolve(layout: &Layout, index: &Index, name: &str) -> Result<Vec<DescriptorPath>> {
     check_name(name)?;
     let mut walk = Walk {
@@ -112,7 +113,7 @@ pub fn resolve(layout: &Layout, index: &Index, name: &str) -> Result<Vec<Descrip
         .filter(|d| d.ref_name() == Some(name))
     {
         walk.descend(vec![root.clone()])?;
-        if walk.found.len() >= ENOUGH {
+        if walk.full() {
             break;
         }
     }
@@ -120,17 +121,23 @@ pub fn resolve(layout: &Layout, index: &Index, name: &str) -> Result<Vec<Descrip
     Ok(walk.found)
 }
 
-/// Two paths already make a tag ambiguous.
-const ENOUGH: usize = 2;
+/// The most paths [`resolve`] returns; far more than any real index has
+/// platforms, and already enough to call a tag ambiguous.
+pub const MAX_PATHS: usize = 1024;
 
 struct Walk<'a> {
     layout: &'a Layout,
     found: Vec<DescriptorPath>,
-    /// Indexes already descended, with how many paths each led to.
-    led_to: HashMap<Digest, usize>,
+    /// Indexes already descended: where in `found` their paths are, and
+    /// how deep the index sat in them.
+    led_to: HashMap<Digest, (std::ops::Range<usize>, usize)>,
 }
 
 impl Walk<'_> {
+    fn full(&self) -> bool {
+        self.found.len() >= MAX_PATHS
+    }
+
     fn descend(&mut self, walk: Vec<Descriptor>) -> Result<()> {
         let desc = walk.last().expect("non-empty walk");
         match media_type::kind(&desc.media_type) {
@@ -145,10 +152,15 @@ impl Walk<'_> {
                 {
                     return Err(LayoutError::TooDeep(desc.digest.clone()));
                 }
-                if let Some(&n) = self.led_to.get(&desc.digest) {
-                    // The same paths again, under another parent.
-                    for _ in 0..n.min(ENOUGH) {
-                        self.found.push(self.found[self.found.len() - 1].clone());
+                if let Some((range, depth)) = self.led_to.get(&desc.digest).cloned() {
+                    // The same paths again, under this parent.
+                    for i in range {
+                        if self.full() {
+                            break;
+                        }
+                        let mut path = walk.clone();
+                        path.extend_from_slice(&self.found[i].walk[depth + 1..]);
+                        self.found.push(DescriptorPath { walk: path });
                     }
                     return Ok(());
                 }
@@ -158,11 +170,12 @@ impl Walk<'_> {
                     let mut next = walk.clone();
                     next.push(child);
                     self.descend(next)?;
-                    if self.found.len() >= ENOUGH {
+                    if self.full() {
                         break;
                     }
                 }
-                self.led_to.insert(digest, self.found.len() - before);
+                self.led_to
+                    .insert(digest, (before..self.found.len(), walk.len() - 1));
             }
             Kind::Config | Kind::Layer => {}
         }

@@ -109,7 +109,7 @@ impl Layout {
         // that is visibly not a layout yet, rather than a layout with no index.
         write_file_durably(
             &path.join(INDEX_FILE),
-            &go_json::to_vec(&Index::default()).expect("index encodes"),
+            &go_json::to_vec(&<Index>::default()).expect("index encodes"),
         )?;
         let marker = OciLayoutFile {
             version: IMAGE_LAYOUT_VERSION.to_owned(),

@@ -43,9 +43,14 @@ pub struct Manifest {
     pub annotations: BTreeMap<String, String>,
 }
 
-/// An image index: a list of manifests (or nested indexes).
+/// An image index: a list of manifests (or nested indexes), each entry a
+/// [`Descriptor`] (or, in [`RawEntryIndex`], its JSON text as read).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Index {
+#[serde(bound(
+    serialize = "Entry: Serialize",
+    deserialize = "Entry: Deserialize<'de>"
+))]
+pub struct Index<Entry = Descriptor> {
     /// Always 2.
     #[serde(rename = "schemaVersion", default)]
     pub schema_version: i64,
@@ -65,7 +70,7 @@ pub struct Index {
     pub artifact_type: String,
     /// The referenced manifests, in order.
     #[serde(default, deserialize_with = "super::null_as_default")]
-    pub manifests: Vec<Descriptor>,
+    pub manifests: Vec<Entry>,
     /// The manifest this one refers to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
@@ -78,7 +83,7 @@ pub struct Index {
     pub annotations: BTreeMap<String, String>,
 }
 
-impl Default for Index {
+impl<Entry> Default for Index<Entry> {
     /// An empty index as `umoci init` writes it.
     fn default() -> Self {
         Index {
@@ -91,3 +96,8 @@ impl Default for Index {
         }
     }
 }
+
+/// An index whose entries are kept as the JSON text they were read as, so
+/// that rewriting one entry leaves every other one byte for byte as it
+/// was, fields this model does not know included.
+pub type RawEntryIndex = Index<Box<serde_json::value::RawValue>>;

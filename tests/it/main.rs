@@ -18,6 +18,7 @@ mod interop;
 mod interruption;
 mod layer_parity;
 mod layout_commands;
+mod multi_platform;
 mod readme;
 mod registry;
 mod repack;

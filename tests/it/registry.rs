@@ -9,9 +9,9 @@ use crate::common::layers::{add_layer, new_image, LayerBuilder};
 use crate::common::*;
 
 /// A registry serving from a scratch directory; killed on drop.
-struct Registry {
+pub(crate) struct Registry {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Registry {
@@ -21,7 +21,7 @@ impl Drop for Registry {
     }
 }
 
-fn start_registry(dir: &Path) -> Registry {
+pub(crate) fn start_registry(dir: &Path) -> Registry {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

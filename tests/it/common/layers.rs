@@ -165,7 +165,7 @@ pub fn add_layer(layout_path: &Path, tag: &str, tar: &[u8], compression: &str) {
     let layout = Layout::open(layout_path).unwrap();
     layout
         .update_index(|idx| -> Result<(), ImageError> {
-            let mut source = ImageSource::open(&layout, idx, tag)?;
+            let mut source = ImageSource::open(&layout, idx, tag, &Default::default())?;
             let desc = layout.put_blob_bytes(mt, &blob)?;
             source.manifest.layers.push(desc);
             source.config.rootfs.diff_ids.push(Digest::sha256_of(tar));
@@ -205,7 +205,7 @@ pub fn add_layer_streamed(layout_path: &Path, tag: &str, write: impl FnOnce(&mut
     let (digest, size) = tee.out.finish().unwrap().commit().unwrap();
     layout
         .update_index(|idx| -> Result<(), ImageError> {
-            let mut source = ImageSource::open(&layout, idx, tag)?;
+            let mut source = ImageSource::open(&layout, idx, tag, &Default::default())?;
             source.manifest.layers.push(umoci::spec::Descriptor::new(
                 media_type::LAYER_TAR_GZIP,
                 digest,
@@ -232,7 +232,7 @@ pub fn edit_config(layout_path: &Path, tag: &str, edit: impl FnOnce(&mut umoci::
     let layout = Layout::open(layout_path).unwrap();
     layout
         .update_index(|idx| -> Result<(), ImageError> {
-            let mut source = ImageSource::open(&layout, idx, tag)?;
+            let mut source = ImageSource::open(&layout, idx, tag, &Default::default())?;
             edit(&mut source.config);
             let root = mutate::commit(&layout, &source)?;
             index::set_ref(idx, tag, root)?;

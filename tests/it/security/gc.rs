@@ -116,7 +116,7 @@ fn gc_marks_the_children_of_a_blob_first_seen_as_a_layer() {
     // else tags hello's manifest.
     let src = umoci::layout::Layout::open(&layout).unwrap();
     let idx = src.read_index().unwrap();
-    let image = umoci::image::ImageSource::open(&src, &idx, "latest").unwrap();
+    let image = umoci::image::ImageSource::open(&src, &idx, "latest", &Default::default()).unwrap();
     let mut manifest = serde_json::to_value(&image.manifest).unwrap();
     manifest["layers"] = serde_json::json!([{
         "mediaType": "application/vnd.oci.image.layer.v1.tar",

@@ -125,7 +125,8 @@ fn tampered_layers_and_wrong_diff_ids_fail_cleanly() {
     {
         let lay = umoci::layout::Layout::open(&bad).unwrap();
         lay.update_index(|idx| -> Result<(), umoci::image::ImageError> {
-            let mut src = umoci::image::ImageSource::open(&lay, idx, "latest")?;
+            let mut src =
+                umoci::image::ImageSource::open(&lay, idx, "latest", &Default::default())?;
             src.config.rootfs.diff_ids[0] = umoci::spec::Digest::sha256_of(b"something else");
             let root = umoci::image::mutate::commit(&lay, &src)?;
             umoci::layout::index::set_ref(idx, "latest", root)?;

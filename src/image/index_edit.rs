@@ -1,0 +1,286 @@
+//! `umoci index add` and `umoci index rm`: putting images together into a
+//! multi-platform index at a tag, and taking one platform out.
+//!
+//! Entries that are not touched are copied as the text they were read as
+//! (see [`RawEntryIndex`]), so what other tools put there survives.
+
+use serde_json::value::RawValue;
+
+use super::error::{ImageError, Result};
+use super::platform::{display, from_config, PlatformSpec};
+use super::select::{is_attestation, select_one, ANNOTATION_REFERENCE_DIGEST};
+use super::source::ImageSource;
+use crate::layout::{index, Layout, LayoutError};
+use crate::spec::manifest::RawEntryIndex;
+use crate::spec::media_type::{self, Kind};
+use crate::spec::{go_json, Descriptor, Index};
+
+/// An index being edited: its entries as read, and parsed.
+struct Entries {
+    index: RawEntryIndex,
+    parsed: Vec<Descriptor>,
+    /// The descriptor the tag had, when it named an index.
+    root: Option<Descriptor>,
+}
+
+/// Why `index add` or `index rm` refused.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexEditError {
+    /// Resolving or reading an image failed.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    /// A source image's config names no platform.
+    #[error("image {tag} has no platform in its config (set one with umoci config --platform.os/--platform.arch)")]
+    NoPlatform {
+        /// The source tag.
+        tag: String,
+    },
+    /// Two sources are for one platform.
+    #[error("{first} and {second} are both for platform {platform}")]
+    SamePlatform {
+        /// One source tag.
+        first: String,
+        /// The other.
+        second: String,
+        /// Their platform.
+        platform: String,
+    },
+    /// `index rm` on a tag that names no index.
+    #[error("tag {0} does not name an index")]
+    NotAnIndex(String),
+    /// `index rm` of the last image.
+    #[error("{platform} is the last image of {tag}: remove the tag with umoci rm instead")]
+    LastImage {
+        /// The tag.
+        tag: String,
+        /// The platform.
+        platform: String,
+    },
+}
+
+impl From<LayoutError> for IndexEditError {
+    fn from(e: LayoutError) -> Self {
+        IndexEditError::Image(e.into())
+    }
+}
+
+/// Creates or updates the index at `tag` with an entry for the image each
+/// of `sources` names (its platform read from its config), replacing an
+/// entry of the same platform. A tag naming a single image becomes an index
+/// holding it. Returns the new root descriptor.
+pub fn add(
+    layout: &Layout,
+    idx: &mut Index,
+    tag: &str,
+    sources: &[String],
+) -> Result<Descriptor, IndexEditError> {
+    let mut new: Vec<(String, Descriptor)> = Vec::with_capacity(sources.len());
+    for source in sources {
+        let entry = entry_for(layout, idx, source, &Default::default())?;
+        let spec = platform_of(&entry);
+        if let Some((first, _)) = new.iter().find(|(_, e)| platform_of(e) == spec) {
+            return Err(IndexEditError::SamePlatform {
+                first: first.clone(),
+                second: source.clone(),
+                platform: spec.to_string(),
+            });
+        }
+        new.push((source.clone(), entry));
+    }
+    let mut entries = match Entries::at(layout, idx, tag)? {
+        Some(entries) => entries,
+        None if idx.manifests.iter().any(|d| d.ref_name() == Some(tag)) => {
+            // A single image: it becomes the index's first entry.
+            let entry = entry_for(layout, idx, tag, &Default::default())?;
+            let mut entries = Entries::empty();
+            entries.push(&entry)?;
+            entries
+        }
+        None => Entries::empty(),
+    };
+    for (_, entry) in &new {
+        entries.remove_platform(&platform_of(entry));
+        entries.push(entry)?;
+    }
+    entries.commit(layout, idx, tag)
+}
+
+/// Removes the image for `platform` (and attestations about it) from the
+/// index at `tag`. Returns the new root descriptor.
+pub fn remove(
+    layout: &Layout,
+    idx: &mut Index,
+    tag: &str,
+    platform: &PlatformSpec,
+) -> Result<Descriptor, IndexEditError> {
+    let Some(mut entries) = Entries::at(layout, idx, tag)? else {
+        if idx.manifests.iter().any(|d| d.ref_name() == Some(tag)) {
+            return Err(IndexEditError::NotAnIndex(tag.to_owned()));
+        }
+        return Err(ImageError::TagNotFound(tag.to_owned()).into());
+    };
+    let images = || entries.parsed.iter().filter(|d| !is_attestation(d));
+    if !images().any(|d| d.platform.as_ref().is_some_and(|p| platform.matches(p))) {
+        let available = images()
+            .filter_map(|d| d.platform.as_ref().map(display))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(ImageError::PlatformNotFound {
+            tag: tag.to_owned(),
+            wanted: platform.to_string(),
+            available,
+        }
+        .into());
+    }
+    entries.remove_platform(platform);
+    if !entries.parsed.iter().any(|d| !is_attestation(d)) {
+        return Err(IndexEditError::LastImage {
+            tag: tag.to_owned(),
+            platform: platform.to_string(),
+        });
+    }
+    entries.commit(layout, idx, tag)
+}
+
+/// The index entry for the image `tag` names: its manifest, with the
+/// platform of its config.
+fn entry_for(
+    layout: &Layout,
+    idx: &Index,
+    tag: &str,
+    selection: &super::platform::Selection,
+) -> Result<Descriptor, IndexEditError> {
+    let path = select_one(layout, idx, tag, selection)?;
+    let image = ImageSource::load(layout, path)?;
+    if image.config.os.is_empty() || image.config.architecture.is_empty() {
+        return Err(IndexEditError::NoPlatform {
+            tag: tag.to_owned(),
+        });
+    }
+    let leaf = image.path.descriptor();
+    let mut entry = Descriptor::new(&leaf.media_type, leaf.digest.clone(), leaf.size);
+    entry.platform = Some(from_config(&image.config));
+    Ok(entry)
+}
+
+fn platform_of(entry: &Descriptor) -> PlatformSpec {
+    PlatformSpec::of(entry.platform.as_ref().expect("entries made here have one"))
+}
+
+impl Entries {
+    fn empty() -> Self {
+        Entries {
+            index: RawEntryIndex::default(),
+            parsed: Vec::new(),
+            root: None,
+        }
+    }
+
+    /// The index `tag` names in `index.json`, if it names one.
+    fn at(layout: &Layout, idx: &Index, tag: &str) -> Result<Option<Self>, IndexEditError> {
+        let roots: Vec<&Descriptor> = idx
+            .manifests
+            .iter()
+            .filter(|d| d.ref_name() == Some(tag))
+            .collect();
+        let root = match roots.as_slice() {
+            [] => return Ok(None),
+            [root] => *root,
+            _ => return Err(ImageError::TagAmbiguous(tag.to_owned()).into()),
+        };
+        if media_type::kind(&root.media_type) != Kind::Index {
+            return Ok(None);
+        }
+        let (index, _) = layout.read_json::<RawEntryIndex>(root)?;
+        let parsed = index
+            .manifests
+            .iter()
+            .map(|raw| serde_json::from_str::<Descriptor>(raw.get()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| LayoutError::Json {
+                what: format!("blob {}", root.digest),
+                source,
+            })?;
+        Ok(Some(Entries {
+            index,
+            parsed,
+            root: Some(root.clone()),
+        }))
+    }
+
+    fn push(&mut self, entry: &Descriptor) -> Result<(), IndexEditError> {
+        let json = go_json::to_vec(entry).map_err(|source| LayoutError::Json {
+            what: "new index entry".into(),
+            source,
+        })?;
+        let text = String::from_utf8(json).expect("serde_json writes UTF-8");
+        let raw = RawValue::from_string(text.trim_end().to_owned()).map_err(|source| {
+            LayoutError::Json {
+                what: "new index entry".into(),
+                source,
+            }
+        })?;
+        self.index.manifests.push(raw);
+        self.parsed.push(entry.clone());
+        Ok(())
+    }
+
+    /// Drops the images for `platform` and the attestations about them.
+    fn remove_platform(&mut self, platform: &PlatformSpec) {
+        let gone: Vec<String> = self
+            .parsed
+            .iter()
+            .filter(|d| {
+                !is_attestation(d) && d.platform.as_ref().is_some_and(|p| platform.matches(p))
+            })
+            .map(|d| d.digest.to_string())
+            .collect();
+        let keep: Vec<bool> = self
+            .parsed
+            .iter()
+            .map(|d| {
+                let about_gone = d
+                    .annotations
+                    .get(ANNOTATION_REFERENCE_DIGEST)
+                    .is_some_and(|target| gone.contains(target));
+                let gone_itself = !is_attestation(d) && gone.contains(&d.digest.to_string());
+                !(about_gone || gone_itself)
+            })
+            .collect();
+        let mut i = 0;
+        self.index.manifests.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        let mut i = 0;
+        self.parsed.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+    }
+
+    /// Stores the index and points `tag` at it.
+    fn commit(
+        self,
+        layout: &Layout,
+        idx: &mut Index,
+        tag: &str,
+    ) -> Result<Descriptor, IndexEditError> {
+        let media_type = if self.index.media_type.is_empty() {
+            media_type::IMAGE_INDEX
+        } else {
+            self.index.media_type.as_str()
+        };
+        let written = layout.put_json(media_type, &self.index)?;
+        let root = match self.root {
+            Some(mut root) => {
+                root.digest = written.digest;
+                root.size = written.size;
+                root
+            }
+            None => written,
+        };
+        index::set_ref(idx, tag, root.clone()).map_err(ImageError::from)?;
+        Ok(root)
+    }
+}

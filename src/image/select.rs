@@ -1,0 +1,204 @@
+//! Choosing the image a command works on when a tag names an index of
+//! several, one per platform: `--platform`, else the host's platform, else
+//! the tag's only image. Attestations (docker's `unknown/unknown` entries
+//! and anything marked `vnd.docker.reference.type`) are never chosen.
+
+use super::error::{ImageError, Result};
+use super::platform::{display, PlatformSpec, Selection};
+use crate::layout::{index, DescriptorPath, Layout};
+use crate::spec::media_type;
+use crate::spec::{Descriptor, Index, ANNOTATION_REF_NAME};
+
+/// Annotation docker's buildx puts on attestation manifests in an index.
+pub const ANNOTATION_REFERENCE_TYPE: &str = "vnd.docker.reference.type";
+/// Annotation naming the image an attestation is about.
+pub const ANNOTATION_REFERENCE_DIGEST: &str = "vnd.docker.reference.digest";
+
+/// Whether an index entry is an attestation (provenance, SBOM) rather than
+/// an image to run.
+pub fn is_attestation(desc: &Descriptor) -> bool {
+    desc.annotations.contains_key(ANNOTATION_REFERENCE_TYPE)
+        || desc
+            .platform
+            .as_ref()
+            .is_some_and(|p| p.os == "unknown" && p.architecture == "unknown")
+}
+
+/// Every image the tag offers, in index order: the paths to its image
+/// manifests, attestations left out. A tag naming something that is not an
+/// image is an error, as it always was.
+pub fn images(layout: &Layout, index: &Index, tag: &str) -> Result<Vec<DescriptorPath>> {
+    let paths = index::resolve(layout, index, tag)?;
+    if paths.is_empty() {
+        return Err(ImageError::TagNotFound(tag.to_owned()));
+    }
+    let not_image = |p: &DescriptorPath| p.descriptor().media_type != media_type::IMAGE_MANIFEST;
+    if paths.len() == 1 && not_image(&paths[0]) {
+        return Err(ImageError::NotAManifest {
+            tag: tag.to_owned(),
+            media_type: paths[0].descriptor().media_type.clone(),
+        });
+    }
+    let images: Vec<DescriptorPath> = paths
+        .into_iter()
+        .filter(|p| !not_image(p) && !is_attestation(p.descriptor()))
+        .collect();
+    if images.is_empty() {
+        return Err(ImageError::NoImage(tag.to_owned()));
+    }
+    Ok(images)
+}
+
+/// Whether `images` (of one tag) are one image per platform: several
+/// different images, each with a platform. Anything else with several
+/// paths is an ambiguous tag, as it always was.
+pub fn is_per_platform(images: &[DescriptorPath]) -> bool {
+    images.len() > 1
+        && images.iter().all(|p| p.descriptor().platform.is_some())
+        && images
+            .iter()
+            .any(|p| p.descriptor() != images[0].descriptor())
+}
+
+/// The one image of `tag` that `selection` (never [`Selection::All`])
+/// chooses.
+pub fn select_one(
+    layout: &Layout,
+    index: &Index,
+    tag: &str,
+    selection: &Selection,
+) -> Result<DescriptorPath> {
+    let mut chosen = select(layout, index, tag, selection)?;
+    match chosen.len() {
+        1 => Ok(chosen.remove(0)),
+        _ => Err(ImageError::TagAmbiguous(tag.to_owned())),
+    }
+}
+
+/// The images of `tag` that `selection` chooses: exactly one, unless
+/// [`Selection::All`].
+pub fn select(
+    layout: &Layout,
+    index: &Index,
+    tag: &str,
+    selection: &Selection,
+) -> Result<Vec<DescriptorPath>> {
+    let images = images(layout, index, tag)?;
+    let wanted = match selection {
+        Selection::All => return Ok(images),
+        // Nothing to choose: the tag's only image, whatever its platform
+        // (a plain manifest has none to compare).
+        Selection::Default if images.len() == 1 => return Ok(images),
+        Selection::Only(_) if images.len() == 1 && images[0].descriptor().platform.is_none() => {
+            return Ok(images)
+        }
+        Selection::Default if images.iter().all(|p| p.descriptor().platform.is_none()) => {
+            return Err(ImageError::TagAmbiguous(tag.to_owned()))
+        }
+        Selection::Default => PlatformSpec::host(),
+        Selection::Only(spec) => spec.clone(),
+    };
+    let matching: Vec<DescriptorPath> = images
+        .iter()
+        .filter(|p| {
+            p.descriptor()
+                .platform
+                .as_ref()
+                .is_some_and(|pl| wanted.matches(pl))
+        })
+        .cloned()
+        .collect();
+    match matching.as_slice() {
+        [] => Err(ImageError::PlatformNotFound {
+            tag: tag.to_owned(),
+            wanted: wanted.to_string(),
+            available: available(&images),
+        }),
+        // The same manifest listed twice is still one image.
+        [first, rest @ ..] if rest.iter().all(|p| p.descriptor() == first.descriptor()) => {
+            Ok(vec![first.clone()])
+        }
+        _ => Err(ImageError::PlatformAmbiguous {
+            tag: tag.to_owned(),
+            platform: wanted.to_string(),
+        }),
+    }
+}
+
+/// `linux/amd64, linux/arm64/v8`: the platforms on offer, for messages.
+fn available(images: &[DescriptorPath]) -> String {
+    images
+        .iter()
+        .map(|p| match &p.descriptor().platform {
+            Some(platform) => display(platform),
+            None => format!("{} (no platform)", p.descriptor().digest),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The selection that finds the image at `path` again: its platform, if
+/// its index entry names one.
+pub fn selection_for(path: &DescriptorPath) -> Selection {
+    match &path.descriptor().platform {
+        Some(platform) if path.walk.len() > 1 => Selection::Only(PlatformSpec::of(platform)),
+        _ => Selection::Default,
+    }
+}
+
+/// Where an edit of the image found at `base` is written under the index
+/// lock: when `tag` is the tag `base` was found under and its current tree
+/// still has an image for the same platform, the path to that image now
+/// (so that edits other writers made meanwhile to the other platforms are
+/// kept); otherwise `base` itself, as before multi-platform support.
+pub fn rebase(
+    layout: &Layout,
+    index: &Index,
+    base: &DescriptorPath,
+    tag: &str,
+) -> Result<DescriptorPath> {
+    let selection = selection_for(base);
+    if base.root().ref_name() != Some(tag) || selection == Selection::Default {
+        return Ok(base.clone());
+    }
+    match select_one(layout, index, tag, &selection) {
+        Ok(path) => Ok(path),
+        Err(
+            ImageError::TagNotFound(_)
+            | ImageError::NoImage(_)
+            | ImageError::NotAManifest { .. }
+            | ImageError::TagAmbiguous(_)
+            | ImageError::PlatformNotFound { .. }
+            | ImageError::PlatformAmbiguous { .. },
+        ) => Ok(base.clone()),
+        Err(e) => Err(e),
+    }
+}
+
+/// What a new tag for `tag` points at: the image it resolves to, or, for
+/// an index of several platforms, that index (the new tag names every
+/// platform, as the old one does).
+pub fn tag_target(layout: &Layout, idx: &Index, tag: &str) -> Result<Descriptor> {
+    let mut paths = index::resolve(layout, idx, tag)?;
+    match paths.len() {
+        0 => Err(ImageError::TagNotFound(tag.to_owned())),
+        1 => Ok(paths.remove(0).descriptor().clone()),
+        _ => {
+            let root = paths[0].root();
+            let one_root = paths.iter().all(|p| p.root() == root);
+            let per_platform = images(layout, idx, tag).is_ok_and(|images| {
+                images.iter().all(|p| p.descriptor().platform.is_some())
+                    && images
+                        .iter()
+                        .any(|p| p.descriptor() != images[0].descriptor())
+            });
+            if one_root && per_platform {
+                let mut root = root.clone();
+                root.annotations.remove(ANNOTATION_REF_NAME);
+                Ok(root)
+            } else {
+                Err(ImageError::TagAmbiguous(tag.to_owned()))
+            }
+        }
+    }
+}

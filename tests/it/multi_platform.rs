@@ -1,0 +1,785 @@
+//! Multi-platform images: an index of one image per platform, built here
+//! with `index add`; each command chooses one platform (`--platform`, else
+//! the host's), edits land in that entry only, the rest of the index stays
+//! byte for byte, and skopeo and a registry carry the result.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::layers::{add_layer, LayerBuilder};
+use crate::common::*;
+
+/// `(tag, os/arch/variant as written in the config)` of each platform image.
+const THREE: [(&str, &str, &str, &str); 3] = [
+    ("amd64", "linux", "amd64", ""),
+    ("arm64", "linux", "arm64", "v8"),
+    ("arm", "linux", "arm", "v7"),
+];
+
+/// A layout with one image per platform (each with a layer holding
+/// `/platform` naming it) and the index `multi` over them.
+fn multi_layout(dir: &Path, platforms: &[(&str, &str, &str, &str)]) -> PathBuf {
+    let layout = init_layout(dir, "multi");
+    for (tag, os, arch, variant) in platforms {
+        umoci(&["new", "--image", &image_arg(&layout, tag)]).ok();
+        let name = platform_name(os, arch, variant);
+        let tar = LayerBuilder::new()
+            .dir("etc", 0o755, 0, 0)
+            .file("platform", name.as_bytes(), 0o644, 0, 0)
+            .finish();
+        add_layer(&layout, tag, &tar, "gzip");
+        let mut flags = vec!["--platform.os", os, "--platform.arch", arch];
+        if !variant.is_empty() {
+            flags.extend(["--platform.variant", variant]);
+        }
+        config(&layout, tag, &flags).ok();
+    }
+    let mut args = vec!["index".to_owned(), "add".into(), "--image".into()];
+    args.push(image_arg(&layout, "multi"));
+    args.extend(platforms.iter().map(|p| p.0.to_owned()));
+    umoci(&args.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    layout
+}
+
+/// The raw bytes of the blob `desc` names.
+fn blob(layout: &Path, desc: &serde_json::Value) -> Vec<u8> {
+    let digest = desc["digest"].as_str().unwrap();
+    std::fs::read(layout.join("blobs/sha256").join(&digest["sha256:".len()..])).unwrap()
+}
+
+/// The `index.json` entry of `tag`.
+fn root_of(layout: &Path, tag: &str) -> serde_json::Value {
+    read_json(&layout.join("index.json"))["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["annotations"]["org.opencontainers.image.ref.name"] == tag)
+        .unwrap_or_else(|| panic!("no tag {tag}"))
+        .clone()
+}
+
+/// Each entry of the index `tag` names, as the raw JSON text it is stored as.
+fn raw_entries(layout: &Path, tag: &str) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Raw<'a> {
+        #[serde(borrow)]
+        manifests: Vec<&'a serde_json::value::RawValue>,
+    }
+    let bytes = blob(layout, &root_of(layout, tag));
+    let raw: Raw = serde_json::from_slice(&bytes).unwrap();
+    raw.manifests.iter().map(|r| r.get().to_owned()).collect()
+}
+
+/// Rewrites the index `tag` names through `edit` (the tag moves).
+fn edit_index(layout: &Path, tag: &str, edit: impl FnOnce(&mut serde_json::Value)) {
+    let root = root_of(layout, tag);
+    let mut index: serde_json::Value = serde_json::from_slice(&blob(layout, &root)).unwrap();
+    edit(&mut index);
+    let bytes = serde_json::to_vec(&index).unwrap();
+    let digest = umoci::spec::Digest::sha256_of(&bytes);
+    std::fs::write(layout.join("blobs/sha256").join(digest.hex()), &bytes).unwrap();
+    let mut top = read_json(&layout.join("index.json"));
+    for d in top["manifests"].as_array_mut().unwrap() {
+        if d["annotations"]["org.opencontainers.image.ref.name"] == tag {
+            d["digest"] = digest.to_string().into();
+            d["size"] = bytes.len().into();
+        }
+    }
+    std::fs::write(layout.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
+}
+
+fn platform_arg(layout: &Path, tag: &str, platform: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = vec!["--image".into(), image_arg(layout, tag)];
+    args.extend(["--platform".into(), platform.into()]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn umoci_owned(args: &[String]) -> Run {
+    umoci(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// `/platform` of the image `--platform platform` chooses.
+fn unpacked_platform(layout: &Path, tag: &str, platform: Option<&str>, bundle: &Path) -> String {
+    let mut args = vec![
+        "unpack".to_owned(),
+        "--image".into(),
+        image_arg(layout, tag),
+    ];
+    if let Some(p) = platform {
+        args.extend(["--platform".into(), p.into()]);
+    }
+    args.push(s(bundle).into());
+    umoci_owned(&args).ok();
+    std::fs::read_to_string(bundle.join("rootfs/platform")).unwrap()
+}
+
+fn stat_platform(layout: &Path, tag: &str, platform: &str) -> serde_json::Value {
+    let mut args = vec!["stat".to_owned()];
+    args.extend(platform_arg(layout, tag, platform, &["--json"]));
+    serde_json::from_str(&umoci_owned(&args).ok()).unwrap()
+}
+
+#[test]
+fn stat_lists_the_platforms_and_shows_the_one_chosen() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE[..2]);
+    let text = umoci(&["stat", "--image", &image_arg(&layout, "multi")]).ok();
+    assert!(text.contains("PLATFORM"), "{text}");
+    assert!(text.contains("linux/amd64 "), "{text}");
+    assert!(text.contains("linux/arm64/v8 "), "{text}");
+    let json = stat_json(&layout, "multi");
+    let platforms = json["platforms"].as_array().unwrap();
+    assert_eq!(platforms.len(), 2);
+    assert_eq!(platforms[1]["platform"], "linux/arm64/v8");
+    let arm64 = root_of(&layout, "arm64");
+    assert_eq!(platforms[1]["descriptor"]["digest"], arm64["digest"]);
+    assert_eq!(platforms[1]["descriptor"]["size"], arm64["size"]);
+    // `arm64` is `arm64/v8`; the chosen image's stat is as today's.
+    let one = stat_platform(&layout, "multi", "linux/arm64");
+    assert_eq!(one["manifest"]["descriptor"]["digest"], arm64["digest"]);
+    assert!(one["history"].is_array());
+
+    let out = umoci_owned(
+        &[
+            vec!["stat".to_owned()],
+            platform_arg(&layout, "multi", "linux/s390x", &[]),
+        ]
+        .concat(),
+    );
+    let line = out.fails_with("linux/s390x");
+    assert!(line.contains("linux/amd64, linux/arm64/v8"), "{line}");
+    let out = umoci_owned(
+        &[
+            vec!["stat".to_owned()],
+            platform_arg(&layout, "multi", "linux", &[]),
+        ]
+        .concat(),
+    );
+    out.fails_with("--platform");
+    // A plain image ignores nothing and needs no flag: as before.
+    umoci(&["stat", "--image", &image_arg(&layout, "amd64")]).ok();
+}
+
+#[test]
+fn unpack_chooses_the_platform_asked_for_or_the_hosts() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE);
+    let d = dir.path();
+    assert_eq!(
+        unpacked_platform(&layout, "multi", Some("linux/arm"), &d.join("a")),
+        "linux/arm/v7"
+    );
+    assert_eq!(
+        unpacked_platform(&layout, "multi", Some("linux/arm64/v8"), &d.join("b")),
+        "linux/arm64/v8"
+    );
+    assert_eq!(
+        unpacked_platform(&layout, "multi", Some("linux/aarch64"), &d.join("c")),
+        "linux/arm64/v8"
+    );
+    let host = umoci::image::platform::PlatformSpec::host();
+    if THREE
+        .iter()
+        .any(|(_, _, arch, _)| *arch == host.architecture)
+    {
+        let got = unpacked_platform(&layout, "multi", None, &d.join("host"));
+        assert!(
+            got.starts_with(&format!("linux/{}", host.architecture)),
+            "{got}"
+        );
+    }
+    // umoci.json records the path through the index, platform included.
+    let meta = read_json(&d.join("a/umoci.json"));
+    let walk = meta["from_descriptor_path"]["descriptor_walk"]
+        .as_array()
+        .unwrap();
+    assert_eq!(walk.len(), 2);
+    assert_eq!(walk[1]["platform"]["variant"], "v7");
+    // raw unpack and raw runtime-config choose alike.
+    let rootfs = d.join("raw");
+    umoci_owned(
+        &[
+            vec!["raw".to_owned(), "unpack".into()],
+            platform_arg(&layout, "multi", "linux/arm64", &[s(&rootfs)]),
+        ]
+        .concat(),
+    )
+    .ok();
+    assert_eq!(
+        std::fs::read_to_string(rootfs.join("platform")).unwrap(),
+        "linux/arm64/v8"
+    );
+    let out = umoci_owned(
+        &[
+            vec!["unpack".to_owned()],
+            platform_arg(&layout, "multi", "linux/arm/v6", &[s(&d.join("x"))]),
+        ]
+        .concat(),
+    );
+    out.fails_with("linux/arm/v6");
+    assert!(!d.join("x").exists());
+}
+
+#[test]
+fn repack_replaces_only_its_entry_and_keeps_the_rest_byte_for_byte() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE);
+    // Fields we do not model, and annotations, on the entries.
+    edit_index(&layout, "multi", |index| {
+        index["manifests"][0]["x-vendor"] = serde_json::json!({"kept": [1, 2.50, "<&>"]});
+        index["manifests"][1]["annotations"] = serde_json::json!({"org.example/note": "arm64"});
+    });
+    let before = raw_entries(&layout, "multi");
+    let bundle = dir.path().join("bundle");
+    unpacked_platform(&layout, "multi", Some("linux/arm64"), &bundle);
+    std::fs::write(bundle.join("rootfs/added"), b"new").unwrap();
+    // No --platform: the bundle knows its platform.
+    repack(&layout, "multi", &bundle, &[]).ok();
+    let after = raw_entries(&layout, "multi");
+    assert_eq!(after.len(), 3);
+    assert_eq!(after[0], before[0], "amd64 entry kept byte for byte");
+    assert_eq!(after[2], before[2], "arm entry kept byte for byte");
+    assert_ne!(after[1], before[1]);
+    let arm64: serde_json::Value = serde_json::from_str(&after[1]).unwrap();
+    assert_eq!(arm64["annotations"]["org.example/note"], "arm64");
+    assert_eq!(arm64["platform"]["architecture"], "arm64");
+    let layers =
+        stat_platform(&layout, "multi", "linux/arm64")["manifest"]["blob"]["layers"].clone();
+    assert_eq!(layers.as_array().unwrap().len(), 2);
+    assert!(layer_listing_of(&layout, "linux/arm64").contains(&"added".to_owned()));
+    // A --platform that is not the bundle's is refused.
+    let out = umoci(&[
+        "repack",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "--platform",
+        "linux/amd64",
+        s(&bundle),
+    ]);
+    out.fails_with("linux/arm64");
+    // raw add-layer onto one platform.
+    let tar = dir.path().join("layer.tar");
+    std::fs::write(
+        &tar,
+        LayerBuilder::new().file("raw", b"r", 0o644, 0, 0).finish(),
+    )
+    .unwrap();
+    umoci_owned(
+        &[
+            vec!["raw".to_owned(), "add-layer".into()],
+            platform_arg(&layout, "multi", "linux/arm/v7", &[s(&tar)]),
+        ]
+        .concat(),
+    )
+    .ok();
+    let after2 = raw_entries(&layout, "multi");
+    assert_eq!(after2[0], before[0]);
+    assert_eq!(after2[1], after[1]);
+    assert_ne!(after2[2], before[2]);
+}
+
+/// Paths in the newest layer of the image for `platform` in `multi`.
+fn layer_listing_of(layout: &Path, platform: &str) -> Vec<String> {
+    let stat = stat_platform(layout, "multi", platform);
+    let layers = stat["manifest"]["blob"]["layers"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let data = blob(layout, layers.last().unwrap());
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&data[..]));
+    archive
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn writers_of_different_platforms_both_land() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE);
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    unpacked_platform(&layout, "multi", Some("linux/amd64"), &a);
+    unpacked_platform(&layout, "multi", Some("linux/arm64"), &b);
+    std::fs::write(a.join("rootfs/from-a"), b"a").unwrap();
+    std::fs::write(b.join("rootfs/from-b"), b"b").unwrap();
+    // b was unpacked before a's repack moved the tag: its commit must
+    // replace its own entry in the index as it is now, not as it was.
+    repack(&layout, "multi", &a, &[]).ok();
+    repack(&layout, "multi", &b, &[]).ok();
+    assert!(layer_listing_of(&layout, "linux/amd64").contains(&"from-a".to_owned()));
+    assert!(layer_listing_of(&layout, "linux/arm64").contains(&"from-b".to_owned()));
+
+    // And at the same time: config edits of the three platforms.
+    let handles: Vec<_> = THREE
+        .iter()
+        .map(|(_, os, arch, _)| {
+            let layout = layout.clone();
+            let platform = format!("{os}/{arch}");
+            std::thread::spawn(move || {
+                umoci_owned(
+                    &[
+                        vec!["config".to_owned()],
+                        platform_arg(
+                            &layout,
+                            "multi",
+                            &platform,
+                            &[&format!("--config.env=EDITED={platform}")],
+                        ),
+                    ]
+                    .concat(),
+                )
+                .ok();
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    for (_, os, arch, _) in THREE {
+        let platform = format!("{os}/{arch}");
+        let config = stat_platform(&layout, "multi", &platform)["config"]["blob"].clone();
+        let env = config["config"]["Env"].as_array().unwrap();
+        assert!(
+            env.contains(&format!("EDITED={platform}").into()),
+            "{platform}: {env:?}"
+        );
+    }
+}
+
+#[test]
+fn config_platform_edits_follow_into_the_entry_and_collisions_are_refused() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE);
+    let arm = |args: &[&str]| {
+        umoci_owned(
+            &[
+                vec!["config".to_owned()],
+                platform_arg(&layout, "multi", "linux/arm/v7", args),
+            ]
+            .concat(),
+        )
+    };
+    arm(&["--platform.variant", "v6"]).ok();
+    let entries = raw_entries(&layout, "multi");
+    let entry: serde_json::Value = serde_json::from_str(&entries[2]).unwrap();
+    assert_eq!(entry["platform"]["variant"], "v6");
+    let before = std::fs::read(layout.join("index.json")).unwrap();
+    let out = umoci_owned(
+        &[
+            vec!["config".to_owned()],
+            platform_arg(
+                &layout,
+                "multi",
+                "linux/arm/v6",
+                &["--platform.arch", "amd64", "--platform.variant", ""],
+            ),
+        ]
+        .concat(),
+    );
+    out.fails_with("linux/amd64");
+    // Refused before the tag moved (new blobs may stay for gc).
+    assert_eq!(std::fs::read(layout.join("index.json")).unwrap(), before);
+}
+
+#[test]
+fn config_and_insert_change_every_platform_in_one_index() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE);
+    let roots_before = std::fs::read_dir(layout.join("blobs/sha256"))
+        .unwrap()
+        .count();
+    umoci(&[
+        "config",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "--platform",
+        "all",
+        "--config.env=ALL=1",
+    ])
+    .ok();
+    // Three configs, three manifests, one index.
+    let roots_after = std::fs::read_dir(layout.join("blobs/sha256"))
+        .unwrap()
+        .count();
+    assert_eq!(roots_after - roots_before, 7);
+    for (_, os, arch, _) in THREE {
+        let config =
+            stat_platform(&layout, "multi", &format!("{os}/{arch}"))["config"]["blob"].clone();
+        assert!(config["config"]["Env"]
+            .as_array()
+            .unwrap()
+            .contains(&"ALL=1".into()));
+    }
+    let host = dir.path().join("hostfile");
+    std::fs::write(&host, b"inserted").unwrap();
+    umoci(&[
+        "insert",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "--platform",
+        "all",
+        s(&host),
+        "/etc/inserted",
+    ])
+    .ok();
+    for (_, os, arch, _) in THREE {
+        let listing = layer_listing_of(&layout, &format!("{os}/{arch}"));
+        assert!(listing.contains(&"etc/inserted".to_owned()), "{listing:?}");
+    }
+    // `all` is for config and insert only.
+    umoci(&[
+        "unpack",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "--platform",
+        "all",
+        s(&dir.path().join("b")),
+    ])
+    .fails_with("all");
+}
+
+#[test]
+fn attestations_are_never_chosen_and_always_kept() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE[..2]);
+    // An attestation manifest as buildx writes it: any manifest will do.
+    let attested = root_of(&layout, "amd64");
+    edit_index(&layout, "multi", |index| {
+        let mut entry = index["manifests"][1].clone();
+        entry["platform"] = serde_json::json!({"architecture": "unknown", "os": "unknown"});
+        entry["annotations"] = serde_json::json!({
+            "vnd.docker.reference.digest": attested["digest"],
+            "vnd.docker.reference.type": "attestation-manifest",
+        });
+        index["manifests"].as_array_mut().unwrap().push(entry);
+    });
+    let json = stat_json(&layout, "multi");
+    assert_eq!(json["platforms"].as_array().unwrap().len(), 2);
+    let before = raw_entries(&layout, "multi");
+    config(
+        &layout,
+        "multi",
+        &["--platform", "linux/arm64", "--config.env=X=1"],
+    )
+    .ok();
+    let after = raw_entries(&layout, "multi");
+    assert_eq!(after.len(), 3);
+    assert_eq!(after[2], before[2], "attestation kept byte for byte");
+    // One image and an attestation: nothing to choose.
+    umoci(&[
+        "index",
+        "rm",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "--platform",
+        "linux/arm64",
+    ])
+    .ok();
+    umoci(&["stat", "--image", &image_arg(&layout, "multi")]).ok();
+    // Removing amd64 would take its attestation and leave nothing: refused.
+    umoci(&[
+        "index",
+        "rm",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "--platform",
+        "linux/amd64",
+    ])
+    .fails_with("last image");
+}
+
+#[test]
+fn index_add_replaces_a_platform_and_rm_removes_one() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE[..2]);
+    // A new amd64 image replaces the old one in place; arm64 stays as it was.
+    umoci(&["new", "--image", &image_arg(&layout, "amd64-2")]).ok();
+    config(
+        &layout,
+        "amd64-2",
+        &[
+            "--platform.os",
+            "linux",
+            "--platform.arch",
+            "amd64",
+            "--config.env=V=2",
+        ],
+    )
+    .ok();
+    let before = raw_entries(&layout, "multi");
+    umoci(&[
+        "index",
+        "add",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "amd64-2",
+    ])
+    .ok();
+    let after = raw_entries(&layout, "multi");
+    assert_eq!(after.len(), 2);
+    assert_eq!(after[0], before[1]);
+    assert!(after[1].contains(root_of(&layout, "amd64-2")["digest"].as_str().unwrap()));
+    // Two sources for one platform are refused.
+    umoci(&[
+        "index",
+        "add",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "amd64",
+        "amd64-2",
+    ])
+    .fails_with("linux/amd64");
+    // A tag naming one image becomes an index holding it.
+    umoci(&[
+        "index",
+        "add",
+        "--image",
+        &image_arg(&layout, "arm64"),
+        "amd64",
+    ])
+    .ok();
+    assert_eq!(
+        stat_json(&layout, "arm64")["platforms"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // tag copies the whole index.
+    umoci(&["tag", "--image", &image_arg(&layout, "multi"), "copy"]).ok();
+    assert_eq!(
+        root_of(&layout, "copy")["digest"],
+        root_of(&layout, "multi")["digest"]
+    );
+    // rm: one platform, its name spelled either way; the alias works.
+    umoci(&[
+        "index",
+        "remove",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "--platform",
+        "linux/aarch64",
+    ])
+    .ok();
+    assert_eq!(raw_entries(&layout, "multi"), vec![after[1].clone()]);
+    umoci(&[
+        "index",
+        "rm",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "--platform",
+        "linux/arm64",
+    ])
+    .fails_with("linux/amd64");
+    umoci(&[
+        "index",
+        "rm",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "--platform",
+        "linux/amd64",
+    ])
+    .fails_with("umoci rm");
+    umoci(&[
+        "index",
+        "rm",
+        "--image",
+        &image_arg(&layout, "amd64"),
+        "--platform",
+        "linux/amd64",
+    ])
+    .fails_with("does not name an index");
+    umoci(&["index", "add", "--image", &image_arg(&layout, "multi")]).fails_with("source-tag");
+}
+
+#[test]
+fn gc_keeps_what_every_platform_needs() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE);
+    for (tag, ..) in THREE {
+        umoci(&["rm", "--image", &image_arg(&layout, tag)]).ok();
+    }
+    config(
+        &layout,
+        "multi",
+        &["--platform", "all", "--config.env=GC=1"],
+    )
+    .ok();
+    umoci(&["gc", "--layout", s(&layout)]).ok();
+    for (i, (_, os, arch, variant)) in THREE.iter().enumerate() {
+        let platform = platform_name(os, arch, variant);
+        let bundle = dir.path().join(format!("b{i}"));
+        assert_eq!(
+            unpacked_platform(&layout, "multi", Some(&platform), &bundle),
+            platform
+        );
+    }
+    // Only what the index reaches is left: 1 index, 3 manifests, 3 configs, 3 layers.
+    assert_eq!(
+        std::fs::read_dir(layout.join("blobs/sha256"))
+            .unwrap()
+            .count(),
+        10
+    );
+}
+
+/// `skopeo copy --all` of `layout:tag` to the plain-HTTP registry `remote`.
+fn push_all(layout: &Path, tag: &str, remote: &str) {
+    let src = format!("oci:{}:{tag}", s(layout));
+    run(
+        "skopeo",
+        &["copy", "--all", "--dest-tls-verify=false", &src, remote],
+    )
+    .ok();
+}
+
+/// `skopeo copy --all` of `remote` into `layout:tag`.
+fn pull_all(remote: &str, layout: &Path, tag: &str) {
+    let dst = format!("oci:{}:{tag}", s(layout));
+    run(
+        "skopeo",
+        &["copy", "--all", "--src-tls-verify=false", remote, &dst],
+    )
+    .ok();
+}
+
+/// `os/arch[/variant]`.
+fn platform_name(os: &str, arch: &str, variant: &str) -> String {
+    if variant.is_empty() {
+        format!("{os}/{arch}")
+    } else {
+        format!("{os}/{arch}/{variant}")
+    }
+}
+
+#[test]
+fn skopeo_and_a_registry_carry_every_platform() {
+    if !have_tool("skopeo") || !have_tool("docker-registry") {
+        return;
+    }
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE);
+    config(
+        &layout,
+        "multi",
+        &["--platform", "linux/arm64", "--config.env=EDITED=1"],
+    )
+    .ok();
+    let copied = dir.path().join("copied");
+    run(
+        "skopeo",
+        &[
+            "copy",
+            "--all",
+            &format!("oci:{}:multi", s(&layout)),
+            &format!("oci:{}:multi", s(&copied)),
+        ],
+    )
+    .ok();
+    let registry = crate::registry::start_registry(dir.path());
+    let remote = format!("docker://127.0.0.1:{}/umoci/multi:v1", registry.port);
+    push_all(&copied, "multi", &remote);
+    let pulled = dir.path().join("pulled");
+    pull_all(&remote, &pulled, "v1");
+    for (i, (_, os, arch, variant)) in THREE.iter().enumerate() {
+        let platform = platform_name(os, arch, variant);
+        let got = unpacked_platform(
+            &pulled,
+            "v1",
+            Some(&platform),
+            &dir.path().join(format!("p{i}")),
+        );
+        assert_eq!(got, platform);
+    }
+    let env =
+        stat_platform(&pulled, "v1", "linux/arm64")["config"]["blob"]["config"]["Env"].clone();
+    assert!(env.as_array().unwrap().contains(&"EDITED=1".into()));
+    // Edit one platform of what came back and push it again.
+    let bundle = dir.path().join("edit");
+    unpacked_platform(&pulled, "v1", Some("linux/arm/v7"), &bundle);
+    std::fs::write(bundle.join("rootfs/second"), b"2").unwrap();
+    repack(&pulled, "v1", &bundle, &[]).ok();
+    push_all(&pulled, "v1", &remote);
+    let again = dir.path().join("again");
+    pull_all(&remote, &again, "v2");
+    let b = dir.path().join("again-bundle");
+    unpacked_platform(&again, "v2", Some("linux/arm"), &b);
+    assert_eq!(std::fs::read(b.join("rootfs/second")).unwrap(), b"2");
+    assert_eq!(
+        unpacked_platform(
+            &again,
+            "v2",
+            Some("linux/amd64"),
+            &dir.path().join("again-amd64")
+        ),
+        "linux/amd64"
+    );
+}
+
+/// The README's multi-platform workflow runs as written, against Debian's
+/// docker-registry standing in for `$REGISTRY`, seeded with a
+/// three-platform `library/debian:stable`.
+#[test]
+fn the_readme_multi_platform_workflow_runs_as_written() {
+    if !have_tool("skopeo") || !have_tool("docker-registry") {
+        return;
+    }
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("## Multi-platform images")
+        .expect("README has the section");
+    let section = &readme[start..];
+    let end = section[3..].find("\n## ").map_or(section.len(), |i| i + 3);
+    let lines: Vec<&str> = section[..end]
+        .lines()
+        .filter_map(|l| l.strip_prefix("    "))
+        .collect();
+    assert!(lines.len() >= 5, "{lines:?}");
+    let dir = tempdir();
+    let registry = crate::registry::start_registry(dir.path());
+    let host = format!("127.0.0.1:{}", registry.port);
+    let seed = multi_layout(dir.path(), &THREE);
+    // skopeo speaks plain HTTP to the registry by the user's own
+    // registries.conf, as a user of a local registry would set it up.
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join(".config/containers")).unwrap();
+    std::fs::write(
+        home.join(".config/containers/registries.conf"),
+        format!("[[registry]]\nlocation = \"{host}\"\ninsecure = true\n"),
+    )
+    .unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::os::unix::fs::symlink(umoci_bin(), bin.join("umoci")).unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let script = format!(
+        "set -ex\nexport PATH={}:$PATH REGISTRY={host} HOME={}\nskopeo copy --all oci:{}:multi docker://$REGISTRY/library/debian:stable\ncd {}\n{}\n",
+        s(&bin),
+        s(&home),
+        s(&seed),
+        s(&work),
+        lines.join("\n")
+    );
+    let out = run("sh", &["-c", &script]);
+    assert_eq!(out.status, 0, "{}\n{}", out.stdout, out.stderr);
+    // What went back has the edit on arm64 and every platform.
+    let back = dir.path().join("back");
+    pull_all(
+        &format!("docker://{host}/library/debian:edited"),
+        &back,
+        "e",
+    );
+    let b = dir.path().join("b");
+    unpacked_platform(&back, "e", Some("linux/arm64"), &b);
+    assert_eq!(
+        std::fs::read_to_string(b.join("rootfs/etc/motd")).unwrap(),
+        "edited on arm64\n"
+    );
+    let config =
+        stat_platform(&back, "e", "linux/arm/v7")["config"]["blob"]["config"]["Env"].clone();
+    assert!(config.as_array().unwrap().contains(&"EDITED=1".into()));
+}
