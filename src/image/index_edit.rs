@@ -7,8 +7,11 @@
 use serde_json::value::RawValue;
 
 use super::error::{ImageError, Result};
+use super::platform::Selection;
 use super::platform::{display, from_config, PlatformSpec};
-use super::select::{is_attestation, select_one, ANNOTATION_REFERENCE_DIGEST};
+use super::select::{
+    images, is_attestation, is_per_platform, select_one, ANNOTATION_REFERENCE_DIGEST,
+};
 use super::source::ImageSource;
 use crate::layout::{index, Layout, LayoutError};
 use crate::spec::manifest::RawEntryIndex;
@@ -45,6 +48,11 @@ pub enum IndexEditError {
         /// Their platform.
         platform: String,
     },
+    /// The tag's index holds indexes: edit those with the tag of each.
+    #[error(
+        "the index {0} names holds nested indexes: index add and index rm edit only flat indexes"
+    )]
+    Nested(String),
     /// `index rm` on a tag that names no index.
     #[error("tag {0} does not name an index")]
     NotAnIndex(String),
@@ -76,22 +84,32 @@ pub fn add(
 ) -> Result<Descriptor, IndexEditError> {
     let mut new: Vec<(String, Descriptor)> = Vec::with_capacity(sources.len());
     for source in sources {
-        let entry = entry_for(layout, idx, source, &Default::default())?;
-        let spec = platform_of(&entry);
-        if let Some((first, _)) = new.iter().find(|(_, e)| platform_of(e) == spec) {
-            return Err(IndexEditError::SamePlatform {
-                first: first.clone(),
-                second: source.clone(),
-                platform: spec.to_string(),
-            });
+        // A multi-platform source gives all its images.
+        let found = images(layout, idx, source)?;
+        let paths = if is_per_platform(&found) {
+            found
+        } else {
+            vec![select_one(layout, idx, source, &Selection::Default)?]
+        };
+        for path in paths {
+            let entry = entry_for(layout, path, source)?;
+            let spec = platform_of(&entry);
+            if let Some((first, _)) = new.iter().find(|(_, e)| platform_of(e) == spec) {
+                return Err(IndexEditError::SamePlatform {
+                    first: first.clone(),
+                    second: source.clone(),
+                    platform: spec.to_string(),
+                });
+            }
+            new.push((source.clone(), entry));
         }
-        new.push((source.clone(), entry));
     }
     let mut entries = match Entries::at(layout, idx, tag)? {
         Some(entries) => entries,
         None if idx.manifests.iter().any(|d| d.ref_name() == Some(tag)) => {
             // A single image: it becomes the index's first entry.
-            let entry = entry_for(layout, idx, tag, &Default::default())?;
+            let path = select_one(layout, idx, tag, &Selection::Default)?;
+            let entry = entry_for(layout, path, tag)?;
             let mut entries = Entries::empty();
             entries.push(&entry)?;
             entries
@@ -142,15 +160,13 @@ pub fn remove(
     entries.commit(layout, idx, tag)
 }
 
-/// The index entry for the image `tag` names: its manifest, with the
-/// platform of its config.
+/// The index entry for the image at `path` (of `tag`): its manifest, with
+/// the platform of its config.
 fn entry_for(
     layout: &Layout,
-    idx: &Index,
+    path: crate::layout::DescriptorPath,
     tag: &str,
-    selection: &super::platform::Selection,
 ) -> Result<Descriptor, IndexEditError> {
-    let path = select_one(layout, idx, tag, selection)?;
     let image = ImageSource::load(layout, path)?;
     if image.config.os.is_empty() || image.config.architecture.is_empty() {
         return Err(IndexEditError::NoPlatform {
@@ -192,6 +208,14 @@ impl Entries {
             return Ok(None);
         }
         let (index, _) = layout.read_json::<RawEntryIndex>(root)?;
+        if !index.media_type.is_empty() && media_type::kind(&index.media_type) != Kind::Index {
+            return Err(LayoutError::WrongMediaType {
+                digest: root.digest.clone(),
+                expected: media_type::IMAGE_INDEX,
+                found: index.media_type.clone(),
+            }
+            .into());
+        }
         let parsed = index
             .manifests
             .iter()
@@ -201,6 +225,12 @@ impl Entries {
                 what: format!("blob {}", root.digest),
                 source,
             })?;
+        if parsed
+            .iter()
+            .any(|d| media_type::kind(&d.media_type) == Kind::Index)
+        {
+            return Err(IndexEditError::Nested(tag.to_owned()));
+        }
         Ok(Some(Entries {
             index,
             parsed,
@@ -227,24 +257,26 @@ impl Entries {
 
     /// Drops the images for `platform` and the attestations about them.
     fn remove_platform(&mut self, platform: &PlatformSpec) {
-        let gone: Vec<String> = self
+        let is_gone = |d: &Descriptor| {
+            !is_attestation(d) && d.platform.as_ref().is_some_and(|p| platform.matches(p))
+        };
+        // An image listed for two platforms keeps its other entry, and its
+        // attestations with it.
+        let still_listed: Vec<String> = self
             .parsed
             .iter()
-            .filter(|d| {
-                !is_attestation(d) && d.platform.as_ref().is_some_and(|p| platform.matches(p))
-            })
+            .filter(|d| !is_attestation(d) && !is_gone(d))
             .map(|d| d.digest.to_string())
             .collect();
         let keep: Vec<bool> = self
             .parsed
             .iter()
             .map(|d| {
-                let about_gone = d
-                    .annotations
-                    .get(ANNOTATION_REFERENCE_DIGEST)
-                    .is_some_and(|target| gone.contains(target));
-                let gone_itself = !is_attestation(d) && gone.contains(&d.digest.to_string());
-                !(about_gone || gone_itself)
+                let orphaned = is_attestation(d)
+                    && d.annotations
+                        .get(ANNOTATION_REFERENCE_DIGEST)
+                        .is_some_and(|target| !still_listed.contains(target));
+                !(orphaned || is_gone(d))
             })
             .collect();
         let mut i = 0;

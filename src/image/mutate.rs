@@ -8,6 +8,8 @@
 //! as the text it was read as, so the other platforms of a multi-platform
 //! image, and fields we do not model, stay byte for byte as they were.
 
+use std::collections::HashMap;
+
 use serde_json::value::RawValue;
 
 use super::error::{ImageError, Result};
@@ -17,7 +19,7 @@ use super::source::ImageSource;
 use crate::layout::{DescriptorPath, Layout, LayoutError};
 use crate::spec::manifest::RawEntryIndex;
 use crate::spec::media_type::{self, Kind};
-use crate::spec::{go_json, Descriptor, Platform};
+use crate::spec::{go_json, Descriptor, Digest, Platform};
 
 /// One image of a tag, changed: where it was found and what replaces it.
 #[derive(Debug, Clone)]
@@ -26,8 +28,10 @@ pub struct Replacement {
     pub path: DescriptorPath,
     /// The new manifest.
     pub manifest: Descriptor,
-    /// The platform the new config declares.
-    pub platform: Platform,
+    /// The platform the new config declares, when the edit changed it
+    /// (the entry then follows; otherwise the entry's platform is kept as
+    /// it was, even where it and the config disagree).
+    pub new_platform: Option<Platform>,
 }
 
 /// Stores `source`'s (edited) config and manifest and returns the
@@ -43,10 +47,16 @@ pub fn store(layout: &Layout, source: &ImageSource) -> Result<Replacement> {
         manifest_desc.digest,
         manifest.config.digest
     );
+    let before: Option<crate::spec::Image> = serde_json::from_slice(&source.config_raw).ok();
+    let after = from_config(&source.config);
+    let new_platform = match before {
+        Some(before) if from_config(&before) == after => None,
+        _ => Some(after),
+    };
     Ok(Replacement {
         path: source.path.clone(),
         manifest: manifest_desc,
-        platform: from_config(&source.config),
+        new_platform,
     })
 }
 
@@ -63,18 +73,28 @@ pub fn commit(layout: &Layout, source: &ImageSource) -> Result<Descriptor> {
 pub fn rewrite(layout: &Layout, replacements: &[Replacement]) -> Result<Descriptor> {
     let first = replacements.first().expect("at least one replacement");
     let all: Vec<&Replacement> = replacements.iter().collect();
-    rewrite_at(layout, first.path.root(), 0, &all)
+    rewrite_at(layout, first.path.root(), 0, &all, &mut HashMap::new())
 }
 
 /// `desc` (at `depth` of every replacement's path) rewritten.
+///
+/// An index reached again (listed twice, or under two parents) is
+/// rewritten once: `done` maps its digest to the new blob.
 fn rewrite_at(
     layout: &Layout,
     desc: &Descriptor,
     depth: usize,
     replacements: &[&Replacement],
+    done: &mut HashMap<Digest, Descriptor>,
 ) -> Result<Descriptor> {
     if let Some(r) = replacements.iter().find(|r| r.path.walk.len() == depth + 1) {
         return Ok(replaced_entry(desc, r));
+    }
+    if let Some(written) = done.get(&desc.digest) {
+        let mut out = desc.clone();
+        out.digest = written.digest.clone();
+        out.size = written.size;
+        return Ok(out);
     }
     if media_type::kind(&desc.media_type) != Kind::Index {
         return Err(LayoutError::WrongMediaType {
@@ -91,6 +111,7 @@ fn rewrite_at(
     };
     let mut entries = Vec::with_capacity(index.manifests.len());
     let mut changed = Vec::new();
+    let mut moved = Vec::new();
     for raw in &index.manifests {
         let entry: Descriptor = serde_json::from_str(raw.get()).map_err(bad_json)?;
         let mine: Vec<&Replacement> = replacements
@@ -102,17 +123,24 @@ fn rewrite_at(
             entries.push(entry);
             continue;
         }
-        let new = rewrite_at(layout, &entry, depth + 1, &mine)?;
+        let new = rewrite_at(layout, &entry, depth + 1, &mine, done)?;
+        if mine
+            .iter()
+            .any(|r| r.path.walk.len() == depth + 2 && r.new_platform.is_some())
+        {
+            moved.push(entries.len());
+        }
         changed.push(entries.len());
         entries.push(new);
     }
-    check_platforms(desc, &entries, &changed)?;
+    check_platforms(desc, &entries, &moved)?;
     for &i in &changed {
         let json = go_json::to_vec(&entries[i]).map_err(bad_json)?;
         let text = String::from_utf8(json).expect("serde_json writes UTF-8");
         index.manifests[i] = RawValue::from_string(text.trim_end().to_owned()).map_err(bad_json)?;
     }
     let written = layout.put_json(&desc.media_type, &index)?;
+    done.insert(desc.digest.clone(), written.clone());
     let mut out = desc.clone();
     out.digest = written.digest;
     out.size = written.size;
@@ -121,24 +149,22 @@ fn rewrite_at(
 
 /// The index entry (or `index.json` entry) for a replaced image: the old
 /// one with the new manifest's digest, size and media type, and the
-/// platform of its new config if that changed.
+/// platform of its new config if the edit changed it.
 fn replaced_entry(old: &Descriptor, r: &Replacement) -> Descriptor {
     let mut out = old.clone();
     out.digest = r.manifest.digest.clone();
     out.size = r.manifest.size;
     out.media_type = r.manifest.media_type.clone();
-    if let Some(platform) = &out.platform {
-        if PlatformSpec::of(platform) != PlatformSpec::of(&r.platform) {
-            out.platform = Some(r.platform.clone());
-        }
+    if let (Some(_), Some(platform)) = (&out.platform, &r.new_platform) {
+        out.platform = Some(platform.clone());
     }
     out
 }
 
-/// Refuses an index in which a changed entry now claims the platform of
-/// another image entry.
-fn check_platforms(index: &Descriptor, entries: &[Descriptor], changed: &[usize]) -> Result<()> {
-    for &i in changed {
+/// Refuses an index in which an entry whose platform the edit changed
+/// (`moved`) now claims the platform of another image entry.
+fn check_platforms(index: &Descriptor, entries: &[Descriptor], moved: &[usize]) -> Result<()> {
+    for &i in moved {
         let Some(platform) = &entries[i].platform else {
             continue;
         };

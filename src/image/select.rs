@@ -4,10 +4,11 @@
 //! and anything marked `vnd.docker.reference.type`) are never chosen.
 
 use super::error::{ImageError, Result};
-use super::platform::{display, PlatformSpec, Selection};
-use crate::layout::{index, DescriptorPath, Layout};
-use crate::spec::media_type;
+use super::platform::{display, from_config, PlatformSpec, Selection};
+use crate::layout::{index, DescriptorPath, Layout, LayoutError};
+use crate::spec::media_type::{self, Kind};
 use crate::spec::{Descriptor, Index, ANNOTATION_REF_NAME};
+use crate::spec::{Image, Manifest};
 
 /// Annotation docker's buildx puts on attestation manifests in an index.
 pub const ANNOTATION_REFERENCE_TYPE: &str = "vnd.docker.reference.type";
@@ -28,6 +29,17 @@ pub fn is_attestation(desc: &Descriptor) -> bool {
 /// manifests, attestations left out. A tag naming something that is not an
 /// image is an error, as it always was.
 pub fn images(layout: &Layout, index: &Index, tag: &str) -> Result<Vec<DescriptorPath>> {
+    // A tag on two entries of index.json is ambiguous, as it always was,
+    // even if each names an index: they are not one index.
+    if index
+        .manifests
+        .iter()
+        .filter(|d| d.ref_name() == Some(tag))
+        .count()
+        > 1
+    {
+        return Err(ImageError::TagAmbiguous(tag.to_owned()));
+    }
     let paths = index::resolve(layout, index, tag)?;
     if paths.is_empty() {
         return Err(ImageError::TagNotFound(tag.to_owned()));
@@ -39,12 +51,27 @@ pub fn images(layout: &Layout, index: &Index, tag: &str) -> Result<Vec<Descripto
             media_type: paths[0].descriptor().media_type.clone(),
         });
     }
+    if let Some(bad) = paths.iter().find(|p| p.descriptor().size < 0) {
+        return Err(LayoutError::BadDescriptor {
+            digest: bad.descriptor().digest.clone(),
+            reason: format!("negative size {}", bad.descriptor().size),
+        }
+        .into());
+    }
+    let other = paths.iter().find(|p| not_image(p)).cloned();
     let images: Vec<DescriptorPath> = paths
         .into_iter()
         .filter(|p| !not_image(p) && !is_attestation(p.descriptor()))
         .collect();
     if images.is_empty() {
-        return Err(ImageError::NoImage(tag.to_owned()));
+        return Err(match other {
+            // Docker manifest lists, artifacts, …: say what was found.
+            Some(p) => ImageError::NotAManifest {
+                tag: tag.to_owned(),
+                media_type: p.descriptor().media_type.clone(),
+            },
+            None => ImageError::NoImage(tag.to_owned()),
+        });
     }
     Ok(images)
 }
@@ -89,8 +116,9 @@ pub fn select(
         // Nothing to choose: the tag's only image, whatever its platform
         // (a plain manifest has none to compare).
         Selection::Default if images.len() == 1 => return Ok(images),
-        Selection::Only(_) if images.len() == 1 && images[0].descriptor().platform.is_none() => {
-            return Ok(images)
+        // A plain image: its config says what platform it is for.
+        Selection::Only(spec) if images.len() == 1 && images[0].descriptor().platform.is_none() => {
+            return check_config_platform(layout, tag, images, spec)
         }
         Selection::Default if images.iter().all(|p| p.descriptor().platform.is_none()) => {
             return Err(ImageError::TagAmbiguous(tag.to_owned()))
@@ -125,16 +153,51 @@ pub fn select(
     }
 }
 
+/// The single image `images` holds, if its config is for `wanted` (or
+/// names no platform): `--platform` on a plain image is a check, as
+/// docker's and podman's is.
+fn check_config_platform(
+    layout: &Layout,
+    tag: &str,
+    images: Vec<DescriptorPath>,
+    wanted: &PlatformSpec,
+) -> Result<Vec<DescriptorPath>> {
+    let (manifest, _) = layout.read_json::<Manifest>(images[0].descriptor())?;
+    if media_type::kind(&manifest.config.media_type) != Kind::Config {
+        return Ok(images);
+    }
+    let (config, _) = layout.read_json::<Image>(&manifest.config)?;
+    if config.os.is_empty() || config.architecture.is_empty() {
+        return Ok(images);
+    }
+    let platform = from_config(&config);
+    if wanted.matches(&platform) {
+        return Ok(images);
+    }
+    Err(ImageError::PlatformNotFound {
+        tag: tag.to_owned(),
+        wanted: wanted.to_string(),
+        available: display(&platform),
+    })
+}
+
+/// Most platforms an error lists.
+const MAX_LISTED: usize = 16;
+
 /// `linux/amd64, linux/arm64/v8`: the platforms on offer, for messages.
 fn available(images: &[DescriptorPath]) -> String {
-    images
+    let mut listed: Vec<String> = images
         .iter()
+        .take(MAX_LISTED)
         .map(|p| match &p.descriptor().platform {
             Some(platform) => display(platform),
             None => format!("{} (no platform)", p.descriptor().digest),
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    if images.len() > MAX_LISTED {
+        listed.push(format!("and {} more", images.len() - MAX_LISTED));
+    }
+    listed.join(", ")
 }
 
 /// The selection that finds the image at `path` again: its platform, if
@@ -147,10 +210,12 @@ pub fn selection_for(path: &DescriptorPath) -> Selection {
 }
 
 /// Where an edit of the image found at `base` is written under the index
-/// lock: when `tag` is the tag `base` was found under and its current tree
-/// still has an image for the same platform, the path to that image now
-/// (so that edits other writers made meanwhile to the other platforms are
-/// kept); otherwise `base` itself, as before multi-platform support.
+/// lock: when `base` is one platform of an index and `tag` is the tag it
+/// was found under, the path to that platform's image in the tag's
+/// current tree (so that edits other writers made meanwhile to the other
+/// platforms are kept), and an error if the tag no longer has that
+/// platform (writing the old index back would undo those edits);
+/// otherwise `base` itself, as before multi-platform support.
 pub fn rebase(
     layout: &Layout,
     index: &Index,
@@ -163,14 +228,9 @@ pub fn rebase(
     }
     match select_one(layout, index, tag, &selection) {
         Ok(path) => Ok(path),
-        Err(
-            ImageError::TagNotFound(_)
-            | ImageError::NoImage(_)
-            | ImageError::NotAManifest { .. }
-            | ImageError::TagAmbiguous(_)
-            | ImageError::PlatformNotFound { .. }
-            | ImageError::PlatformAmbiguous { .. },
-        ) => Ok(base.clone()),
+        // The tag was removed: it is made again from what was read, as
+        // a single image's tag always was.
+        Err(ImageError::TagNotFound(_)) => Ok(base.clone()),
         Err(e) => Err(e),
     }
 }
@@ -186,13 +246,14 @@ pub fn tag_target(layout: &Layout, idx: &Index, tag: &str) -> Result<Descriptor>
         _ => {
             let root = paths[0].root();
             let one_root = paths.iter().all(|p| p.root() == root);
-            let per_platform = images(layout, idx, tag).is_ok_and(|images| {
-                images.iter().all(|p| p.descriptor().platform.is_some())
-                    && images
-                        .iter()
-                        .any(|p| p.descriptor() != images[0].descriptor())
+            // Several platforms, or one image and its attestations: the
+            // index is what the tag names.
+            let attested = paths.iter().any(|p| is_attestation(p.descriptor()));
+            let whole_index = images(layout, idx, tag).is_ok_and(|i| {
+                let one_image = i.iter().all(|p| p.descriptor() == i[0].descriptor());
+                is_per_platform(&i) || (one_image && attested)
             });
-            if one_root && per_platform {
+            if one_root && whole_index {
                 let mut root = root.clone();
                 root.annotations.remove(ANNOTATION_REF_NAME);
                 Ok(root)

@@ -199,11 +199,16 @@ impl IndexStat {
         use super::go_fmt::{human_size, tabulate};
         let mut rows = vec![["PLATFORM", "MANIFEST", "SIZE"].map(String::from).to_vec()];
         for p in &self.platforms {
-            let platform = if p.platform.is_empty() {
+            let mut platform = if p.platform.is_empty() {
                 "<none>".to_owned()
             } else {
-                p.platform.clone()
+                crate::spec::escape::printable(&p.platform).into_owned()
             };
+            if let Some(version) = p.descriptor.platform.as_ref().map(|p| &p.os_version) {
+                if !version.is_empty() {
+                    platform.push_str(&format!(" ({})", crate::spec::escape::printable(version)));
+                }
+            }
             rows.push(vec![
                 platform,
                 p.descriptor.digest.to_string(),

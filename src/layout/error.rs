@@ -88,6 +88,9 @@ pub enum LayoutError {
     /// Index nesting deeper than any real image uses.
     #[error("descriptor {0}: indexes nested too deeply (cycle or hostile image?)")]
     TooDeep(Digest),
+    /// A tag leading to more images than any real index holds.
+    #[error("tag {0} leads to more than {max} images (hostile image?)", max = super::index::MAX_PATHS)]
+    TooManyImages(String),
     /// A reference name that the OCI grammar does not allow.
     #[error("refusing invalid reference name {0:?}")]
     InvalidRefName(String),

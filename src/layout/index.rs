@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::error::{LayoutError, Result};
-use super::walk::{children, MAX_DEPTH};
+use super::walk::MAX_DEPTH;
 use super::Layout;
 use crate::spec::media_type::{self, Kind};
 use crate::spec::{is_valid_ref_name, Descriptor, Digest, Index, ANNOTATION_REF_NAME};
@@ -98,8 +98,9 @@ fn remove_named(index: &mut Index, name: &str) -> usize {
 /// Each index is read and descended once: reaching one a second time (a
 /// hostile index listing another 400 times, four levels deep, is 400⁴
 /// paths) repeats what it led to the first time without reading it again,
-/// and the walk stops at [`MAX_PATHS`], so its cost is bounded by the
-/// number of distinct blobs, not of paths.
+/// and the walk fails past [`MAX_PATHS`], so its cost is bounded by the
+/// number of distinct blobs, not of paths. An index's `subject` is not one
+/// of its images and is not followed.
 pub fn resolve(layout: &Layout, index: &Index, name: &str) -> Result<Vec<DescriptorPath>> {
     check_name(name)?;
     let mut walk = Walk {
@@ -114,16 +115,16 @@ pub fn resolve(layout: &Layout, index: &Index, name: &str) -> Result<Vec<Descrip
     {
         walk.descend(vec![root.clone()])?;
         if walk.full() {
-            break;
+            return Err(LayoutError::TooManyImages(name.to_owned()));
         }
     }
     log::debug!("resolved {name:?} to {} descriptor(s)", walk.found.len());
     Ok(walk.found)
 }
 
-/// The most paths [`resolve`] returns; far more than any real index has
-/// platforms, and already enough to call a tag ambiguous.
-pub const MAX_PATHS: usize = 1024;
+/// More paths than [`resolve`] returns: far more than any real index has
+/// platforms.
+pub const MAX_PATHS: usize = 4096;
 
 struct Walk<'a> {
     layout: &'a Layout,
@@ -135,7 +136,7 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn full(&self) -> bool {
-        self.found.len() >= MAX_PATHS
+        self.found.len() > MAX_PATHS
     }
 
     fn descend(&mut self, walk: Vec<Descriptor>) -> Result<()> {
@@ -166,7 +167,8 @@ impl Walk<'_> {
                 }
                 let digest = desc.digest.clone();
                 let before = self.found.len();
-                for child in children(self.layout, desc)? {
+                let (index, _) = self.layout.read_json::<Index>(desc)?;
+                for child in index.manifests {
                     let mut next = walk.clone();
                     next.push(child);
                     self.descend(next)?;

@@ -156,8 +156,25 @@ fn stat_lists_the_platforms_and_shows_the_one_chosen() {
         .concat(),
     );
     out.fails_with("--platform");
-    // A plain image ignores nothing and needs no flag: as before.
+    // A plain image needs no flag, as before; a --platform its config
+    // does not match is refused, as docker and podman refuse it.
     umoci(&["stat", "--image", &image_arg(&layout, "amd64")]).ok();
+    umoci(&[
+        "stat",
+        "--image",
+        &image_arg(&layout, "amd64"),
+        "--platform",
+        "linux/amd64",
+    ])
+    .ok();
+    umoci(&[
+        "stat",
+        "--image",
+        &image_arg(&layout, "amd64"),
+        "--platform",
+        "linux/s390x",
+    ])
+    .fails_with("(it has linux/amd64)");
 }
 
 #[test]
@@ -547,6 +564,22 @@ fn index_add_replaces_a_platform_and_rm_removes_one() {
             .len(),
         2
     );
+    // A multi-platform source gives every image it has.
+    umoci(&[
+        "index",
+        "add",
+        "--image",
+        &image_arg(&layout, "from-multi"),
+        "multi",
+    ])
+    .ok();
+    assert_eq!(
+        stat_json(&layout, "from-multi")["platforms"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     // tag copies the whole index.
     umoci(&["tag", "--image", &image_arg(&layout, "multi"), "copy"]).ok();
     assert_eq!(
@@ -782,4 +815,140 @@ fn the_readme_multi_platform_workflow_runs_as_written() {
     let config =
         stat_platform(&back, "e", "linux/arm/v7")["config"]["blob"]["config"]["Env"].clone();
     assert!(config.as_array().unwrap().contains(&"EDITED=1".into()));
+}
+
+/// Found by review: a repack must never write back an old index (undoing
+/// other platforms' edits), an edit keeps an entry's platform when the
+/// edit did not change it, `index rm` goes by platform not digest, and a
+/// tag on two index.json entries is ambiguous.
+#[test]
+fn edits_never_undo_others_and_keep_what_they_did_not_change() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE);
+    let bundle = dir.path().join("arm");
+    unpacked_platform(&layout, "multi", Some("linux/arm"), &bundle);
+    config(
+        &layout,
+        "multi",
+        &["--platform", "linux/amd64", "--config.env=KEEP=1"],
+    )
+    .ok();
+    umoci(&[
+        "index",
+        "rm",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "--platform",
+        "linux/arm",
+    ])
+    .ok();
+    let before = std::fs::read(layout.join("index.json")).unwrap();
+    std::fs::write(bundle.join("rootfs/x"), b"x").unwrap();
+    repack(&layout, "multi", &bundle, &[]).fails_with("linux/arm/v7");
+    assert_eq!(std::fs::read(layout.join("index.json")).unwrap(), before);
+
+    // An entry saying arm/v6 over a config saying only "arm" stays v6.
+    edit_index(&layout, "multi", |index| {
+        let mut v6 = index["manifests"][0].clone();
+        v6["digest"] = root_of(&layout, "arm")["digest"].clone();
+        v6["size"] = root_of(&layout, "arm")["size"].clone();
+        v6["platform"] = serde_json::json!({"architecture": "arm", "os": "linux", "variant": "v6"});
+        index["manifests"].as_array_mut().unwrap().push(v6);
+        // And amd64's manifest listed for 386 too.
+        let mut i386 = index["manifests"][0].clone();
+        i386["platform"] = serde_json::json!({"architecture": "386", "os": "linux"});
+        index["manifests"].as_array_mut().unwrap().push(i386);
+    });
+    config(
+        &layout,
+        "multi",
+        &["--platform", "linux/arm/v6", "--config.env=V6=1"],
+    )
+    .ok();
+    let entries = raw_entries(&layout, "multi");
+    let v6: serde_json::Value = serde_json::from_str(&entries[2]).unwrap();
+    assert_eq!(v6["platform"]["variant"], "v6", "{entries:?}");
+    // Removing 386 keeps amd64, which shares its manifest.
+    umoci(&[
+        "index",
+        "rm",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "--platform",
+        "linux/386",
+    ])
+    .ok();
+    assert_eq!(
+        stat_platform(&layout, "multi", "linux/amd64")["manifest"]["descriptor"]["platform"]
+            ["architecture"],
+        "amd64"
+    );
+
+    // The same tag on two index.json entries: ambiguous, as ever.
+    let mut top = read_json(&layout.join("index.json"));
+    let dup = top["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["annotations"]["org.opencontainers.image.ref.name"] == "multi")
+        .unwrap()
+        .clone();
+    let mut other = root_of(&layout, "arm64");
+    other["annotations"] = dup["annotations"].clone();
+    top["manifests"].as_array_mut().unwrap().push(other);
+    std::fs::write(layout.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
+    umoci(&["stat", "--image", &image_arg(&layout, "multi")]).fails_with("ambiguous");
+    config(
+        &layout,
+        "multi",
+        &["--platform", "linux/amd64", "--config.env=D=1"],
+    )
+    .fails_with("ambiguous");
+}
+
+/// Found by review: an index listing another many times, nested, is
+/// rewritten once per blob, not once per path; an index's subject is not
+/// one of its images; `tag` of one image and its attestation tags the index.
+#[test]
+fn fan_out_edits_are_linear_subjects_are_not_images_and_attested_images_tag_whole() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE[..2]);
+    let amd64 = raw_entries(&layout, "multi")[0].clone();
+    let arm64: serde_json::Value = serde_json::from_str(&raw_entries(&layout, "multi")[1]).unwrap();
+    let put = |value: serde_json::Value| -> serde_json::Value {
+        let bytes = serde_json::to_vec(&value).unwrap();
+        let digest = umoci::spec::Digest::sha256_of(&bytes);
+        std::fs::write(layout.join("blobs/sha256").join(digest.hex()), &bytes).unwrap();
+        serde_json::json!({"mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest.to_string(), "size": bytes.len()})
+    };
+    let mut level: serde_json::Value = serde_json::from_str(&amd64).unwrap();
+    for _ in 0..3 {
+        level = put(serde_json::json!({"schemaVersion": 2, "manifests": vec![level; 16]}));
+    }
+    level["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": "fan"});
+    let mut top = read_json(&layout.join("index.json"));
+    top["manifests"].as_array_mut().unwrap().push(level);
+    std::fs::write(layout.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
+    let started = std::time::Instant::now();
+    config(&layout, "fan", &["--config.env=FAN=1"]).ok();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+
+    edit_index(&layout, "multi", |index| {
+        index["subject"] = arm64.clone();
+        index["manifests"].as_array_mut().unwrap().truncate(1);
+        let mut att = arm64.clone();
+        att["platform"] = serde_json::json!({"architecture": "unknown", "os": "unknown"});
+        index["manifests"].as_array_mut().unwrap().push(att);
+    });
+    // One image (the subject and the attestation are not images).
+    umoci(&["stat", "--image", &image_arg(&layout, "multi"), "--json"]).ok();
+    umoci(&["tag", "--image", &image_arg(&layout, "multi"), "whole"]).ok();
+    assert_eq!(
+        root_of(&layout, "whole")["digest"],
+        root_of(&layout, "multi")["digest"]
+    );
 }
