@@ -100,7 +100,7 @@ fn path_key<C: AsRef<[u8]>>(components: impl IntoIterator<Item = C>) -> u64 {
 /// The regular files the manifest records: only these are worth reading
 /// for a digest, since any other file is new and goes in the layer anyway.
 fn recorded_files(mtree: &File) -> io::Result<HashSet<u64>> {
-    let mut reader = ManifestReader::new(BufReader::new(open_manifest(mtree)?));
+    let mut reader = ManifestReader::types_only(BufReader::new(open_manifest(mtree)?));
     let mut files = HashSet::new();
     while let Some(entry) = reader.next_entry()? {
         if entry.keywords.get("type").is_none_or(|t| t == "file") {

@@ -71,6 +71,9 @@ pub struct ManifestReader<R> {
     at_root: bool,
     /// The `# keywords:` header, once it has been read.
     pub keywords: Vec<String>,
+    /// Entries carry only their `type` (a pass that needs only paths and
+    /// kinds skips copying every other keyword).
+    types_only: bool,
 }
 
 impl<R: std::io::BufRead> ManifestReader<R> {
@@ -84,6 +87,15 @@ impl<R: std::io::BufRead> ManifestReader<R> {
             cwd: Vec::new(),
             at_root: false,
             keywords: Vec::new(),
+            types_only: false,
+        }
+    }
+
+    /// A reader whose entries carry only their `type` keyword.
+    pub fn types_only(input: R) -> Self {
+        ManifestReader {
+            types_only: true,
+            ..Self::new(input)
         }
     }
 
@@ -130,18 +142,16 @@ impl<R: std::io::BufRead> ManifestReader<R> {
         }
         let mut fields = line.split_whitespace();
         let name = fields.next().unwrap_or_default();
-        let pairs = fields.map(|kv| match kv.split_once('=') {
-            Some((k, v)) => (k.to_owned(), v.to_owned()),
-            None => (kv.to_owned(), String::new()),
-        });
+        let pairs = fields.map(|kv| kv.split_once('=').unwrap_or((kv, "")));
+        let owned = |(k, v): (&str, &str)| (k.to_owned(), v.to_owned());
         match name {
-            "/set" => self.set.extend(pairs),
+            "/set" => self.set.extend(pairs.map(owned)),
             "/unset" => {
                 for (k, _) in pairs {
                     if k == "all" {
                         self.set.clear();
                     } else {
-                        self.set.remove(&k);
+                        self.set.remove(k);
                     }
                 }
             }
@@ -153,45 +163,65 @@ impl<R: std::io::BufRead> ManifestReader<R> {
                     self.at_root = false;
                 }
             }
+            _ if self.types_only => {
+                let mut keywords = BTreeMap::new();
+                let own = pairs.rev().find(|(k, _)| *k == "type");
+                if let Some(v) = own
+                    .map(|(_, v)| v)
+                    .or(self.set.get("type").map(String::as_str))
+                {
+                    keywords.insert("type".to_owned(), v.to_owned());
+                }
+                return self.entry(name, keywords);
+            }
             _ => {
                 let mut keywords = self.set.clone();
-                keywords.extend(pairs);
-                // Every manifest go-mtree or we write gives each entry a
-                // type (directly or through `/set`). A file without them is
-                // not a manifest (a link to `/etc/shadow`, say), and its
-                // lines must not become paths; the error quotes none of it.
-                if !keywords.contains_key("type") {
-                    return Err(LineError::NoType);
-                }
-                let decoded = unvis(name)?;
-                let is_dir = keywords.get("type").map(String::as_str) == Some("dir");
-                let path = if decoded.contains(&b'/') {
-                    // A full path from the root; does not change directory.
-                    decoded
-                        .split(|&b| b == b'/')
-                        .filter(|c| !c.is_empty() && *c != b".")
-                        .map(<[u8]>::to_vec)
-                        .collect()
-                } else if decoded == b"." {
-                    self.at_root = true;
-                    Vec::new()
-                } else {
-                    if is_dir && self.cwd.len() >= crate::mtree::walk::MAX_TREE_DEPTH {
-                        // No tree that deep can be walked; and every entry
-                        // below would cost its depth again.
-                        return Err(LineError::TooDeep(crate::mtree::walk::MAX_TREE_DEPTH));
-                    }
-                    let mut p = self.cwd.clone();
-                    p.push(decoded.clone());
-                    if is_dir {
-                        self.cwd.push(decoded);
-                    }
-                    p
-                };
-                return Ok(Some(ManifestEntry { path, keywords }));
+                keywords.extend(pairs.map(owned));
+                return self.entry(name, keywords);
             }
         }
         Ok(None)
+    }
+
+    /// The entry named `name` (as written) with `keywords`.
+    fn entry(
+        &mut self,
+        name: &str,
+        keywords: BTreeMap<String, String>,
+    ) -> Result<Option<ManifestEntry>, LineError> {
+        // Every manifest go-mtree or we write gives each entry a
+        // type (directly or through `/set`). A file without them is
+        // not a manifest (a link to `/etc/shadow`, say), and its
+        // lines must not become paths; the error quotes none of it.
+        if !keywords.contains_key("type") {
+            return Err(LineError::NoType);
+        }
+        let decoded = unvis(name)?;
+        let is_dir = keywords.get("type").map(String::as_str) == Some("dir");
+        let path = if decoded.contains(&b'/') {
+            // A full path from the root; does not change directory.
+            decoded
+                .split(|&b| b == b'/')
+                .filter(|c| !c.is_empty() && *c != b".")
+                .map(<[u8]>::to_vec)
+                .collect()
+        } else if decoded == b"." {
+            self.at_root = true;
+            Vec::new()
+        } else {
+            if is_dir && self.cwd.len() >= crate::mtree::walk::MAX_TREE_DEPTH {
+                // No tree that deep can be walked; and every entry
+                // below would cost its depth again.
+                return Err(LineError::TooDeep(crate::mtree::walk::MAX_TREE_DEPTH));
+            }
+            let mut p = self.cwd.clone();
+            p.push(decoded.clone());
+            if is_dir {
+                self.cwd.push(decoded);
+            }
+            p
+        };
+        Ok(Some(ManifestEntry { path, keywords }))
     }
 }
 
@@ -219,6 +249,22 @@ mod tests {
         assert_eq!(m.entries[1].keywords["type"], "file");
         assert_eq!(m.entries[3].keywords["uid"], "0");
         assert!(m.entries[2].is_dir());
+    }
+
+    #[test]
+    fn a_types_only_reader_gives_the_same_paths_and_types() {
+        let full = parse(SAMPLE).unwrap();
+        let mut reader = ManifestReader::types_only(SAMPLE.as_bytes());
+        let mut light = Vec::new();
+        while let Some(entry) = reader.next_entry().unwrap() {
+            light.push(entry);
+        }
+        assert_eq!(light.len(), full.entries.len());
+        for (l, f) in light.iter().zip(&full.entries) {
+            assert_eq!(l.path, f.path);
+            assert_eq!(l.keywords.get("type"), f.keywords.get("type"));
+            assert_eq!(l.keywords.len(), 1);
+        }
     }
 
     #[test]
