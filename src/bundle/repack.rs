@@ -13,7 +13,7 @@ use super::unpack::{mtree_name, write_bundle_manifest, UnpackError};
 use crate::append::{AppendError, AppendOptions, Appender};
 use crate::fs::file::{open_regular, Follow};
 use crate::fs::{RelPath, Root};
-use crate::image::platform::{display, Selection};
+use crate::image::platform::{display, from_config, Selection};
 use crate::image::{ImageError, ImageSource};
 use crate::layout::{Layout, LayoutError};
 use crate::mtree::diff::{diff, Change, ChangeKind};
@@ -109,21 +109,12 @@ pub fn repack(
         source,
     })?;
     let meta = Meta::read(&bundle)?;
-    if let (Selection::Only(wanted), Some(recorded)) =
-        (&opts.platform, &meta.from.descriptor().platform)
-    {
-        if !wanted.matches(recorded) {
-            return Err(RepackError::OtherPlatform {
-                recorded: display(recorded),
-                wanted: wanted.to_string(),
-            });
-        }
-    }
     let mtree_name = mtree_name(meta.from.descriptor());
     let mtree_file = format!("{mtree_name}.mtree");
     let cache_file = StatCache::file_name(&mtree_name);
     let cache = StatCache::load(bundle.as_fd(), &cache_file);
     let source = ImageSource::load(layout, meta.from.clone())?;
+    check_platform(&opts.platform, &meta, &source)?;
     let diff_error = |source| RepackError::Diff {
         rootfs: bundle.shown(ROOTFS),
         manifest: bundle.shown(&mtree_file),
@@ -208,6 +199,32 @@ pub fn repack(
         );
     }
     Ok(new_root)
+}
+
+/// Refuses a `--platform` other than the bundle's: the platform of its
+/// index entry, or (for a plain image) its config's.
+fn check_platform(
+    wanted: &Selection,
+    meta: &Meta,
+    source: &ImageSource,
+) -> Result<(), RepackError> {
+    let Selection::Only(wanted) = wanted else {
+        return Ok(());
+    };
+    let recorded = match &meta.from.descriptor().platform {
+        Some(platform) => platform.clone(),
+        None if !source.config.os.is_empty() && !source.config.architecture.is_empty() => {
+            from_config(&source.config)
+        }
+        None => return Ok(()),
+    };
+    if wanted.matches(&recorded) {
+        return Ok(());
+    }
+    Err(RepackError::OtherPlatform {
+        recorded: display(&recorded),
+        wanted: wanted.to_string(),
+    })
 }
 
 /// Makes `bundle` describe the image `tag` now names: a new mtree (and

@@ -4,19 +4,22 @@
 //! Entries that are not touched are copied as the text they were read as
 //! (see [`RawEntryIndex`]), so what other tools put there survives.
 
+use std::collections::HashSet;
+
 use serde_json::value::RawValue;
 
 use super::error::{ImageError, Result};
 use super::platform::Selection;
-use super::platform::{display, from_config, PlatformSpec};
+use super::platform::{from_config, PlatformSpec};
 use super::select::{
-    images, is_attestation, is_per_platform, select_one, ANNOTATION_REFERENCE_DIGEST,
+    images, is_attestation, is_per_platform, list_platforms, select_one,
+    ANNOTATION_REFERENCE_DIGEST,
 };
 use super::source::ImageSource;
 use crate::layout::{index, Layout, LayoutError};
 use crate::spec::manifest::RawEntryIndex;
 use crate::spec::media_type::{self, Kind};
-use crate::spec::{go_json, Descriptor, Index};
+use crate::spec::{go_json, Descriptor, Digest, Index};
 
 /// An index being edited: its entries as read, and parsed.
 struct Entries {
@@ -116,8 +119,9 @@ pub fn add(
         }
         None => Entries::empty(),
     };
+    let platforms: Vec<PlatformSpec> = new.iter().map(|(_, e)| platform_of(e)).collect();
+    entries.remove_platforms(&platforms);
     for (_, entry) in &new {
-        entries.remove_platform(&platform_of(entry));
         entries.push(entry)?;
     }
     entries.commit(layout, idx, tag)
@@ -139,10 +143,7 @@ pub fn remove(
     };
     let images = || entries.parsed.iter().filter(|d| !is_attestation(d));
     if !images().any(|d| d.platform.as_ref().is_some_and(|p| platform.matches(p))) {
-        let available = images()
-            .filter_map(|d| d.platform.as_ref().map(display))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let available = list_platforms(images().filter_map(|d| d.platform.as_ref()));
         return Err(ImageError::PlatformNotFound {
             tag: tag.to_owned(),
             wanted: platform.to_string(),
@@ -150,7 +151,7 @@ pub fn remove(
         }
         .into());
     }
-    entries.remove_platform(platform);
+    entries.remove_platforms(std::slice::from_ref(platform));
     if !entries.parsed.iter().any(|d| !is_attestation(d)) {
         return Err(IndexEditError::LastImage {
             tag: tag.to_owned(),
@@ -208,7 +209,7 @@ impl Entries {
             return Ok(None);
         }
         let (index, _) = layout.read_json::<RawEntryIndex>(root)?;
-        if !index.media_type.is_empty() && media_type::kind(&index.media_type) != Kind::Index {
+        if !index.media_type.is_empty() && index.media_type != media_type::IMAGE_INDEX {
             return Err(LayoutError::WrongMediaType {
                 digest: root.digest.clone(),
                 expected: media_type::IMAGE_INDEX,
@@ -256,16 +257,26 @@ impl Entries {
     }
 
     /// Drops the images for `platform` and the attestations about them.
-    fn remove_platform(&mut self, platform: &PlatformSpec) {
+    fn remove_platforms(&mut self, platforms: &[PlatformSpec]) {
+        let platforms: HashSet<&PlatformSpec> = platforms.iter().collect();
         let is_gone = |d: &Descriptor| {
-            !is_attestation(d) && d.platform.as_ref().is_some_and(|p| platform.matches(p))
+            !is_attestation(d)
+                && d.platform
+                    .as_ref()
+                    .is_some_and(|p| platforms.contains(&PlatformSpec::of(p)))
         };
         // An image listed for two platforms keeps its other entry, and its
-        // attestations with it.
-        let still_listed: Vec<String> = self
+        // attestations with it; attestations about anything else stay.
+        let still_listed: HashSet<&Digest> = self
             .parsed
             .iter()
             .filter(|d| !is_attestation(d) && !is_gone(d))
+            .map(|d| &d.digest)
+            .collect();
+        let removed: HashSet<String> = self
+            .parsed
+            .iter()
+            .filter(|d| is_gone(d) && !still_listed.contains(&d.digest))
             .map(|d| d.digest.to_string())
             .collect();
         let keep: Vec<bool> = self
@@ -275,7 +286,7 @@ impl Entries {
                 let orphaned = is_attestation(d)
                     && d.annotations
                         .get(ANNOTATION_REFERENCE_DIGEST)
-                        .is_some_and(|target| !still_listed.contains(target));
+                        .is_some_and(|target| removed.contains(target));
                 !(orphaned || is_gone(d))
             })
             .collect();

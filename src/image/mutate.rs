@@ -16,6 +16,7 @@ use super::error::{ImageError, Result};
 use super::platform::{from_config, PlatformSpec};
 use super::select::is_attestation;
 use super::source::ImageSource;
+use crate::layout::walk::MAX_DEPTH;
 use crate::layout::{DescriptorPath, Layout, LayoutError};
 use crate::spec::manifest::RawEntryIndex;
 use crate::spec::media_type::{self, Kind};
@@ -69,40 +70,61 @@ pub fn commit(layout: &Layout, source: &ImageSource) -> Result<Descriptor> {
 }
 
 /// Rewrites the tree all `replacements` share the root of, replacing each
-/// image; returns the new root descriptor.
+/// image wherever it appears in it (an image listed twice, or under two
+/// indexes, is one image: every entry for it is replaced, or the tag would
+/// offer the old and the new for one platform); returns the new root
+/// descriptor.
 pub fn rewrite(layout: &Layout, replacements: &[Replacement]) -> Result<Descriptor> {
     let first = replacements.first().expect("at least one replacement");
     let all: Vec<&Replacement> = replacements.iter().collect();
-    rewrite_at(layout, first.path.root(), 0, &all, &mut HashMap::new())
+    let root = first.path.root();
+    rewrite_at(layout, root, 0, &all, &mut HashMap::new())?.ok_or_else(|| {
+        LayoutError::BadDescriptor {
+            digest: root.digest.clone(),
+            reason: "the image being changed is not in this index".into(),
+        }
+        .into()
+    })
 }
 
-/// `desc` (at `depth` of every replacement's path) rewritten.
+/// Whether index entry `entry` is the image `found` (digest, media type
+/// and platform; annotations may differ).
+fn same_image(entry: &Descriptor, found: &Descriptor) -> bool {
+    entry.digest == found.digest
+        && entry.media_type == found.media_type
+        && entry.platform == found.platform
+}
+
+/// `desc` rewritten, or `None` if no replaced image is in it.
 ///
 /// An index reached again (listed twice, or under two parents) is
-/// rewritten once: `done` maps its digest to the new blob.
+/// rewritten once: `done` maps its digest to what it became.
 fn rewrite_at(
     layout: &Layout,
     desc: &Descriptor,
     depth: usize,
     replacements: &[&Replacement],
-    done: &mut HashMap<Digest, Descriptor>,
-) -> Result<Descriptor> {
-    if let Some(r) = replacements.iter().find(|r| r.path.walk.len() == depth + 1) {
-        return Ok(replaced_entry(desc, r));
-    }
-    if let Some(written) = done.get(&desc.digest) {
-        let mut out = desc.clone();
-        out.digest = written.digest.clone();
-        out.size = written.size;
-        return Ok(out);
+    done: &mut HashMap<Digest, Option<Descriptor>>,
+) -> Result<Option<Descriptor>> {
+    if let Some(r) = replacements
+        .iter()
+        .find(|r| same_image(desc, r.path.descriptor()))
+    {
+        return Ok(Some(replaced_entry(desc, r)));
     }
     if media_type::kind(&desc.media_type) != Kind::Index {
-        return Err(LayoutError::WrongMediaType {
-            digest: desc.digest.clone(),
-            expected: media_type::IMAGE_INDEX,
-            found: desc.media_type.clone(),
-        }
-        .into());
+        return Ok(None);
+    }
+    if depth > MAX_DEPTH {
+        return Err(LayoutError::TooDeep(desc.digest.clone()).into());
+    }
+    if let Some(result) = done.get(&desc.digest) {
+        return Ok(result.as_ref().map(|written| {
+            let mut out = desc.clone();
+            out.digest = written.digest.clone();
+            out.size = written.size;
+            out
+        }));
     }
     let (mut index, _) = layout.read_json::<RawEntryIndex>(desc)?;
     let bad_json = |source| LayoutError::Json {
@@ -114,24 +136,23 @@ fn rewrite_at(
     let mut moved = Vec::new();
     for raw in &index.manifests {
         let entry: Descriptor = serde_json::from_str(raw.get()).map_err(bad_json)?;
-        let mine: Vec<&Replacement> = replacements
-            .iter()
-            .copied()
-            .filter(|r| r.path.walk[depth + 1] == entry)
-            .collect();
-        if mine.is_empty() {
-            entries.push(entry);
-            continue;
+        match rewrite_at(layout, &entry, depth + 1, replacements, done)? {
+            None => entries.push(entry),
+            Some(new) => {
+                let follows = replacements
+                    .iter()
+                    .any(|r| same_image(&entry, r.path.descriptor()) && r.new_platform.is_some());
+                if follows {
+                    moved.push(entries.len());
+                }
+                changed.push(entries.len());
+                entries.push(new);
+            }
         }
-        let new = rewrite_at(layout, &entry, depth + 1, &mine, done)?;
-        if mine
-            .iter()
-            .any(|r| r.path.walk.len() == depth + 2 && r.new_platform.is_some())
-        {
-            moved.push(entries.len());
-        }
-        changed.push(entries.len());
-        entries.push(new);
+    }
+    if changed.is_empty() {
+        done.insert(desc.digest.clone(), None);
+        return Ok(None);
     }
     check_platforms(desc, &entries, &moved)?;
     for &i in &changed {
@@ -140,11 +161,11 @@ fn rewrite_at(
         index.manifests[i] = RawValue::from_string(text.trim_end().to_owned()).map_err(bad_json)?;
     }
     let written = layout.put_json(&desc.media_type, &index)?;
-    done.insert(desc.digest.clone(), written.clone());
+    done.insert(desc.digest.clone(), Some(written.clone()));
     let mut out = desc.clone();
     out.digest = written.digest;
     out.size = written.size;
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// The index entry (or `index.json` entry) for a replaced image: the old
@@ -155,6 +176,8 @@ fn replaced_entry(old: &Descriptor, r: &Replacement) -> Descriptor {
     out.digest = r.manifest.digest.clone();
     out.size = r.manifest.size;
     out.media_type = r.manifest.media_type.clone();
+    // Embedded content was the old manifest's.
+    out.data = None;
     if let (Some(_), Some(platform)) = (&out.platform, &r.new_platform) {
         out.platform = Some(platform.clone());
     }

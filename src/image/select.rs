@@ -5,10 +5,11 @@
 
 use super::error::{ImageError, Result};
 use super::platform::{display, from_config, PlatformSpec, Selection};
+use crate::layout::index::Resolved;
 use crate::layout::{index, DescriptorPath, Layout, LayoutError};
 use crate::spec::media_type::{self, Kind};
 use crate::spec::{Descriptor, Index, ANNOTATION_REF_NAME};
-use crate::spec::{Image, Manifest};
+use crate::spec::{Image, Manifest, Platform};
 
 /// Annotation docker's buildx puts on attestation manifests in an index.
 pub const ANNOTATION_REFERENCE_TYPE: &str = "vnd.docker.reference.type";
@@ -25,9 +26,13 @@ pub fn is_attestation(desc: &Descriptor) -> bool {
             .is_some_and(|p| p.os == "unknown" && p.architecture == "unknown")
 }
 
-/// Every image the tag offers, in index order: the paths to its image
-/// manifests, attestations left out. A tag naming something that is not an
-/// image is an error, as it always was.
+/// Every image the tag offers, in index order, each once (by the first
+/// path to it): image manifests and other manifests with a platform (so
+/// that choosing among docker's never silently picks another
+/// architecture), attestations left out. A tag naming something that is
+/// not an image is an error, as it always was; so is a tag whose paths
+/// lead to several things none of which names a platform (upstream's
+/// "ambiguous").
 pub fn images(layout: &Layout, index: &Index, tag: &str) -> Result<Vec<DescriptorPath>> {
     // A tag on two entries of index.json is ambiguous, as it always was,
     // even if each names an index: they are not one index.
@@ -40,40 +45,55 @@ pub fn images(layout: &Layout, index: &Index, tag: &str) -> Result<Vec<Descripto
     {
         return Err(ImageError::TagAmbiguous(tag.to_owned()));
     }
-    let paths = index::resolve(layout, index, tag)?;
-    if paths.is_empty() {
+    let resolved = index::resolve(layout, index, tag)?;
+    let Some(first) = resolved.first() else {
         return Err(ImageError::TagNotFound(tag.to_owned()));
-    }
-    let not_image = |p: &DescriptorPath| p.descriptor().media_type != media_type::IMAGE_MANIFEST;
-    if paths.len() == 1 && not_image(&paths[0]) {
-        return Err(ImageError::NotAManifest {
-            tag: tag.to_owned(),
-            media_type: paths[0].descriptor().media_type.clone(),
-        });
-    }
-    if let Some(bad) = paths.iter().find(|p| p.descriptor().size < 0) {
+    };
+    if let Some(bad) = resolved.iter().find(|r| r.path.descriptor().size < 0) {
         return Err(LayoutError::BadDescriptor {
-            digest: bad.descriptor().digest.clone(),
-            reason: format!("negative size {}", bad.descriptor().size),
+            digest: bad.path.descriptor().digest.clone(),
+            reason: format!("negative size {}", bad.path.descriptor().size),
         }
         .into());
     }
-    let other = paths.iter().find(|p| not_image(p)).cloned();
-    let images: Vec<DescriptorPath> = paths
-        .into_iter()
-        .filter(|p| !not_image(p) && !is_attestation(p.descriptor()))
+    let not_image = |d: &Descriptor| d.media_type != media_type::IMAGE_MANIFEST;
+    let paths: usize = resolved.iter().map(|r| r.paths).sum();
+    if paths == 1 && not_image(first.path.descriptor()) {
+        return Err(not_a_manifest(tag, first.path.descriptor()));
+    }
+    let targets: Vec<&Resolved> = resolved
+        .iter()
+        .filter(|r| !is_attestation(r.path.descriptor()))
+        .collect();
+    // Without platforms there is nothing to choose by: two paths are
+    // ambiguous, as upstream says.
+    let any_platform = targets
+        .iter()
+        .any(|r| r.path.descriptor().platform.is_some());
+    if !any_platform && targets.iter().map(|r| r.paths).sum::<usize>() > 1 {
+        return Err(ImageError::TagAmbiguous(tag.to_owned()));
+    }
+    let targets: Vec<&DescriptorPath> = targets.iter().map(|r| &r.path).collect();
+    let images: Vec<DescriptorPath> = targets
+        .iter()
+        .filter(|p| !not_image(p.descriptor()) || p.descriptor().platform.is_some())
+        .map(|p| (*p).clone())
         .collect();
     if images.is_empty() {
-        return Err(match other {
+        return Err(match targets.first() {
             // Docker manifest lists, artifacts, …: say what was found.
-            Some(p) => ImageError::NotAManifest {
-                tag: tag.to_owned(),
-                media_type: p.descriptor().media_type.clone(),
-            },
+            Some(p) => not_a_manifest(tag, p.descriptor()),
             None => ImageError::NoImage(tag.to_owned()),
         });
     }
     Ok(images)
+}
+
+fn not_a_manifest(tag: &str, desc: &Descriptor) -> ImageError {
+    ImageError::NotAManifest {
+        tag: tag.to_owned(),
+        media_type: desc.media_type.clone(),
+    }
 }
 
 /// Whether `images` (of one tag) are one image per platform: several
@@ -105,6 +125,23 @@ pub fn select_one(
 /// The images of `tag` that `selection` chooses: exactly one, unless
 /// [`Selection::All`].
 pub fn select(
+    layout: &Layout,
+    index: &Index,
+    tag: &str,
+    selection: &Selection,
+) -> Result<Vec<DescriptorPath>> {
+    let chosen = choose(layout, index, tag, selection)?;
+    // A docker manifest (say) was the one to choose: we cannot edit it.
+    if let Some(other) = chosen
+        .iter()
+        .find(|p| p.descriptor().media_type != media_type::IMAGE_MANIFEST)
+    {
+        return Err(not_a_manifest(tag, other.descriptor()));
+    }
+    Ok(chosen)
+}
+
+fn choose(
     layout: &Layout,
     index: &Index,
     tag: &str,
@@ -188,16 +225,35 @@ const MAX_LISTED: usize = 16;
 fn available(images: &[DescriptorPath]) -> String {
     let mut listed: Vec<String> = images
         .iter()
-        .take(MAX_LISTED)
+        .take(MAX_LISTED + 1)
         .map(|p| match &p.descriptor().platform {
             Some(platform) => display(platform),
             None => format!("{} (no platform)", p.descriptor().digest),
         })
         .collect();
-    if images.len() > MAX_LISTED {
-        listed.push(format!("and {} more", images.len() - MAX_LISTED));
-    }
+    cap_list(&mut listed, images.len());
     listed.join(", ")
+}
+
+/// The platforms given, for messages, at most [`MAX_LISTED`] of them.
+pub fn list_platforms<'a>(platforms: impl Iterator<Item = &'a Platform>) -> String {
+    let mut count = 0;
+    let mut listed = Vec::new();
+    for p in platforms {
+        count += 1;
+        if listed.len() <= MAX_LISTED {
+            listed.push(display(p));
+        }
+    }
+    cap_list(&mut listed, count);
+    listed.join(", ")
+}
+
+fn cap_list(listed: &mut Vec<String>, count: usize) {
+    if count > MAX_LISTED {
+        listed.truncate(MAX_LISTED);
+        listed.push(format!("and {} more", count - MAX_LISTED));
+    }
 }
 
 /// The selection that finds the image at `path` again: its platform, if
@@ -239,22 +295,24 @@ pub fn rebase(
 /// an index of several platforms, that index (the new tag names every
 /// platform, as the old one does).
 pub fn tag_target(layout: &Layout, idx: &Index, tag: &str) -> Result<Descriptor> {
-    let mut paths = index::resolve(layout, idx, tag)?;
-    match paths.len() {
-        0 => Err(ImageError::TagNotFound(tag.to_owned())),
-        1 => Ok(paths.remove(0).descriptor().clone()),
+    let resolved = index::resolve(layout, idx, tag)?;
+    let roots: Vec<&Descriptor> = idx
+        .manifests
+        .iter()
+        .filter(|d| d.ref_name() == Some(tag))
+        .collect();
+    match resolved.as_slice() {
+        [] => Err(ImageError::TagNotFound(tag.to_owned())),
+        [one] if one.paths == 1 => Ok(one.path.descriptor().clone()),
         _ => {
-            let root = paths[0].root();
-            let one_root = paths.iter().all(|p| p.root() == root);
+            let attested = resolved.iter().any(|r| is_attestation(r.path.descriptor()));
             // Several platforms, or one image and its attestations: the
             // index is what the tag names.
-            let attested = paths.iter().any(|p| is_attestation(p.descriptor()));
-            let whole_index = images(layout, idx, tag).is_ok_and(|i| {
-                let one_image = i.iter().all(|p| p.descriptor() == i[0].descriptor());
-                is_per_platform(&i) || (one_image && attested)
-            });
-            if one_root && whole_index {
-                let mut root = root.clone();
+            let whole_index = roots.len() == 1
+                && images(layout, idx, tag)
+                    .is_ok_and(|i| is_per_platform(&i) || (i.len() == 1 && attested));
+            if whole_index {
+                let mut root = roots[0].clone();
                 root.annotations.remove(ANNOTATION_REF_NAME);
                 Ok(root)
             } else {

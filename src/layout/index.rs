@@ -90,59 +90,125 @@ fn remove_named(index: &mut Index, name: &str) -> usize {
     before - index.manifests.len()
 }
 
+/// One thing a tag leads to (a manifest, or a blob of unknown type), told
+/// apart from the others by digest, media type and platform.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The first path found to it.
+    pub path: DescriptorPath,
+    /// How many paths lead to it (one for a plain image; more when an
+    /// index lists it twice or it sits under two indexes).
+    pub paths: usize,
+}
+
 /// Every manifest (or blob of unknown type) that tag `name` leads to,
-/// descending through nested indexes, in index order: one for a plain
-/// image, one per platform for a multi-platform index, none when the tag
-/// does not exist.
+/// descending through nested indexes, in index order, each once: one for
+/// a plain image, one per platform for a multi-platform index, none when
+/// the tag does not exist.
 ///
 /// Each index is read and descended once: reaching one a second time (a
 /// hostile index listing another 400 times, four levels deep, is 400⁴
-/// paths) repeats what it led to the first time without reading it again,
-/// and the walk fails past [`MAX_PATHS`], so its cost is bounded by the
-/// number of distinct blobs, not of paths. An index's `subject` is not one
-/// of its images and is not followed.
-pub fn resolve(layout: &Layout, index: &Index, name: &str) -> Result<Vec<DescriptorPath>> {
+/// paths) counts what it led to the first time again, without reading it
+/// or copying any path, so the cost is bounded by the number of distinct
+/// blobs, not of paths. More than [`MAX_PATHS`] targets, or paths too big
+/// to hold, are refused. An index's `subject` is not one of its images
+/// and is not followed.
+pub fn resolve(layout: &Layout, index: &Index, name: &str) -> Result<Vec<Resolved>> {
     check_name(name)?;
     let mut walk = Walk {
         layout,
+        tag: name,
         found: Vec::new(),
+        by_key: HashMap::new(),
         led_to: HashMap::new(),
+        bytes: 0,
     };
     for root in index
         .manifests
         .iter()
         .filter(|d| d.ref_name() == Some(name))
     {
-        walk.descend(vec![root.clone()])?;
-        if walk.full() {
-            return Err(LayoutError::TooManyImages(name.to_owned()));
-        }
+        walk.descend(&mut vec![root.clone()])?;
     }
     log::debug!("resolved {name:?} to {} descriptor(s)", walk.found.len());
     Ok(walk.found)
 }
 
-/// More paths than [`resolve`] returns: far more than any real index has
-/// platforms.
+/// More targets than [`resolve`] returns: far more than any real index
+/// has platforms.
 pub const MAX_PATHS: usize = 4096;
+
+/// Most bytes of descriptors [`resolve`] holds in the paths it returns (a
+/// huge annotation on a tag copied into thousands of paths must not
+/// exhaust memory).
+const MAX_PATH_BYTES: usize = 64 << 20;
+
+/// What was found under one index: targets (positions in `found`) and how
+/// many paths lead to each; and the depth of its deepest path.
+#[derive(Clone, Default)]
+struct Subtree {
+    counts: Vec<(usize, usize)>,
+    height: usize,
+}
 
 struct Walk<'a> {
     layout: &'a Layout,
-    found: Vec<DescriptorPath>,
-    /// Indexes already descended: where in `found` their paths are, and
-    /// how deep the index sat in them.
-    led_to: HashMap<Digest, (std::ops::Range<usize>, usize)>,
+    tag: &'a str,
+    found: Vec<Resolved>,
+    by_key: HashMap<(Digest, String, Option<String>), usize>,
+    led_to: HashMap<Digest, Subtree>,
+    bytes: usize,
+}
+
+/// About how many bytes a descriptor takes in memory.
+fn weight(d: &Descriptor) -> usize {
+    let annotations: usize = d.annotations.iter().map(|(k, v)| k.len() + v.len()).sum();
+    let urls: usize = d.urls.iter().map(String::len).sum();
+    128 + d.media_type.len()
+        + annotations
+        + urls
+        + d.data.as_ref().map_or(0, String::len)
+        + d.artifact_type.len()
 }
 
 impl Walk<'_> {
-    fn full(&self) -> bool {
-        self.found.len() > MAX_PATHS
-    }
-
-    fn descend(&mut self, walk: Vec<Descriptor>) -> Result<()> {
+    /// Descends `walk`'s last descriptor; returns what it led to. The walk
+    /// is only copied for a new target.
+    fn descend(&mut self, walk: &mut Vec<Descriptor>) -> Result<Subtree> {
         let desc = walk.last().expect("non-empty walk");
         match media_type::kind(&desc.media_type) {
-            Kind::Manifest | Kind::Other => self.found.push(DescriptorPath { walk }),
+            Kind::Manifest | Kind::Other => {
+                let platform = desc
+                    .platform
+                    .as_ref()
+                    .map(|p| serde_json::to_string(p).unwrap_or_default());
+                let key = (desc.digest.clone(), desc.media_type.clone(), platform);
+                let i = match self.by_key.get(&key) {
+                    Some(&i) => {
+                        self.found[i].paths = self.found[i].paths.saturating_add(1);
+                        i
+                    }
+                    None => {
+                        if self.found.len() >= MAX_PATHS {
+                            return Err(LayoutError::TooManyImages(self.tag.to_owned()));
+                        }
+                        self.bytes += walk.iter().map(weight).sum::<usize>();
+                        if self.bytes > MAX_PATH_BYTES {
+                            return Err(LayoutError::TooManyImages(self.tag.to_owned()));
+                        }
+                        self.found.push(Resolved {
+                            path: DescriptorPath { walk: walk.clone() },
+                            paths: 1,
+                        });
+                        self.by_key.insert(key, self.found.len() - 1);
+                        self.found.len() - 1
+                    }
+                };
+                Ok(Subtree {
+                    counts: vec![(i, 1)],
+                    height: 0,
+                })
+            }
             Kind::Index => {
                 if walk.len() > MAX_DEPTH {
                     return Err(LayoutError::TooDeep(desc.digest.clone()));
@@ -153,35 +219,44 @@ impl Walk<'_> {
                 {
                     return Err(LayoutError::TooDeep(desc.digest.clone()));
                 }
-                if let Some((range, depth)) = self.led_to.get(&desc.digest).cloned() {
-                    // The same paths again, under this parent.
-                    for i in range {
-                        if self.full() {
-                            break;
-                        }
-                        let mut path = walk.clone();
-                        path.extend_from_slice(&self.found[i].walk[depth + 1..]);
-                        self.found.push(DescriptorPath { walk: path });
+                if let Some(sub) = self.led_to.get(&desc.digest).cloned() {
+                    // The same targets again, under this parent.
+                    if walk.len() + sub.height > MAX_DEPTH {
+                        return Err(LayoutError::TooDeep(desc.digest.clone()));
                     }
-                    return Ok(());
+                    for &(i, n) in &sub.counts {
+                        self.found[i].paths = self.found[i].paths.saturating_add(n);
+                    }
+                    return Ok(sub);
                 }
                 let digest = desc.digest.clone();
-                let before = self.found.len();
                 let (index, _) = self.layout.read_json::<Index>(desc)?;
+                let mut counts: HashMap<usize, usize> = HashMap::new();
+                let mut order = Vec::new();
+                let mut height = 0;
                 for child in index.manifests {
-                    let mut next = walk.clone();
-                    next.push(child);
-                    self.descend(next)?;
-                    if self.full() {
-                        break;
+                    walk.push(child);
+                    let sub = self.descend(walk);
+                    walk.pop();
+                    let sub = sub?;
+                    height = height.max(sub.height + 1);
+                    for (i, n) in sub.counts {
+                        let c = counts.entry(i).or_insert_with(|| {
+                            order.push(i);
+                            0
+                        });
+                        *c = c.saturating_add(n);
                     }
                 }
-                self.led_to
-                    .insert(digest, (before..self.found.len(), walk.len() - 1));
+                let sub = Subtree {
+                    counts: order.iter().map(|i| (*i, counts[i])).collect(),
+                    height,
+                };
+                self.led_to.insert(digest, sub.clone());
+                Ok(sub)
             }
-            Kind::Config | Kind::Layer => {}
+            Kind::Config | Kind::Layer => Ok(Subtree::default()),
         }
-        Ok(())
     }
 }
 

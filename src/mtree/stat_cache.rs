@@ -37,13 +37,14 @@ pub struct CachedStat {
 /// Cached stats by path (bytes, as in the manifest). Paths are kept as
 /// 64-bit hashes in one sorted vector: about 110 bytes a file, where a map
 /// of paths took several hundred. (A collision could only matter if two
-/// files also shared inode, size and both times.) The keys are searched
-/// apart from the stats: 8 bytes a file, so a search of a large cache
-/// stays in the processor's cache.
+/// files also shared inode, size and both times.) The keys are also kept
+/// on their own and searched there: 8 bytes a file more, so that a search
+/// of a large cache stays in the processor's cache.
 #[derive(Debug, Default)]
 pub struct StatCache {
+    /// The keys of `entries`, in the same order.
     keys: Vec<u64>,
-    stats: Vec<CachedStat>,
+    entries: Vec<(u64, CachedStat)>,
     /// The cache file's mtime; `None` for a cache not read from disk,
     /// which vouches for nothing.
     written_at: Option<(i64, i64)>,
@@ -64,10 +65,10 @@ impl StatCache {
     pub fn insert(&mut self, path: &[u8], stat: CachedStat) {
         let key = path_key(path);
         match self.keys.binary_search(&key) {
-            Ok(i) => self.stats[i] = stat,
+            Ok(i) => self.entries[i].1 = stat,
             Err(i) => {
                 self.keys.insert(i, key);
-                self.stats.insert(i, stat);
+                self.entries.insert(i, (key, stat));
             }
         }
     }
@@ -77,7 +78,7 @@ impl StatCache {
     pub fn lookup(&self, path: &[u8], st: &rustix::fs::Stat) -> Option<&CachedStat> {
         let key = path_key(path);
         let i = self.keys.binary_search(&key).ok()?;
-        let c = &self.stats[i];
+        let c = &self.entries[i].1;
         let same = c.ino == st.st_ino
             && c.size == st.st_size as u64
             && c.ctime == (st.st_ctime, st.st_ctime_nsec as i64)
@@ -115,8 +116,7 @@ impl StatCache {
         if lines.next()?.ok()? != MAGIC {
             return None;
         }
-        // A line is about 130 bytes: no regrowing (and zeroing) as it fills.
-        let mut entries = Vec::with_capacity((st.st_size as usize / 120).min(1 << 24));
+        let mut entries = Vec::new();
         for line in lines {
             let line = line.ok()?;
             let f: Vec<&str> = line.splitn(8, ' ').collect();
@@ -150,12 +150,10 @@ impl StatCache {
             entries.push((path_key(&unvis(f[7]).ok()?), stat));
         }
         entries.sort_unstable_by_key(|e: &(u64, CachedStat)| e.0);
-        let keys = entries.iter().map(|e| e.0).collect();
-        // Collected in place (the same allocation): no second copy.
-        let stats = entries.into_iter().map(|e| e.1).collect();
+        entries.shrink_to_fit();
         Some(StatCache {
-            keys,
-            stats,
+            keys: entries.iter().map(|e| e.0).collect(),
+            entries,
             written_at,
         })
     }

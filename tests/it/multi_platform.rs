@@ -952,3 +952,177 @@ fn fan_out_edits_are_linear_subjects_are_not_images_and_attested_images_tag_whol
         root_of(&layout, "multi")["digest"]
     );
 }
+
+/// Found by the second review: one image reachable by two paths is one
+/// image and every entry for it is replaced; a tag's paths are counted, not
+/// copied, so a huge annotation over a wide index costs no memory; index
+/// add keeps attestations about other images; docker-typed entries take
+/// part in choosing (and are refused, not skipped); repack --platform of a
+/// plain image's bundle is checked against its config.
+#[test]
+fn one_image_on_two_paths_hostile_paths_docker_entries_and_plain_bundles() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE);
+    umoci(&[
+        "index",
+        "add",
+        "--image",
+        &image_arg(&layout, "sub"),
+        "amd64",
+        "arm64",
+    ])
+    .ok();
+    // A root listing both indexes, `multi` twice under two annotations.
+    let entry = |tag: &str, note: &str| {
+        let mut d = root_of(&layout, tag);
+        d["annotations"] = serde_json::json!({ "org.example/note": note });
+        d
+    };
+    let root = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [entry("multi", "a"), entry("sub", "b"), entry("multi", "c")],
+    });
+    let bytes = serde_json::to_vec(&root).unwrap();
+    let digest = umoci::spec::Digest::sha256_of(&bytes);
+    std::fs::write(layout.join("blobs/sha256").join(digest.hex()), &bytes).unwrap();
+    let mut top = read_json(&layout.join("index.json"));
+    top["manifests"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": digest.to_string(),
+            "size": bytes.len(),
+            "annotations": {"org.opencontainers.image.ref.name": "two"},
+        }));
+    std::fs::write(layout.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
+    config(
+        &layout,
+        "two",
+        &["--platform", "linux/amd64", "--config.env=BOTH=1"],
+    )
+    .ok();
+    let env =
+        stat_platform(&layout, "two", "linux/amd64")["config"]["blob"]["config"]["Env"].clone();
+    assert!(env.as_array().unwrap().contains(&"BOTH=1".into()));
+    insert_all(&layout, "two", dir.path());
+    for platform in ["linux/amd64", "linux/arm64", "linux/arm"] {
+        stat_platform(&layout, "two", platform);
+    }
+
+    // 3000 paths to one manifest under a 20 MB annotation on the tag.
+    let amd64 = root_of(&layout, "amd64");
+    let wide = serde_json::json!({"schemaVersion": 2, "manifests": vec![amd64.clone(); 3000]});
+    let bytes = serde_json::to_vec(&wide).unwrap();
+    let digest = umoci::spec::Digest::sha256_of(&bytes);
+    std::fs::write(layout.join("blobs/sha256").join(digest.hex()), &bytes).unwrap();
+    let mut top = read_json(&layout.join("index.json"));
+    top["manifests"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": digest.to_string(),
+            "size": bytes.len(),
+            "annotations": {"org.opencontainers.image.ref.name": "huge", "x": "y".repeat(20 << 20)},
+        }));
+    std::fs::write(layout.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
+    let (out, rss) = umoci_measured(
+        &["stat", "--image", &image_arg(&layout, "huge")],
+        &dir.path().join("rss"),
+    );
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("ambiguous"), "{}", out.stderr);
+    assert!(rss < 300 * 1024, "peak RSS {rss} KiB");
+}
+
+/// `insert --platform all` of a small file into `layout:tag`.
+fn insert_all(layout: &Path, tag: &str, dir: &Path) {
+    let host = dir.join("inserted");
+    std::fs::write(&host, b"i").unwrap();
+    umoci(&[
+        "insert",
+        "--image",
+        &image_arg(layout, tag),
+        "--platform",
+        "all",
+        s(&host),
+        "/inserted",
+    ])
+    .ok();
+}
+
+#[test]
+fn attestations_of_other_images_survive_index_add_and_docker_entries_are_refused() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE);
+    umoci(&[
+        "index",
+        "rm",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "--platform",
+        "linux/arm",
+    ])
+    .ok();
+    // An attestation about an image no longer listed (an edit moved on).
+    edit_index(&layout, "multi", |index| {
+        let mut att = index["manifests"][0].clone();
+        att["platform"] = serde_json::json!({"architecture": "unknown", "os": "unknown"});
+        att["annotations"] = serde_json::json!({
+            "vnd.docker.reference.digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            "vnd.docker.reference.type": "attestation-manifest",
+        });
+        index["manifests"].as_array_mut().unwrap().push(att);
+    });
+    umoci(&[
+        "index",
+        "add",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "arm",
+    ])
+    .ok();
+    let entries = raw_entries(&layout, "multi");
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    assert!(entries.iter().any(|e| e.contains("attestation-manifest")));
+
+    // A docker-typed amd64 entry beside an OCI arm64 one: the host's
+    // platform is the docker one, which is refused, not passed over.
+    edit_index(&layout, "multi", |index| {
+        index["manifests"][0]["mediaType"] =
+            "application/vnd.docker.distribution.manifest.v2+json".into();
+    });
+    let out = umoci(&[
+        "stat",
+        "--image",
+        &image_arg(&layout, "multi"),
+        "--platform",
+        "linux/amd64",
+    ]);
+    out.fails_with("application/vnd.docker.distribution.manifest.v2+json");
+    stat_platform(&layout, "multi", "linux/arm64");
+
+    // A bundle of a plain image: --platform is checked against its config.
+    let bundle = dir.path().join("plain");
+    unpack(&layout, "amd64", &bundle).ok();
+    umoci(&[
+        "repack",
+        "--image",
+        &image_arg(&layout, "amd64"),
+        "--platform",
+        "linux/s390x",
+        s(&bundle),
+    ])
+    .fails_with("linux/amd64");
+    umoci(&[
+        "repack",
+        "--image",
+        &image_arg(&layout, "amd64"),
+        "--platform",
+        "linux/amd64",
+        s(&bundle),
+    ])
+    .ok();
+}
