@@ -983,20 +983,11 @@ fn one_image_on_two_paths_hostile_paths_docker_entries_and_plain_bundles() {
         "mediaType": "application/vnd.oci.image.index.v1+json",
         "manifests": [entry("multi", "a"), entry("sub", "b"), entry("multi", "c")],
     });
-    let bytes = serde_json::to_vec(&root).unwrap();
-    let digest = umoci::spec::Digest::sha256_of(&bytes);
-    std::fs::write(layout.join("blobs/sha256").join(digest.hex()), &bytes).unwrap();
-    let mut top = read_json(&layout.join("index.json"));
-    top["manifests"]
-        .as_array_mut()
-        .unwrap()
-        .push(serde_json::json!({
-            "mediaType": "application/vnd.oci.image.index.v1+json",
-            "digest": digest.to_string(),
-            "size": bytes.len(),
-            "annotations": {"org.opencontainers.image.ref.name": "two"},
-        }));
-    std::fs::write(layout.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
+    tag_index(
+        &layout,
+        &root,
+        serde_json::json!({"org.opencontainers.image.ref.name": "two"}),
+    );
     config(
         &layout,
         "two",
@@ -1014,7 +1005,24 @@ fn one_image_on_two_paths_hostile_paths_docker_entries_and_plain_bundles() {
     // 3000 paths to one manifest under a 20 MB annotation on the tag.
     let amd64 = root_of(&layout, "amd64");
     let wide = serde_json::json!({"schemaVersion": 2, "manifests": vec![amd64.clone(); 3000]});
-    let bytes = serde_json::to_vec(&wide).unwrap();
+    tag_index(
+        &layout,
+        &wide,
+        serde_json::json!({"org.opencontainers.image.ref.name": "huge", "x": "y".repeat(20 << 20)}),
+    );
+    let (out, rss) = umoci_measured(
+        &["stat", "--image", &image_arg(&layout, "huge")],
+        &dir.path().join("rss"),
+    );
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("ambiguous"), "{}", out.stderr);
+    assert!(rss < 300 * 1024, "peak RSS {rss} KiB");
+}
+
+/// Stores `index` as a blob and adds an `index.json` entry for it with
+/// `annotations` (a tag among them).
+fn tag_index(layout: &Path, index: &serde_json::Value, annotations: serde_json::Value) {
+    let bytes = serde_json::to_vec(index).unwrap();
     let digest = umoci::spec::Digest::sha256_of(&bytes);
     std::fs::write(layout.join("blobs/sha256").join(digest.hex()), &bytes).unwrap();
     let mut top = read_json(&layout.join("index.json"));
@@ -1025,16 +1033,9 @@ fn one_image_on_two_paths_hostile_paths_docker_entries_and_plain_bundles() {
             "mediaType": "application/vnd.oci.image.index.v1+json",
             "digest": digest.to_string(),
             "size": bytes.len(),
-            "annotations": {"org.opencontainers.image.ref.name": "huge", "x": "y".repeat(20 << 20)},
+            "annotations": annotations,
         }));
     std::fs::write(layout.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
-    let (out, rss) = umoci_measured(
-        &["stat", "--image", &image_arg(&layout, "huge")],
-        &dir.path().join("rss"),
-    );
-    assert_eq!(out.status, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("ambiguous"), "{}", out.stderr);
-    assert!(rss < 300 * 1024, "peak RSS {rss} KiB");
 }
 
 /// `insert --platform all` of a small file into `layout:tag`.
