@@ -11,7 +11,6 @@ use std::io::{self, BufReader};
 
 use super::parse::{parse, Manifest, ManifestEntry, ManifestReader};
 use super::stat_cache::{StatCache, StatCacheWriter};
-use super::validate::node_keywords;
 use super::walk::{walk, Event, Node, NodeKind, WalkOptions};
 use super::UMOCI_KEYWORDS;
 use crate::fs::{RelPath, Root};
@@ -183,7 +182,6 @@ fn merge_diff(
     cache: Option<&StatCache>,
     new_cache: Option<&mut StatCacheWriter>,
 ) -> Result<Vec<Change>, MergeError> {
-    let keywords: Vec<String> = UMOCI_KEYWORDS.iter().map(|s| s.to_string()).collect();
     let file = open_manifest(mtree).map_err(MergeError::Io)?;
     let mut reader = ManifestReader::new(BufReader::new(file));
     let mut line = 0usize;
@@ -228,8 +226,7 @@ fn merge_diff(
                     is_dir: entry.is_dir(),
                 });
             } else {
-                let new = node_keywords(&node, &keywords);
-                kind = differs(&entry.keywords, &new, is_dir).then_some(ChangeKind::Modified);
+                kind = node_differs(&entry.keywords, &node, is_dir).then_some(ChangeKind::Modified);
             }
             let advanced = next(&mut reader, pending.as_ref()).map_err(|e| match e {
                 MergeError::Unordered(at) => {
@@ -296,7 +293,6 @@ fn diff_in_memory(
     cache: Option<&StatCache>,
     new_cache: Option<&mut StatCacheWriter>,
 ) -> io::Result<TreeDiff> {
-    let keywords: Vec<String> = UMOCI_KEYWORDS.iter().map(|s| s.to_string()).collect();
     let mut recorded: HashMap<Vec<u8>, (&BTreeMap<String, String>, bool)> =
         HashMap::with_capacity(manifest.entries.len());
     for entry in &manifest.entries {
@@ -308,10 +304,7 @@ fn diff_in_memory(
         let is_dir = node.kind == NodeKind::Dir;
         let kind = match recorded.remove(&key) {
             None => Some(ChangeKind::Added),
-            Some((old, _)) => {
-                let new = node_keywords(&node, &keywords);
-                differs(old, &new, is_dir).then_some(ChangeKind::Modified)
-            }
+            Some((old, _)) => node_differs(old, &node, is_dir).then_some(ChangeKind::Modified),
         };
         if let Some(kind) = kind {
             changes.push(Change {
@@ -334,26 +327,40 @@ fn diff_in_memory(
     })
 }
 
-/// Whether recorded and current keywords disagree on anything umoci tracks.
-fn differs(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>, is_dir: bool) -> bool {
+/// Whether the recorded keywords `old` and the walked `node` disagree on
+/// anything umoci tracks: a key either has that the other lacks, or a
+/// value that differs (modes compared as numbers, `tar_time` by seconds).
+/// The node's keywords are compared as they are formatted, without
+/// building a map of them (this runs for every node of a repack).
+fn node_differs(old: &BTreeMap<String, String>, node: &Node, is_dir: bool) -> bool {
     let relevant = |k: &str| {
         k.starts_with("xattr.") || (UMOCI_KEYWORDS.contains(&k) && !(is_dir && k == "size"))
     };
-    let keys = old.keys().chain(new.keys()).filter(|k| relevant(k));
-    for key in keys {
-        let (a, b) = (old.get(key), new.get(key));
-        let same = match (a, b, key.as_str()) {
-            (Some(a), Some(b), "mode") => {
-                u32::from_str_radix(a, 8).ok() == u32::from_str_radix(b, 8).ok()
-            }
-            (Some(a), Some(b), "tar_time") => a.split('.').next() == b.split('.').next(),
-            _ => a == b,
+    let mut compared = 0;
+    for keyword in UMOCI_KEYWORDS {
+        let Some(text) = node.keyword(keyword) else {
+            continue;
         };
-        if !same {
-            return true;
+        for (key, new) in text.split(' ').filter_map(|pair| pair.split_once('=')) {
+            if !relevant(key) {
+                continue;
+            }
+            compared += 1;
+            let same = match (old.get(key), key) {
+                (Some(a), "mode") => {
+                    u32::from_str_radix(a, 8).ok() == u32::from_str_radix(new, 8).ok()
+                }
+                (Some(a), "tar_time") => a.split('.').next() == new.split('.').next(),
+                (Some(a), _) => a == new,
+                (None, _) => false,
+            };
+            if !same {
+                return true;
+            }
         }
     }
-    false
+    // Every key the node has, `old` has alike; any more is a difference.
+    old.keys().filter(|k| relevant(k)).count() != compared
 }
 
 #[cfg(test)]

@@ -192,19 +192,26 @@ impl<'d> StatCacheWriter<'d> {
         writeln!(self.out, "{MAGIC}")
     }
 
-    /// Records one file.
+    /// Records one file (for every file of a repack: the digest is
+    /// written from a buffer on the stack, and no xattrs need no string).
     pub fn add(&mut self, path: &[u8], c: &CachedStat) -> io::Result<()> {
+        let mut sha = [0u8; 64];
+        hex::encode_to_slice(c.sha256, &mut sha).expect("64 hex digits for 32 bytes");
+        let sha = std::str::from_utf8(&sha).expect("hex is ASCII");
+        let xattrs = if c.xattrs.is_empty() {
+            std::borrow::Cow::Borrowed("-")
+        } else {
+            std::borrow::Cow::Owned(encode_xattrs(&c.xattrs))
+        };
         writeln!(
             self.out,
-            "{} {}.{} {}.{} {} - {} {} {}",
+            "{} {}.{} {}.{} {} - {sha} {xattrs} {}",
             c.ino,
             c.ctime.0,
             c.ctime.1,
             c.mtime.0,
             c.mtime.1,
             c.size,
-            hex::encode(c.sha256),
-            encode_xattrs(&c.xattrs),
             vis(path)
         )
     }
