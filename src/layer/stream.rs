@@ -1,12 +1,14 @@
 //! Decompression on its own thread.
 //!
-//! The blob is read (and its digest verified), decompressed and hashed into
-//! the diff ID on a worker thread, which hands the tar bytes over in
-//! bounded chunks, so extraction on the calling thread overlaps with
-//! decompression and memory stays flat whatever the layer's size.
+//! The blob is read (and its digest verified) and decompressed on a worker
+//! thread, which hands the tar bytes over in bounded chunks, both to the
+//! calling thread (extraction) and to a third thread that hashes them into
+//! the diff ID; so decompression, the two digests and extraction overlap
+//! on both cores, and memory stays flat whatever the layer's size.
 
 use std::io::{self, Read};
 use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use super::compression::Compression;
@@ -17,8 +19,8 @@ const DEPTH: usize = 8;
 
 /// The uncompressed tar stream of one layer, produced by a worker thread.
 pub struct LayerStream {
-    rx: Receiver<io::Result<Vec<u8>>>,
-    chunk: Vec<u8>,
+    rx: Receiver<io::Result<Arc<Vec<u8>>>>,
+    chunk: Arc<Vec<u8>>,
     pos: usize,
     done: bool,
     worker: Option<JoinHandle<io::Result<Digest>>>,
@@ -27,9 +29,16 @@ pub struct LayerStream {
 impl LayerStream {
     /// Starts decompressing `blob` on a worker thread.
     pub fn spawn<R: Read + Send + 'static>(blob: R, compression: Compression) -> Self {
-        let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(DEPTH);
+        let (tx, rx) = sync_channel::<io::Result<Arc<Vec<u8>>>>(DEPTH);
         let worker = std::thread::spawn(move || -> io::Result<Digest> {
-            let mut hasher = Algorithm::Sha256.hasher();
+            let (to_hasher, chunks) = sync_channel::<Arc<Vec<u8>>>(DEPTH);
+            let hasher = std::thread::spawn(move || {
+                let mut hasher = Algorithm::Sha256.hasher();
+                for chunk in chunks {
+                    hasher.update(&chunk);
+                }
+                hasher.finish()
+            });
             let mut blob = blob;
             {
                 let mut decoder = compression.decoder(&mut blob)?;
@@ -47,7 +56,10 @@ impl LayerStream {
                         break;
                     }
                     buf.truncate(n);
-                    hasher.update(&buf);
+                    let buf = Arc::new(buf);
+                    // The hasher outlives this loop; it only stops when
+                    // its channel closes.
+                    let _ = to_hasher.send(Arc::clone(&buf));
                     if tx.send(Ok(buf)).is_err() {
                         // The reader gave up; its error is the one to report.
                         return Err(io::Error::other("layer reader stopped early"));
@@ -57,11 +69,14 @@ impl LayerStream {
             // Read whatever trails the compressed stream so the blob's own
             // digest is checked to the last byte.
             io::copy(&mut blob, &mut io::sink())?;
-            Ok(hasher.finish())
+            drop(to_hasher);
+            hasher
+                .join()
+                .map_err(|_| io::Error::other("diff ID thread panicked"))
         });
         LayerStream {
             rx,
-            chunk: Vec::new(),
+            chunk: Arc::new(Vec::new()),
             pos: 0,
             done: false,
             worker: Some(worker),
