@@ -88,11 +88,13 @@ pub fn rewrite(layout: &Layout, replacements: &[Replacement]) -> Result<Descript
 }
 
 /// Whether index entry `entry` is the image `found` (digest, media type
-/// and platform; annotations may differ).
+/// and platform; annotations may differ, but an attestation sharing them
+/// is not the image).
 fn same_image(entry: &Descriptor, found: &Descriptor) -> bool {
     entry.digest == found.digest
         && entry.media_type == found.media_type
         && entry.platform == found.platform
+        && is_attestation(entry) == is_attestation(found)
 }
 
 /// `desc` rewritten, or `None` if no replaced image is in it.
@@ -187,6 +189,21 @@ fn replaced_entry(old: &Descriptor, r: &Replacement) -> Descriptor {
 /// Refuses an index in which an entry whose platform the edit changed
 /// (`moved`) now claims the platform of another image entry.
 fn check_platforms(index: &Descriptor, entries: &[Descriptor], moved: &[usize]) -> Result<()> {
+    if moved.is_empty() {
+        return Ok(());
+    }
+    // The image entries of each platform, once: moved × entries was
+    // quadratic on a wide index.
+    // Two distinct digests per platform are enough to tell a collision.
+    let mut by_platform: HashMap<PlatformSpec, Vec<&Digest>> = HashMap::new();
+    for entry in entries {
+        if let (Some(platform), false) = (&entry.platform, is_attestation(entry)) {
+            let digests = by_platform.entry(PlatformSpec::of(platform)).or_default();
+            if digests.len() < 2 && !digests.contains(&&entry.digest) {
+                digests.push(&entry.digest);
+            }
+        }
+    }
     for &i in moved {
         let Some(platform) = &entries[i].platform else {
             continue;
@@ -195,12 +212,9 @@ fn check_platforms(index: &Descriptor, entries: &[Descriptor], moved: &[usize]) 
             continue;
         }
         let spec = PlatformSpec::of(platform);
-        let collides = entries.iter().enumerate().any(|(j, other)| {
-            j != i
-                && other.digest != entries[i].digest
-                && !is_attestation(other)
-                && other.platform.as_ref().is_some_and(|p| spec.matches(p))
-        });
+        let collides = by_platform
+            .get(&spec)
+            .is_some_and(|digests| digests.iter().any(|d| **d != entries[i].digest));
         if collides {
             return Err(ImageError::PlatformCollision {
                 index: index.digest.to_string(),

@@ -11,8 +11,7 @@ use crate::spec::media_type::{self, Kind};
 use crate::spec::{Descriptor, Index, ANNOTATION_REF_NAME};
 use crate::spec::{Image, Manifest, Platform};
 
-/// Annotation docker's buildx puts on attestation manifests in an index.
-pub const ANNOTATION_REFERENCE_TYPE: &str = "vnd.docker.reference.type";
+pub use crate::spec::descriptor::ANNOTATION_REFERENCE_TYPE;
 /// Annotation naming the image an attestation is about.
 pub const ANNOTATION_REFERENCE_DIGEST: &str = "vnd.docker.reference.digest";
 

@@ -2,12 +2,14 @@
 //! descriptors of `index.json`, and resolving a tag to the manifest it names.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::{LayoutError, Result};
 use super::walk::MAX_DEPTH;
 use super::Layout;
+use crate::spec::descriptor::ANNOTATION_REFERENCE_TYPE;
 use crate::spec::media_type::{self, Kind};
 use crate::spec::{is_valid_ref_name, Descriptor, Digest, Index, ANNOTATION_REF_NAME};
 
@@ -122,6 +124,7 @@ pub fn resolve(layout: &Layout, index: &Index, name: &str) -> Result<Vec<Resolve
         by_key: HashMap::new(),
         led_to: HashMap::new(),
         bytes: 0,
+        work: 0,
     };
     for root in index
         .manifests
@@ -145,7 +148,7 @@ const MAX_PATH_BYTES: usize = 64 << 20;
 
 /// What was found under one index: targets (positions in `found`) and how
 /// many paths lead to each; and the depth of its deepest path.
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct Subtree {
     counts: Vec<(usize, usize)>,
     height: usize,
@@ -155,10 +158,20 @@ struct Walk<'a> {
     layout: &'a Layout,
     tag: &'a str,
     found: Vec<Resolved>,
-    by_key: HashMap<(Digest, String, Option<String>), usize>,
-    led_to: HashMap<Digest, Subtree>,
+    /// Targets by digest, media type, platform and whether the entry is an
+    /// attestation (an attestation and its image can share the rest).
+    by_key: HashMap<(Digest, String, Option<String>, bool), usize>,
+    led_to: HashMap<Digest, Rc<Subtree>>,
+    /// Targets counted so far, over every path (a memoized index counts
+    /// its targets again): bounded, so that many small indexes over one
+    /// wide one cost bounded time and memory.
+    work: usize,
     bytes: usize,
 }
+
+/// Most target counts [`resolve`] adds up (see `Walk::work`): a few
+/// hundred milliseconds of work, far beyond any real index.
+const MAX_WORK: usize = 1 << 22;
 
 /// About how many bytes a descriptor takes in memory.
 fn weight(d: &Descriptor) -> usize {
@@ -172,9 +185,18 @@ fn weight(d: &Descriptor) -> usize {
 }
 
 impl Walk<'_> {
+    /// Counts `n` more units of work, failing past [`MAX_WORK`].
+    fn spend(&mut self, n: usize) -> Result<()> {
+        self.work = self.work.saturating_add(n);
+        if self.work > MAX_WORK {
+            return Err(LayoutError::TooManyImages(self.tag.to_owned()));
+        }
+        Ok(())
+    }
+
     /// Descends `walk`'s last descriptor; returns what it led to. The walk
     /// is only copied for a new target.
-    fn descend(&mut self, walk: &mut Vec<Descriptor>) -> Result<Subtree> {
+    fn descend(&mut self, walk: &mut Vec<Descriptor>) -> Result<Rc<Subtree>> {
         let desc = walk.last().expect("non-empty walk");
         match media_type::kind(&desc.media_type) {
             Kind::Manifest | Kind::Other => {
@@ -182,7 +204,14 @@ impl Walk<'_> {
                     .platform
                     .as_ref()
                     .map(|p| serde_json::to_string(p).unwrap_or_default());
-                let key = (desc.digest.clone(), desc.media_type.clone(), platform);
+                let attestation = desc.annotations.contains_key(ANNOTATION_REFERENCE_TYPE);
+                let key = (
+                    desc.digest.clone(),
+                    desc.media_type.clone(),
+                    platform,
+                    attestation,
+                );
+                self.spend(1)?;
                 let i = match self.by_key.get(&key) {
                     Some(&i) => {
                         self.found[i].paths = self.found[i].paths.saturating_add(1);
@@ -204,10 +233,10 @@ impl Walk<'_> {
                         self.found.len() - 1
                     }
                 };
-                Ok(Subtree {
+                Ok(Rc::new(Subtree {
                     counts: vec![(i, 1)],
                     height: 0,
-                })
+                }))
             }
             Kind::Index => {
                 if walk.len() > MAX_DEPTH {
@@ -220,10 +249,12 @@ impl Walk<'_> {
                     return Err(LayoutError::TooDeep(desc.digest.clone()));
                 }
                 if let Some(sub) = self.led_to.get(&desc.digest).cloned() {
-                    // The same targets again, under this parent.
-                    if walk.len() + sub.height > MAX_DEPTH {
+                    // The same targets again, under this parent. Its
+                    // deepest index sits `height - 1` below it.
+                    if walk.len() + sub.height.saturating_sub(1) > MAX_DEPTH {
                         return Err(LayoutError::TooDeep(desc.digest.clone()));
                     }
+                    self.spend(sub.counts.len())?;
                     for &(i, n) in &sub.counts {
                         self.found[i].paths = self.found[i].paths.saturating_add(n);
                     }
@@ -240,7 +271,7 @@ impl Walk<'_> {
                     walk.pop();
                     let sub = sub?;
                     height = height.max(sub.height + 1);
-                    for (i, n) in sub.counts {
+                    for &(i, n) in &sub.counts {
                         let c = counts.entry(i).or_insert_with(|| {
                             order.push(i);
                             0
@@ -248,14 +279,15 @@ impl Walk<'_> {
                         *c = c.saturating_add(n);
                     }
                 }
-                let sub = Subtree {
+                self.spend(order.len())?;
+                let sub = Rc::new(Subtree {
                     counts: order.iter().map(|i| (*i, counts[i])).collect(),
                     height,
-                };
-                self.led_to.insert(digest, sub.clone());
+                });
+                self.led_to.insert(digest, Rc::clone(&sub));
                 Ok(sub)
             }
-            Kind::Config | Kind::Layer => Ok(Subtree::default()),
+            Kind::Config | Kind::Layer => Ok(Rc::new(Subtree::default())),
         }
     }
 }

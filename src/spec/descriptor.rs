@@ -10,6 +10,9 @@ use super::Digest;
 /// Annotation key naming a tag on a descriptor in `index.json`.
 pub const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
 
+/// Annotation docker's buildx puts on attestation manifests in an index.
+pub const ANNOTATION_REFERENCE_TYPE: &str = "vnd.docker.reference.type";
+
 /// The platform an image (or a descriptor in an index) is built for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Platform {

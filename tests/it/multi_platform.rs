@@ -1127,3 +1127,31 @@ fn attestations_of_other_images_survive_index_add_and_docker_entries_are_refused
     ])
     .ok();
 }
+
+/// Found by the third review: an attestation sharing its image's digest
+/// and platform is neither mistaken for the image (whichever comes first)
+/// nor rewritten with it.
+#[test]
+fn an_attestation_sharing_its_images_digest_and_platform_stays_apart() {
+    let dir = tempdir();
+    let layout = multi_layout(dir.path(), &THREE[..2]);
+    edit_index(&layout, "multi", |index| {
+        let mut att = index["manifests"][0].clone();
+        att["annotations"] = serde_json::json!({
+            "vnd.docker.reference.digest": att["digest"].clone(),
+            "vnd.docker.reference.type": "attestation-manifest",
+        });
+        index["manifests"].as_array_mut().unwrap().insert(0, att);
+    });
+    let before = raw_entries(&layout, "multi");
+    config(
+        &layout,
+        "multi",
+        &["--platform", "linux/amd64", "--config.env=X=1"],
+    )
+    .ok();
+    let after = raw_entries(&layout, "multi");
+    assert_eq!(after[0], before[0], "attestation kept as it was");
+    assert_ne!(after[1], before[1], "the image itself changed");
+    assert_eq!(after[2], before[2]);
+}
