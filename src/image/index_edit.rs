@@ -6,20 +6,16 @@
 
 use std::collections::HashSet;
 
-use serde_json::value::RawValue;
-
 use super::error::{ImageError, Result};
 use super::platform::Selection;
 use super::platform::{from_config, PlatformSpec};
-use super::select::{
-    images, is_attestation, is_per_platform, list_platforms, select_one,
-    ANNOTATION_REFERENCE_DIGEST,
-};
+use super::select::{images, is_per_platform, list_platforms, select_one};
 use super::source::ImageSource;
 use crate::layout::{index, Layout, LayoutError};
+use crate::spec::descriptor::ANNOTATION_REFERENCE_DIGEST;
 use crate::spec::manifest::RawEntryIndex;
 use crate::spec::media_type::{self, Kind};
-use crate::spec::{go_json, Descriptor, Digest, Index};
+use crate::spec::{Descriptor, Digest, Index};
 
 /// An index being edited: its entries as read, and parsed.
 struct Entries {
@@ -109,7 +105,7 @@ pub fn add(
     }
     let mut entries = match Entries::at(layout, idx, tag)? {
         Some(entries) => entries,
-        None if idx.manifests.iter().any(|d| d.ref_name() == Some(tag)) => {
+        None if index::tagged(idx, tag).next().is_some() => {
             // A single image: it becomes the index's first entry.
             let path = select_one(layout, idx, tag, &Selection::Default)?;
             let entry = entry_for(layout, path, tag)?;
@@ -136,12 +132,12 @@ pub fn remove(
     platform: &PlatformSpec,
 ) -> Result<Descriptor, IndexEditError> {
     let Some(mut entries) = Entries::at(layout, idx, tag)? else {
-        if idx.manifests.iter().any(|d| d.ref_name() == Some(tag)) {
+        if index::tagged(idx, tag).next().is_some() {
             return Err(IndexEditError::NotAnIndex(tag.to_owned()));
         }
         return Err(ImageError::TagNotFound(tag.to_owned()).into());
     };
-    let images = || entries.parsed.iter().filter(|d| !is_attestation(d));
+    let images = || entries.parsed.iter().filter(|d| !d.is_attestation());
     if !images().any(|d| d.platform.as_ref().is_some_and(|p| platform.matches(p))) {
         let available = list_platforms(images().filter_map(|d| d.platform.as_ref()));
         return Err(ImageError::PlatformNotFound {
@@ -152,7 +148,7 @@ pub fn remove(
         .into());
     }
     entries.remove_platforms(std::slice::from_ref(platform));
-    if !entries.parsed.iter().any(|d| !is_attestation(d)) {
+    if !entries.parsed.iter().any(|d| !d.is_attestation()) {
         return Err(IndexEditError::LastImage {
             tag: tag.to_owned(),
             platform: platform.to_string(),
@@ -195,11 +191,7 @@ impl Entries {
 
     /// The index `tag` names in `index.json`, if it names one.
     fn at(layout: &Layout, idx: &Index, tag: &str) -> Result<Option<Self>, IndexEditError> {
-        let roots: Vec<&Descriptor> = idx
-            .manifests
-            .iter()
-            .filter(|d| d.ref_name() == Some(tag))
-            .collect();
+        let roots: Vec<&Descriptor> = index::tagged(idx, tag).collect();
         let root = match roots.as_slice() {
             [] => return Ok(None),
             [root] => *root,
@@ -217,15 +209,10 @@ impl Entries {
             }
             .into());
         }
-        let parsed = index
-            .manifests
-            .iter()
-            .map(|raw| serde_json::from_str::<Descriptor>(raw.get()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| LayoutError::Json {
-                what: format!("blob {}", root.digest),
-                source,
-            })?;
+        let parsed = index.parsed_entries().map_err(|source| LayoutError::Json {
+            what: format!("blob {}", root.digest),
+            source,
+        })?;
         if parsed
             .iter()
             .any(|d| media_type::kind(&d.media_type) == Kind::Index)
@@ -240,18 +227,12 @@ impl Entries {
     }
 
     fn push(&mut self, entry: &Descriptor) -> Result<(), IndexEditError> {
-        let json = go_json::to_vec(entry).map_err(|source| LayoutError::Json {
-            what: "new index entry".into(),
-            source,
-        })?;
-        let text = String::from_utf8(json).expect("serde_json writes UTF-8");
-        let raw = RawValue::from_string(text.trim_end().to_owned()).map_err(|source| {
-            LayoutError::Json {
+        self.index
+            .push_entry(entry)
+            .map_err(|source| LayoutError::Json {
                 what: "new index entry".into(),
                 source,
-            }
-        })?;
-        self.index.manifests.push(raw);
+            })?;
         self.parsed.push(entry.clone());
         Ok(())
     }
@@ -260,7 +241,7 @@ impl Entries {
     fn remove_platforms(&mut self, platforms: &[PlatformSpec]) {
         let platforms: HashSet<&PlatformSpec> = platforms.iter().collect();
         let is_gone = |d: &Descriptor| {
-            !is_attestation(d)
+            !d.is_attestation()
                 && d.platform
                     .as_ref()
                     .is_some_and(|p| platforms.contains(&PlatformSpec::of(p)))
@@ -270,7 +251,7 @@ impl Entries {
         let still_listed: HashSet<&Digest> = self
             .parsed
             .iter()
-            .filter(|d| !is_attestation(d) && !is_gone(d))
+            .filter(|d| !d.is_attestation() && !is_gone(d))
             .map(|d| &d.digest)
             .collect();
         let removed: HashSet<String> = self
@@ -283,7 +264,7 @@ impl Entries {
             .parsed
             .iter()
             .map(|d| {
-                let orphaned = is_attestation(d)
+                let orphaned = d.is_attestation()
                     && d.annotations
                         .get(ANNOTATION_REFERENCE_DIGEST)
                         .is_some_and(|target| removed.contains(target));

@@ -10,17 +10,14 @@
 
 use std::collections::HashMap;
 
-use serde_json::value::RawValue;
-
 use super::error::{ImageError, Result};
 use super::platform::{from_config, PlatformSpec};
-use super::select::is_attestation;
 use super::source::ImageSource;
 use crate::layout::walk::MAX_DEPTH;
 use crate::layout::{DescriptorPath, Layout, LayoutError};
 use crate::spec::manifest::RawEntryIndex;
 use crate::spec::media_type::{self, Kind};
-use crate::spec::{go_json, Descriptor, Digest, Platform};
+use crate::spec::{Descriptor, Digest, Platform};
 
 /// One image of a tag, changed: where it was found and what replaces it.
 #[derive(Debug, Clone)]
@@ -94,7 +91,7 @@ fn same_image(entry: &Descriptor, found: &Descriptor) -> bool {
     entry.digest == found.digest
         && entry.media_type == found.media_type
         && entry.platform == found.platform
-        && is_attestation(entry) == is_attestation(found)
+        && entry.is_attestation() == found.is_attestation()
 }
 
 /// `desc` rewritten, or `None` if no replaced image is in it.
@@ -133,11 +130,11 @@ fn rewrite_at(
         what: format!("blob {}", desc.digest),
         source,
     };
-    let mut entries = Vec::with_capacity(index.manifests.len());
+    let parsed = index.parsed_entries().map_err(bad_json)?;
+    let mut entries = Vec::with_capacity(parsed.len());
     let mut changed = Vec::new();
     let mut moved = Vec::new();
-    for raw in &index.manifests {
-        let entry: Descriptor = serde_json::from_str(raw.get()).map_err(bad_json)?;
+    for entry in parsed {
         match rewrite_at(layout, &entry, depth + 1, replacements, done)? {
             None => entries.push(entry),
             Some(new) => {
@@ -158,9 +155,7 @@ fn rewrite_at(
     }
     check_platforms(desc, &entries, &moved)?;
     for &i in &changed {
-        let json = go_json::to_vec(&entries[i]).map_err(bad_json)?;
-        let text = String::from_utf8(json).expect("serde_json writes UTF-8");
-        index.manifests[i] = RawValue::from_string(text.trim_end().to_owned()).map_err(bad_json)?;
+        index.set_entry(i, &entries[i]).map_err(bad_json)?;
     }
     let written = layout.put_json(&desc.media_type, &index)?;
     done.insert(desc.digest.clone(), Some(written.clone()));
@@ -197,7 +192,7 @@ fn check_platforms(index: &Descriptor, entries: &[Descriptor], moved: &[usize]) 
     // Two distinct digests per platform are enough to tell a collision.
     let mut by_platform: HashMap<PlatformSpec, Vec<&Digest>> = HashMap::new();
     for entry in entries {
-        if let (Some(platform), false) = (&entry.platform, is_attestation(entry)) {
+        if let (Some(platform), false) = (&entry.platform, entry.is_attestation()) {
             let digests = by_platform.entry(PlatformSpec::of(platform)).or_default();
             if digests.len() < 2 && !digests.contains(&&entry.digest) {
                 digests.push(&entry.digest);
@@ -208,7 +203,7 @@ fn check_platforms(index: &Descriptor, entries: &[Descriptor], moved: &[usize]) 
         let Some(platform) = &entries[i].platform else {
             continue;
         };
-        if is_attestation(&entries[i]) {
+        if entries[i].is_attestation() {
             continue;
         }
         let spec = PlatformSpec::of(platform);

@@ -11,20 +11,6 @@ use crate::spec::media_type::{self, Kind};
 use crate::spec::{Descriptor, Index, ANNOTATION_REF_NAME};
 use crate::spec::{Image, Manifest, Platform};
 
-pub use crate::spec::descriptor::ANNOTATION_REFERENCE_TYPE;
-/// Annotation naming the image an attestation is about.
-pub const ANNOTATION_REFERENCE_DIGEST: &str = "vnd.docker.reference.digest";
-
-/// Whether an index entry is an attestation (provenance, SBOM) rather than
-/// an image to run.
-pub fn is_attestation(desc: &Descriptor) -> bool {
-    desc.annotations.contains_key(ANNOTATION_REFERENCE_TYPE)
-        || desc
-            .platform
-            .as_ref()
-            .is_some_and(|p| p.os == "unknown" && p.architecture == "unknown")
-}
-
 /// Every image the tag offers, in index order, each once (by the first
 /// path to it): image manifests and other manifests with a platform (so
 /// that choosing among docker's never silently picks another
@@ -35,16 +21,14 @@ pub fn is_attestation(desc: &Descriptor) -> bool {
 pub fn images(layout: &Layout, index: &Index, tag: &str) -> Result<Vec<DescriptorPath>> {
     // A tag on two entries of index.json is ambiguous, as it always was,
     // even if each names an index: they are not one index.
-    if index
-        .manifests
-        .iter()
-        .filter(|d| d.ref_name() == Some(tag))
-        .count()
-        > 1
-    {
+    if index::tagged(index, tag).count() > 1 {
         return Err(ImageError::TagAmbiguous(tag.to_owned()));
     }
-    let resolved = index::resolve(layout, index, tag)?;
+    images_of(tag, &index::resolve(layout, index, tag)?)
+}
+
+/// [`images`], from what the tag (on one `index.json` entry) resolved to.
+fn images_of(tag: &str, resolved: &[Resolved]) -> Result<Vec<DescriptorPath>> {
     let Some(first) = resolved.first() else {
         return Err(ImageError::TagNotFound(tag.to_owned()));
     };
@@ -62,7 +46,7 @@ pub fn images(layout: &Layout, index: &Index, tag: &str) -> Result<Vec<Descripto
     }
     let targets: Vec<&Resolved> = resolved
         .iter()
-        .filter(|r| !is_attestation(r.path.descriptor()))
+        .filter(|r| !r.path.descriptor().is_attestation())
         .collect();
     // Without platforms there is nothing to choose by: two paths are
     // ambiguous, as upstream says.
@@ -95,15 +79,10 @@ fn not_a_manifest(tag: &str, desc: &Descriptor) -> ImageError {
     }
 }
 
-/// Whether `images` (of one tag) are one image per platform: several
-/// different images, each with a platform. Anything else with several
-/// paths is an ambiguous tag, as it always was.
+/// Whether `images` (of one tag, distinct as [`images`] gives them) are
+/// one image per platform: several, each with a platform.
 pub fn is_per_platform(images: &[DescriptorPath]) -> bool {
-    images.len() > 1
-        && images.iter().all(|p| p.descriptor().platform.is_some())
-        && images
-            .iter()
-            .any(|p| p.descriptor() != images[0].descriptor())
+    images.len() > 1 && images.iter().all(|p| p.descriptor().platform.is_some())
 }
 
 /// The one image of `tag` that `selection` (never [`Selection::All`])
@@ -156,9 +135,6 @@ fn choose(
         Selection::Only(spec) if images.len() == 1 && images[0].descriptor().platform.is_none() => {
             return check_config_platform(layout, tag, images, spec)
         }
-        Selection::Default if images.iter().all(|p| p.descriptor().platform.is_none()) => {
-            return Err(ImageError::TagAmbiguous(tag.to_owned()))
-        }
         Selection::Default => PlatformSpec::host(),
         Selection::Only(spec) => spec.clone(),
     };
@@ -178,10 +154,9 @@ fn choose(
             wanted: wanted.to_string(),
             available: available(&images),
         }),
-        // The same manifest listed twice is still one image.
-        [first, rest @ ..] if rest.iter().all(|p| p.descriptor() == first.descriptor()) => {
-            Ok(vec![first.clone()])
-        }
+        // Targets are distinct (resolve counts a manifest listed twice
+        // once): one match is one image.
+        [one] => Ok(vec![one.clone()]),
         _ => Err(ImageError::PlatformAmbiguous {
             tag: tag.to_owned(),
             platform: wanted.to_string(),
@@ -295,20 +270,18 @@ pub fn rebase(
 /// platform, as the old one does).
 pub fn tag_target(layout: &Layout, idx: &Index, tag: &str) -> Result<Descriptor> {
     let resolved = index::resolve(layout, idx, tag)?;
-    let roots: Vec<&Descriptor> = idx
-        .manifests
-        .iter()
-        .filter(|d| d.ref_name() == Some(tag))
-        .collect();
+    let roots: Vec<&Descriptor> = index::tagged(idx, tag).collect();
     match resolved.as_slice() {
         [] => Err(ImageError::TagNotFound(tag.to_owned())),
         [one] if one.paths == 1 => Ok(one.path.descriptor().clone()),
         _ => {
-            let attested = resolved.iter().any(|r| is_attestation(r.path.descriptor()));
+            let attested = resolved
+                .iter()
+                .any(|r| r.path.descriptor().is_attestation());
             // Several platforms, or one image and its attestations: the
             // index is what the tag names.
             let whole_index = roots.len() == 1
-                && images(layout, idx, tag)
+                && images_of(tag, &resolved)
                     .is_ok_and(|i| is_per_platform(&i) || (i.len() == 1 && attested));
             if whole_index {
                 let mut root = roots[0].clone();

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use super::error::{LayoutError, Result};
 use super::walk::MAX_DEPTH;
 use super::Layout;
-use crate::spec::descriptor::ANNOTATION_REFERENCE_TYPE;
 use crate::spec::media_type::{self, Kind};
 use crate::spec::{is_valid_ref_name, Descriptor, Digest, Index, ANNOTATION_REF_NAME};
 
@@ -92,6 +91,14 @@ fn remove_named(index: &mut Index, name: &str) -> usize {
     before - index.manifests.len()
 }
 
+/// The `index.json` entries that carry tag `name`.
+pub fn tagged<'a>(index: &'a Index, name: &'a str) -> impl Iterator<Item = &'a Descriptor> {
+    index
+        .manifests
+        .iter()
+        .filter(move |d| d.ref_name() == Some(name))
+}
+
 /// One thing a tag leads to (a manifest, or a blob of unknown type), told
 /// apart from the others by digest, media type and platform.
 #[derive(Debug, Clone)]
@@ -126,11 +133,7 @@ pub fn resolve(layout: &Layout, index: &Index, name: &str) -> Result<Vec<Resolve
         bytes: 0,
         work: 0,
     };
-    for root in index
-        .manifests
-        .iter()
-        .filter(|d| d.ref_name() == Some(name))
-    {
+    for root in tagged(index, name) {
         walk.descend(&mut vec![root.clone()])?;
     }
     log::debug!("resolved {name:?} to {} descriptor(s)", walk.found.len());
@@ -204,7 +207,7 @@ impl Walk<'_> {
                     .platform
                     .as_ref()
                     .map(|p| serde_json::to_string(p).unwrap_or_default());
-                let attestation = desc.annotations.contains_key(ANNOTATION_REFERENCE_TYPE);
+                let attestation = desc.is_attestation();
                 let key = (
                     desc.digest.clone(),
                     desc.media_type.clone(),

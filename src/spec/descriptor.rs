@@ -13,6 +13,9 @@ pub const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// Annotation docker's buildx puts on attestation manifests in an index.
 pub const ANNOTATION_REFERENCE_TYPE: &str = "vnd.docker.reference.type";
 
+/// Annotation naming the image an attestation is about.
+pub const ANNOTATION_REFERENCE_DIGEST: &str = "vnd.docker.reference.digest";
+
 /// The platform an image (or a descriptor in an index) is built for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Platform {
@@ -91,6 +94,17 @@ impl Descriptor {
         use base64::Engine as _;
         let data = self.data.as_ref()?;
         Some(base64::engine::general_purpose::STANDARD.decode(data))
+    }
+
+    /// Whether this index entry is an attestation (provenance, SBOM) rather
+    /// than an image to run: docker's `unknown/unknown` platform, or its
+    /// reference-type annotation.
+    pub fn is_attestation(&self) -> bool {
+        self.annotations.contains_key(ANNOTATION_REFERENCE_TYPE)
+            || self
+                .platform
+                .as_ref()
+                .is_some_and(|p| p.os == "unknown" && p.architecture == "unknown")
     }
 
     /// The tag this descriptor carries in `index.json`, if any.

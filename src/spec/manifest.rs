@@ -101,3 +101,32 @@ impl<Entry> Default for Index<Entry> {
 /// that rewriting one entry leaves every other one byte for byte as it
 /// was, fields this model does not know included.
 pub type RawEntryIndex = Index<Box<serde_json::value::RawValue>>;
+
+impl RawEntryIndex {
+    /// Every entry, parsed.
+    pub fn parsed_entries(&self) -> serde_json::Result<Vec<Descriptor>> {
+        self.manifests
+            .iter()
+            .map(|raw| serde_json::from_str(raw.get()))
+            .collect()
+    }
+
+    /// Replaces entry `i` with `desc`, encoded as Go encodes it.
+    pub fn set_entry(&mut self, i: usize, desc: &Descriptor) -> serde_json::Result<()> {
+        self.manifests[i] = encode_entry(desc)?;
+        Ok(())
+    }
+
+    /// Appends `desc`, encoded as Go encodes it.
+    pub fn push_entry(&mut self, desc: &Descriptor) -> serde_json::Result<()> {
+        self.manifests.push(encode_entry(desc)?);
+        Ok(())
+    }
+}
+
+/// `desc` as an index entry's JSON text (Go's encoding, no newline).
+fn encode_entry(desc: &Descriptor) -> serde_json::Result<Box<serde_json::value::RawValue>> {
+    let json = super::go_json::to_vec(desc)?;
+    let text = String::from_utf8(json).expect("serde_json writes UTF-8");
+    serde_json::value::RawValue::from_string(text.trim_end().to_owned())
+}
