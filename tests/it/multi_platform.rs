@@ -759,17 +759,7 @@ fn the_readme_multi_platform_workflow_runs_as_written() {
     if !have_tool("skopeo") || !have_tool("docker-registry") {
         return;
     }
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let start = readme
-        .find("## Multi-platform images")
-        .expect("README has the section");
-    let section = &readme[start..];
-    let end = section[3..].find("\n## ").map_or(section.len(), |i| i + 3);
-    let lines: Vec<&str> = section[..end]
-        .lines()
-        .filter_map(|l| l.strip_prefix("    "))
-        .collect();
+    let lines = crate::readme::section_commands("## Multi-platform images");
     assert!(lines.len() >= 5, "{lines:?}");
     let dir = tempdir();
     let registry = crate::registry::start_registry(dir.path());
@@ -784,11 +774,7 @@ fn the_readme_multi_platform_workflow_runs_as_written() {
         format!("[[registry]]\nlocation = \"{host}\"\ninsecure = true\n"),
     )
     .unwrap();
-    let bin = dir.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
-    std::os::unix::fs::symlink(umoci_bin(), bin.join("umoci")).unwrap();
-    let work = dir.path().join("work");
-    std::fs::create_dir(&work).unwrap();
+    let (bin, work) = crate::readme::umoci_on_path(dir.path());
     let script = format!(
         "set -ex\nexport PATH={}:$PATH REGISTRY={host} HOME={}\nskopeo copy --all oci:{}:multi docker://$REGISTRY/library/debian:stable\ncd {}\n{}\n",
         s(&bin),

@@ -2,15 +2,17 @@
 //! README itself, run in order in a scratch directory, on a terminal (as a
 //! person's shell gives `runc run` one), with this build as `umoci`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::common::*;
 
-/// The indented command lines of the README's "A short tour" section.
-fn tour_lines() -> Vec<String> {
+/// The indented command lines of the README section headed `heading`.
+pub(crate) fn section_commands(heading: &str) -> Vec<String> {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let start = readme.find("## A short tour").expect("README has a tour");
+    let start = readme
+        .find(heading)
+        .unwrap_or_else(|| panic!("README has no {heading:?}"));
     let section = &readme[start..];
     let end = section[3..].find("\n## ").map_or(section.len(), |i| i + 3);
     section[..end]
@@ -18,6 +20,17 @@ fn tour_lines() -> Vec<String> {
         .filter_map(|l| l.strip_prefix("    "))
         .map(str::to_owned)
         .collect()
+}
+
+/// A `bin` directory in `dir` where this build answers to `umoci` (put it
+/// first on PATH), and an empty `work` directory to run commands in.
+pub(crate) fn umoci_on_path(dir: &Path) -> (PathBuf, PathBuf) {
+    let bin = dir.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::os::unix::fs::symlink(umoci_bin(), bin.join("umoci")).unwrap();
+    let work = dir.join("work");
+    std::fs::create_dir(&work).unwrap();
+    (bin, work)
 }
 
 #[test]
@@ -34,19 +47,14 @@ fn the_readme_tour_runs_as_written() {
         Path::new("/bin/busybox").is_file() || may_skip(),
         "the tour inserts /bin/busybox: install busybox-static"
     );
-    let lines = tour_lines();
+    let lines = section_commands("## A short tour");
     assert!(lines.len() >= 10, "{lines:?}");
     assert!(
         lines.iter().any(|l| l.starts_with("runc run ")),
         "{lines:?}"
     );
     let dir = tempdir();
-    // This build answers to `umoci`, first on PATH.
-    let bin = dir.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
-    std::os::unix::fs::symlink(umoci_bin(), bin.join("umoci")).unwrap();
-    let work = dir.path().join("work");
-    std::fs::create_dir(&work).unwrap();
+    let (bin, work) = umoci_on_path(dir.path());
     let script = format!(
         "set -ex\ncd {}\nexport PATH={}:$PATH\nrunc delete -f tour-ctr 2>/dev/null || true\n{}\n",
         s(&work),
