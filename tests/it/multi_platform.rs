@@ -33,11 +33,23 @@ fn multi_layout(dir: &Path, platforms: &[(&str, &str, &str, &str)]) -> PathBuf {
         }
         config(&layout, tag, &flags).ok();
     }
-    let mut args = vec!["index".to_owned(), "add".into(), "--image".into()];
-    args.push(image_arg(&layout, "multi"));
-    args.extend(platforms.iter().map(|p| p.0.to_owned()));
-    umoci(&args.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    let tags: Vec<&str> = platforms.iter().map(|p| p.0).collect();
+    index_add(&layout, "multi", &tags).ok();
     layout
+}
+
+/// `umoci index rm --image layout:tag --platform platform`.
+fn index_rm(layout: &Path, tag: &str, platform: &str) -> Run {
+    let image = image_arg(layout, tag);
+    umoci(&["index", "rm", "--image", &image, "--platform", platform])
+}
+
+/// `umoci index add --image layout:tag sources...`.
+fn index_add(layout: &Path, tag: &str, sources: &[&str]) -> Run {
+    let image = image_arg(layout, tag);
+    let mut args = vec!["index", "add", "--image", &image];
+    args.extend_from_slice(sources);
+    umoci(&args)
 }
 
 /// The raw bytes of the blob `desc` names.
@@ -485,26 +497,10 @@ fn attestations_are_never_chosen_and_always_kept() {
     assert_eq!(after.len(), 3);
     assert_eq!(after[2], before[2], "attestation kept byte for byte");
     // One image and an attestation: nothing to choose.
-    umoci(&[
-        "index",
-        "rm",
-        "--image",
-        &image_arg(&layout, "multi"),
-        "--platform",
-        "linux/arm64",
-    ])
-    .ok();
+    index_rm(&layout, "multi", "linux/arm64").ok();
     umoci(&["stat", "--image", &image_arg(&layout, "multi")]).ok();
     // Removing amd64 would take its attestation and leave nothing: refused.
-    umoci(&[
-        "index",
-        "rm",
-        "--image",
-        &image_arg(&layout, "multi"),
-        "--platform",
-        "linux/amd64",
-    ])
-    .fails_with("last image");
+    index_rm(&layout, "multi", "linux/amd64").fails_with("last image");
 }
 
 #[test]
@@ -526,37 +522,15 @@ fn index_add_replaces_a_platform_and_rm_removes_one() {
     )
     .ok();
     let before = raw_entries(&layout, "multi");
-    umoci(&[
-        "index",
-        "add",
-        "--image",
-        &image_arg(&layout, "multi"),
-        "amd64-2",
-    ])
-    .ok();
+    index_add(&layout, "multi", &["amd64-2"]).ok();
     let after = raw_entries(&layout, "multi");
     assert_eq!(after.len(), 2);
     assert_eq!(after[0], before[1]);
     assert!(after[1].contains(root_of(&layout, "amd64-2")["digest"].as_str().unwrap()));
     // Two sources for one platform are refused.
-    umoci(&[
-        "index",
-        "add",
-        "--image",
-        &image_arg(&layout, "multi"),
-        "amd64",
-        "amd64-2",
-    ])
-    .fails_with("linux/amd64");
+    index_add(&layout, "multi", &["amd64", "amd64-2"]).fails_with("linux/amd64");
     // A tag naming one image becomes an index holding it.
-    umoci(&[
-        "index",
-        "add",
-        "--image",
-        &image_arg(&layout, "arm64"),
-        "amd64",
-    ])
-    .ok();
+    index_add(&layout, "arm64", &["amd64"]).ok();
     assert_eq!(
         stat_json(&layout, "arm64")["platforms"]
             .as_array()
@@ -565,14 +539,7 @@ fn index_add_replaces_a_platform_and_rm_removes_one() {
         2
     );
     // A multi-platform source gives every image it has.
-    umoci(&[
-        "index",
-        "add",
-        "--image",
-        &image_arg(&layout, "from-multi"),
-        "multi",
-    ])
-    .ok();
+    index_add(&layout, "from-multi", &["multi"]).ok();
     assert_eq!(
         stat_json(&layout, "from-multi")["platforms"]
             .as_array()
@@ -597,34 +564,10 @@ fn index_add_replaces_a_platform_and_rm_removes_one() {
     ])
     .ok();
     assert_eq!(raw_entries(&layout, "multi"), vec![after[1].clone()]);
-    umoci(&[
-        "index",
-        "rm",
-        "--image",
-        &image_arg(&layout, "multi"),
-        "--platform",
-        "linux/arm64",
-    ])
-    .fails_with("linux/amd64");
-    umoci(&[
-        "index",
-        "rm",
-        "--image",
-        &image_arg(&layout, "multi"),
-        "--platform",
-        "linux/amd64",
-    ])
-    .fails_with("umoci rm");
-    umoci(&[
-        "index",
-        "rm",
-        "--image",
-        &image_arg(&layout, "amd64"),
-        "--platform",
-        "linux/amd64",
-    ])
-    .fails_with("does not name an index");
-    umoci(&["index", "add", "--image", &image_arg(&layout, "multi")]).fails_with("source-tag");
+    index_rm(&layout, "multi", "linux/arm64").fails_with("linux/amd64");
+    index_rm(&layout, "multi", "linux/amd64").fails_with("umoci rm");
+    index_rm(&layout, "amd64", "linux/amd64").fails_with("does not name an index");
+    index_add(&layout, "multi", &[]).fails_with("source-tag");
 }
 
 #[test]
@@ -819,15 +762,7 @@ fn edits_never_undo_others_and_keep_what_they_did_not_change() {
         &["--platform", "linux/amd64", "--config.env=KEEP=1"],
     )
     .ok();
-    umoci(&[
-        "index",
-        "rm",
-        "--image",
-        &image_arg(&layout, "multi"),
-        "--platform",
-        "linux/arm",
-    ])
-    .ok();
+    index_rm(&layout, "multi", "linux/arm").ok();
     let before = std::fs::read(layout.join("index.json")).unwrap();
     std::fs::write(bundle.join("rootfs/x"), b"x").unwrap();
     repack(&layout, "multi", &bundle, &[]).fails_with("linux/arm/v7");
@@ -855,15 +790,7 @@ fn edits_never_undo_others_and_keep_what_they_did_not_change() {
     let v6: serde_json::Value = serde_json::from_str(&entries[2]).unwrap();
     assert_eq!(v6["platform"]["variant"], "v6", "{entries:?}");
     // Removing 386 keeps amd64, which shares its manifest.
-    umoci(&[
-        "index",
-        "rm",
-        "--image",
-        &image_arg(&layout, "multi"),
-        "--platform",
-        "linux/386",
-    ])
-    .ok();
+    index_rm(&layout, "multi", "linux/386").ok();
     assert_eq!(
         stat_platform(&layout, "multi", "linux/amd64")["manifest"]["descriptor"]["platform"]
             ["architecture"],
@@ -949,15 +876,7 @@ fn fan_out_edits_are_linear_subjects_are_not_images_and_attested_images_tag_whol
 fn one_image_on_two_paths_hostile_paths_docker_entries_and_plain_bundles() {
     let dir = tempdir();
     let layout = multi_layout(dir.path(), &THREE);
-    umoci(&[
-        "index",
-        "add",
-        "--image",
-        &image_arg(&layout, "sub"),
-        "amd64",
-        "arm64",
-    ])
-    .ok();
+    index_add(&layout, "sub", &["amd64", "arm64"]).ok();
     // A root listing both indexes, `multi` twice under two annotations.
     let entry = |tag: &str, note: &str| {
         let mut d = root_of(&layout, tag);
@@ -1044,15 +963,7 @@ fn insert_all(layout: &Path, tag: &str, dir: &Path) {
 fn attestations_of_other_images_survive_index_add_and_docker_entries_are_refused() {
     let dir = tempdir();
     let layout = multi_layout(dir.path(), &THREE);
-    umoci(&[
-        "index",
-        "rm",
-        "--image",
-        &image_arg(&layout, "multi"),
-        "--platform",
-        "linux/arm",
-    ])
-    .ok();
+    index_rm(&layout, "multi", "linux/arm").ok();
     // An attestation about an image no longer listed (an edit moved on).
     edit_index(&layout, "multi", |index| {
         let mut att = index["manifests"][0].clone();
@@ -1063,14 +974,7 @@ fn attestations_of_other_images_survive_index_add_and_docker_entries_are_refused
         });
         index["manifests"].as_array_mut().unwrap().push(att);
     });
-    umoci(&[
-        "index",
-        "add",
-        "--image",
-        &image_arg(&layout, "multi"),
-        "arm",
-    ])
-    .ok();
+    index_add(&layout, "multi", &["arm"]).ok();
     let entries = raw_entries(&layout, "multi");
     assert_eq!(entries.len(), 4, "{entries:?}");
     assert!(entries.iter().any(|e| e.contains("attestation-manifest")));
