@@ -45,12 +45,8 @@ pub fn store(layout: &Layout, source: &ImageSource) -> Result<Replacement> {
         manifest_desc.digest,
         manifest.config.digest
     );
-    let before: Option<crate::spec::Image> = serde_json::from_slice(&source.config_raw).ok();
     let after = from_config(&source.config);
-    let new_platform = match before {
-        Some(before) if from_config(&before) == after => None,
-        _ => Some(after),
-    };
+    let new_platform = (after != source.loaded_platform).then_some(after);
     Ok(Replacement {
         path: source.path.clone(),
         manifest: manifest_desc,

@@ -1,33 +1,32 @@
 //! Finding a tagged image and reading its manifest and config.
 
 use super::error::Result;
+use super::platform::from_config;
 use super::platform::Selection;
 use super::select::select_one;
 use crate::layout::{DescriptorPath, Layout, LayoutError};
 use crate::spec::media_type::{self, Kind};
-use crate::spec::{Image, Index, Manifest};
+use crate::spec::{Image, Index, Manifest, Platform};
 
-/// A tagged image as stored: where the tag leads, the manifest and config,
-/// and their raw bytes (for `stat --json`).
+/// A tagged image as stored: where the tag leads, the manifest and config.
 #[derive(Debug, Clone)]
 pub struct ImageSource {
     /// From the `index.json` entry down to the manifest.
     pub path: DescriptorPath,
     /// The manifest.
     pub manifest: Manifest,
-    /// The manifest's bytes as stored.
-    pub manifest_raw: Vec<u8>,
     /// The config.
     pub config: Image,
-    /// The config's bytes as stored.
-    pub config_raw: Vec<u8>,
+    /// The platform the config declared as loaded (an edit that changes
+    /// it moves the image's index entry with it).
+    pub loaded_platform: Platform,
 }
 
 impl ImageSource {
     /// Reads the image that `path` leads to, checking that its config is an
     /// image config and that diff IDs and layers agree in number.
     pub fn load(layout: &Layout, path: DescriptorPath) -> Result<Self> {
-        let (manifest, manifest_raw) = layout.read_json::<Manifest>(path.descriptor())?;
+        let (manifest, _) = layout.read_json::<Manifest>(path.descriptor())?;
         if media_type::kind(&manifest.config.media_type) != Kind::Config {
             return Err(LayoutError::WrongMediaType {
                 digest: manifest.config.digest.clone(),
@@ -36,13 +35,12 @@ impl ImageSource {
             }
             .into());
         }
-        let (config, config_raw) = layout.read_json::<Image>(&manifest.config)?;
+        let (config, _) = layout.read_json::<Image>(&manifest.config)?;
         Ok(ImageSource {
             path,
             manifest,
-            manifest_raw,
+            loaded_platform: from_config(&config),
             config,
-            config_raw,
         })
     }
 
