@@ -14,6 +14,14 @@
 #   BENCH_TMPFS=1 contrib/bench.sh          # work on a tmpfs (no disk noise)
 #   UMOCI_REF=/tmp/up/umoci-0.6.0 contrib/bench.sh
 #   BENCH_RUNS=5 BENCH_CACHE=/some/dir contrib/bench.sh
+#   BENCH_STORE=1 contrib/bench.sh          # only the content-store cases
+#
+# With BENCH_STORE=1 the script instead measures `unpack --store` (ours
+# only) on two loop-mounted file systems made for the purpose: XFS with
+# reflinks (reflink and hardlink checkouts) and ext4 (hardlink and copy).
+# For each: a plain unpack, a first unpack into an empty store, a second
+# unpack of the same image out of the store, and the disk ten bundles
+# take against one plain bundle.
 #
 # Operations: unpack of the gzip image; repack after changing one file
 # (warm: right after an edit the tree is in the page cache); repack of the
@@ -71,6 +79,11 @@ else
 	where="disk ($(df --output=fstype "$work" | tail -1))"
 fi
 cp -a "$image" "$work/image"
+
+if [ "${BENCH_STORE:-0}" = 1 ]; then
+	. "$here/contrib/bench-store.sh"
+	exit 0
+fi
 
 # settle: flush and drop caches so every run starts from the same state.
 # (Creating a tree right after deleting a big one is several times slower

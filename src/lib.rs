@@ -30,3 +30,4 @@ pub mod mtree;
 pub mod progress;
 pub mod runtime;
 pub mod spec;
+pub mod store;

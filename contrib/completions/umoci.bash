@@ -58,6 +58,9 @@ _umoci() {
             umoci,stat)
                 cmd="umoci__subcmd__stat"
                 ;;
+            umoci,store)
+                cmd="umoci__subcmd__store"
+                ;;
             umoci,tag)
                 cmd="umoci__subcmd__tag"
                 ;;
@@ -100,6 +103,9 @@ _umoci() {
             umoci__subcmd__help,stat)
                 cmd="umoci__subcmd__help__subcmd__stat"
                 ;;
+            umoci__subcmd__help,store)
+                cmd="umoci__subcmd__help__subcmd__store"
+                ;;
             umoci__subcmd__help,tag)
                 cmd="umoci__subcmd__help__subcmd__tag"
                 ;;
@@ -120,6 +126,15 @@ _umoci() {
                 ;;
             umoci__subcmd__help__subcmd__raw,unpack)
                 cmd="umoci__subcmd__help__subcmd__raw__subcmd__unpack"
+                ;;
+            umoci__subcmd__help__subcmd__store,du)
+                cmd="umoci__subcmd__help__subcmd__store__subcmd__du"
+                ;;
+            umoci__subcmd__help__subcmd__store,fsck)
+                cmd="umoci__subcmd__help__subcmd__store__subcmd__fsck"
+                ;;
+            umoci__subcmd__help__subcmd__store,gc)
+                cmd="umoci__subcmd__help__subcmd__store__subcmd__gc"
                 ;;
             umoci__subcmd__index,add)
                 cmd="umoci__subcmd__index__subcmd__add"
@@ -169,6 +184,30 @@ _umoci() {
             umoci__subcmd__raw__subcmd__help,unpack)
                 cmd="umoci__subcmd__raw__subcmd__help__subcmd__unpack"
                 ;;
+            umoci__subcmd__store,du)
+                cmd="umoci__subcmd__store__subcmd__du"
+                ;;
+            umoci__subcmd__store,fsck)
+                cmd="umoci__subcmd__store__subcmd__fsck"
+                ;;
+            umoci__subcmd__store,gc)
+                cmd="umoci__subcmd__store__subcmd__gc"
+                ;;
+            umoci__subcmd__store,help)
+                cmd="umoci__subcmd__store__subcmd__help"
+                ;;
+            umoci__subcmd__store__subcmd__help,du)
+                cmd="umoci__subcmd__store__subcmd__help__subcmd__du"
+                ;;
+            umoci__subcmd__store__subcmd__help,fsck)
+                cmd="umoci__subcmd__store__subcmd__help__subcmd__fsck"
+                ;;
+            umoci__subcmd__store__subcmd__help,gc)
+                cmd="umoci__subcmd__store__subcmd__help__subcmd__gc"
+                ;;
+            umoci__subcmd__store__subcmd__help,help)
+                cmd="umoci__subcmd__store__subcmd__help__subcmd__help"
+                ;;
             *)
                 ;;
         esac
@@ -176,7 +215,7 @@ _umoci() {
 
     case "${cmd}" in
         umoci)
-            opts="-v -h --verbose --log --version --help init new list ls tag remove rm gc stat config unpack repack insert index raw help"
+            opts="-v -h --verbose --log --version --help init new list ls tag remove rm gc stat config unpack repack insert index store raw help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -326,7 +365,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__help)
-            opts="init new list tag remove gc stat config unpack repack insert index raw help"
+            opts="init new list tag remove gc stat config unpack repack insert index store raw help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -566,6 +605,62 @@ _umoci() {
         umoci__subcmd__help__subcmd__stat)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__help__subcmd__store)
+            opts="gc du fsck"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__help__subcmd__store__subcmd__du)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__help__subcmd__store__subcmd__fsck)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__help__subcmd__store__subcmd__gc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -988,7 +1083,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__raw__subcmd__unpack)
-            opts="-h --image --uid-map --gid-map --rootless --keep-dirlinks --platform --help"
+            opts="-h --image --uid-map --gid-map --rootless --keep-dirlinks --platform --store --store-link --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1008,6 +1103,14 @@ _umoci() {
                     ;;
                 --platform)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-link)
+                    COMPREPLY=($(compgen -W "auto reflink copy hardlink" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1103,6 +1206,148 @@ _umoci() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        umoci__subcmd__store)
+            opts="-h --help gc du fsck help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__store__subcmd__du)
+            opts="-h --store --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__store__subcmd__fsck)
+            opts="-h --store --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__store__subcmd__gc)
+            opts="-h --store --layout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --layout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__store__subcmd__help)
+            opts="gc du fsck help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__store__subcmd__help__subcmd__du)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__store__subcmd__help__subcmd__fsck)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__store__subcmd__help__subcmd__gc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        umoci__subcmd__store__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         umoci__subcmd__tag)
             opts="-h --image --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1122,7 +1367,7 @@ _umoci() {
             return 0
             ;;
         umoci__subcmd__unpack)
-            opts="-h --image --uid-map --gid-map --rootless --keep-dirlinks --platform --help"
+            opts="-h --image --uid-map --gid-map --rootless --keep-dirlinks --platform --store --store-link --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1142,6 +1387,14 @@ _umoci() {
                     ;;
                 --platform)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-link)
+                    COMPREPLY=($(compgen -W "auto reflink copy hardlink" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -46,6 +46,7 @@ complete -c umoci -n "__fish_umoci_needs_command" -f -a "unpack" -d 'unpacks a r
 complete -c umoci -n "__fish_umoci_needs_command" -f -a "repack" -d 'repacks an OCI runtime bundle into a reference'
 complete -c umoci -n "__fish_umoci_needs_command" -f -a "insert" -d 'insert content into an OCI image'
 complete -c umoci -n "__fish_umoci_needs_command" -f -a "index" -d 'multi-platform image indexes'
+complete -c umoci -n "__fish_umoci_needs_command" -f -a "store" -d 'shared content stores for unpack'
 complete -c umoci -n "__fish_umoci_needs_command" -f -a "raw" -d 'advanced internal image tooling'
 complete -c umoci -n "__fish_umoci_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c umoci -n "__fish_umoci_using_subcommand init" -l layout -d 'path to an OCI image layout' -r
@@ -97,9 +98,14 @@ complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l image -d 'OCI ima
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l uid-map -d 'specifies a uid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l gid-map -d 'specifies a gid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l platform -d 'platform of a multi-platform image to use, as os/arch[/variant] (default: the host\'s)' -r
+complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l store -d 'shared content store to check files out of (created if missing): a layer already in it is not read again' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l store-link -d 'how files come out of the store: auto, reflink, copy or hardlink' -r -f -a "auto\t'reflink where the file system can, else copy (the default)'
+reflink\t'share blocks with the store (FICLONE); safe to edit in place'
+copy\t'copy the bytes; safe to edit in place'
+hardlink\t'share inodes with the store and other bundles: replace files, never edit them in place'"
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l rootless -d 'enable rootless command support'
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l keep-dirlinks -d 'don\'t clobber underlying symlinks on existing directories'
-complete -c umoci -n "__fish_umoci_using_subcommand unpack" -s h -l help -d 'Print help'
+complete -c umoci -n "__fish_umoci_using_subcommand unpack" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l image -d 'OCI image URI of the form \'path[:tag]\'' -r
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l history.author -d 'author value for the history entry' -r
 complete -c umoci -n "__fish_umoci_using_subcommand repack" -l history.comment -d 'comment for the history entry' -r
@@ -149,6 +155,22 @@ complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subco
 complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "add" -d 'adds images to a multi-platform index'
 complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "rm" -d 'removes one platform from a multi-platform index'
 complete -c umoci -n "__fish_umoci_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c umoci -n "__fish_umoci_using_subcommand store; and not __fish_seen_subcommand_from gc du fsck help" -s h -l help -d 'Print help'
+complete -c umoci -n "__fish_umoci_using_subcommand store; and not __fish_seen_subcommand_from gc du fsck help" -f -a "gc" -d 'drops what no layer of the given layouts needs'
+complete -c umoci -n "__fish_umoci_using_subcommand store; and not __fish_seen_subcommand_from gc du fsck help" -f -a "du" -d 'reports what a store holds and how much is shared'
+complete -c umoci -n "__fish_umoci_using_subcommand store; and not __fish_seen_subcommand_from gc du fsck help" -f -a "fsck" -d 'verifies every object and names bundles sharing a changed one'
+complete -c umoci -n "__fish_umoci_using_subcommand store; and not __fish_seen_subcommand_from gc du fsck help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from gc" -l store -d 'the content store' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from gc" -l layout -d 'a layout whose images\' layers are kept (repeatable)' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from gc" -s h -l help -d 'Print help'
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from du" -l store -d 'the content store' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from du" -s h -l help -d 'Print help'
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from fsck" -l store -d 'the content store' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from fsck" -s h -l help -d 'Print help'
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "gc" -d 'drops what no layer of the given layouts needs'
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "du" -d 'reports what a store holds and how much is shared'
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "fsck" -d 'verifies every object and names bundles sharing a changed one'
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and not __fish_seen_subcommand_from unpack runtime-config config add-layer help" -s h -l help -d 'Print help'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and not __fish_seen_subcommand_from unpack runtime-config config add-layer help" -f -a "unpack" -d 'unpacks a reference into a rootfs'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and not __fish_seen_subcommand_from unpack runtime-config config add-layer help" -f -a "runtime-config" -d 'generates a runtime configuration from an image configuration'
@@ -159,9 +181,14 @@ complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcomm
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l uid-map -d 'specifies a uid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l gid-map -d 'specifies a gid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l platform -d 'platform of a multi-platform image to use, as os/arch[/variant] (default: the host\'s)' -r
+complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l store -d 'shared content store to check files out of (created if missing): a layer already in it is not read again' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l store-link -d 'how files come out of the store: auto, reflink, copy or hardlink' -r -f -a "auto\t'reflink where the file system can, else copy (the default)'
+reflink\t'share blocks with the store (FICLONE); safe to edit in place'
+copy\t'copy the bytes; safe to edit in place'
+hardlink\t'share inodes with the store and other bundles: replace files, never edit them in place'"
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l rootless -d 'enable rootless command support'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l keep-dirlinks -d 'don\'t clobber underlying symlinks on existing directories'
-complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -s h -l help -d 'Print help'
+complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from runtime-config" -l image -d 'OCI image URI of the form \'path[:tag]\'' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from runtime-config" -l uid-map -d 'specifies a uid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from runtime-config" -l gid-map -d 'specifies a gid mapping to use (container:host:size)' -r
@@ -193,22 +220,26 @@ complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcomm
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from help" -f -a "runtime-config" -d 'generates a runtime configuration from an image configuration'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from help" -f -a "add-layer" -d 'add a layer to an OCI image'
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "init" -d 'create a new OCI layout'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "new" -d 'creates a blank tagged OCI image'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "list" -d 'lists the set of tags in an OCI layout'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "tag" -d 'creates a new tag in an OCI image'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "remove" -d 'removes a tag from an OCI image'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "gc" -d 'garbage-collects an OCI layout'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "stat" -d 'displays status information of an image manifest'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "config" -d 'modifies the image configuration of an OCI image'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "unpack" -d 'unpacks a reference into an OCI runtime bundle'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "repack" -d 'repacks an OCI runtime bundle into a reference'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "insert" -d 'insert content into an OCI image'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "index" -d 'multi-platform image indexes'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "raw" -d 'advanced internal image tooling'
-complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index raw help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "init" -d 'create a new OCI layout'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "new" -d 'creates a blank tagged OCI image'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "list" -d 'lists the set of tags in an OCI layout'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "tag" -d 'creates a new tag in an OCI image'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "remove" -d 'removes a tag from an OCI image'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "gc" -d 'garbage-collects an OCI layout'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "stat" -d 'displays status information of an image manifest'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "config" -d 'modifies the image configuration of an OCI image'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "unpack" -d 'unpacks a reference into an OCI runtime bundle'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "repack" -d 'repacks an OCI runtime bundle into a reference'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "insert" -d 'insert content into an OCI image'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "index" -d 'multi-platform image indexes'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "store" -d 'shared content stores for unpack'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "raw" -d 'advanced internal image tooling'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and not __fish_seen_subcommand_from init new list tag remove gc stat config unpack repack insert index store raw help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c umoci -n "__fish_umoci_using_subcommand help; and __fish_seen_subcommand_from index" -f -a "add" -d 'adds images to a multi-platform index'
 complete -c umoci -n "__fish_umoci_using_subcommand help; and __fish_seen_subcommand_from index" -f -a "rm" -d 'removes one platform from a multi-platform index'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "gc" -d 'drops what no layer of the given layouts needs'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "du" -d 'reports what a store holds and how much is shared'
+complete -c umoci -n "__fish_umoci_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "fsck" -d 'verifies every object and names bundles sharing a changed one'
 complete -c umoci -n "__fish_umoci_using_subcommand help; and __fish_seen_subcommand_from raw" -f -a "unpack" -d 'unpacks a reference into a rootfs'
 complete -c umoci -n "__fish_umoci_using_subcommand help; and __fish_seen_subcommand_from raw" -f -a "runtime-config" -d 'generates a runtime configuration from an image configuration'
 complete -c umoci -n "__fish_umoci_using_subcommand help; and __fish_seen_subcommand_from raw" -f -a "add-layer" -d 'add a layer to an OCI image'

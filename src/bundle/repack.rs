@@ -120,8 +120,11 @@ pub fn repack(
         manifest: bundle.shown(&mtree_file),
         source,
     };
-    let rootfs = bundle
+    let mut rootfs = bundle
         .rootfs(meta.map_options.ownership())
+        .map_err(diff_error)?;
+    super::store_link::shares_inodes(&bundle)
+        .and_then(|shared| super::store_link::count_links_if_shared(&mut rootfs, shared))
         .map_err(diff_error)?;
     let manifest =
         open_regular(bundle.as_fd(), mtree_file.as_bytes(), Follow::Never).map_err(diff_error)?;

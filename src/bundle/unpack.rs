@@ -21,6 +21,7 @@ use crate::mtree::write::{write_manifest, Header};
 use crate::mtree::UMOCI_KEYWORDS;
 use crate::progress::CountingReader;
 use crate::runtime::{self, RuntimeError};
+use crate::store::{Checkout, LinkMode, Store, StoreError, StoreLock};
 
 /// The runtime config's name in a bundle.
 pub const CONFIG_JSON: &str = "config.json";
@@ -34,6 +35,17 @@ pub struct UnpackOptions {
     pub keep_dirlinks: bool,
     /// Counters to report progress through.
     pub progress: Option<std::sync::Arc<crate::layer::Progress>>,
+    /// The content store to check files out of, if any.
+    pub store: Option<StoreOptions>,
+}
+
+/// Unpacking through a content store (see [`crate::store`]).
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// The store directory (created when missing).
+    pub path: PathBuf,
+    /// How files are checked out of it.
+    pub link: LinkMode,
 }
 
 /// Why an unpack failed.
@@ -110,6 +122,9 @@ pub enum UnpackError {
         /// The config's diff ID.
         expected: String,
     },
+    /// The content store failed or cannot be used.
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// The rootfs to unpack into already has entries.
     #[error("detecting rootfs: {} already exists", .0.display())]
     RootfsExists(PathBuf),
@@ -244,6 +259,14 @@ fn extract_layers(
     })?;
     drop(root_dir);
 
+    let store = match &opts.store {
+        Some(o) => Some(open_store(o, root)?),
+        None => None,
+    };
+    let mut checkout = match (&store, &opts.store) {
+        (Some(store), Some(o)) => Some(Checkout::new(store, o.link, ownership)),
+        _ => None,
+    };
     let mut extractor = Extractor::new(
         root,
         ExtractOptions {
@@ -261,12 +284,28 @@ fn extract_layers(
     {
         if let Some(p) = &opts.progress {
             p.start_layer(n + 1, total);
-            p.expect_stored(u64::try_from(layer.size).unwrap_or(0));
         }
         let layer_err = |source: LayerError| UnpackError::Layer {
             digest: layer.digest.to_string(),
             source,
         };
+        if let Some(checkout) = checkout.as_mut() {
+            if let Some(listing) = checkout.listing(diff_id)? {
+                log::info!("unpack layer: {} (from the store)", layer.digest);
+                let entries = listing.map(|e| {
+                    e.map(|e| (e.header, e.object))
+                        .map_err(|e| LayerError::io(b"(store listing)", "read store listing", e))
+                });
+                extractor
+                    .replay_layer(entries, checkout)
+                    .map_err(layer_err)?;
+                continue;
+            }
+            checkout.start_recording(diff_id)?;
+        }
+        if let Some(p) = &opts.progress {
+            p.expect_stored(u64::try_from(layer.size).unwrap_or(0));
+        }
         let compression = Compression::from_media_type(&layer.media_type).map_err(layer_err)?;
         log::info!("unpack layer: {}", layer.digest);
         let blob = layout.open_blob(layer)?;
@@ -274,7 +313,11 @@ fn extract_layers(
             Some(p) => LayerStream::spawn(CountingReader::new(blob, p.clone()), compression),
             None => LayerStream::spawn(blob, compression),
         };
-        extractor.apply_layer(&mut stream).map_err(layer_err)?;
+        match checkout.as_mut() {
+            Some(checkout) => extractor.record_layer(&mut stream, checkout),
+            None => extractor.apply_layer(&mut stream),
+        }
+        .map_err(layer_err)?;
         let got = stream
             .finish()
             .map_err(|e| layer_err(LayerError::Read(e)))?;
@@ -285,6 +328,12 @@ fn extract_layers(
                 expected: diff_id.to_string(),
             });
         }
+        if let Some(checkout) = checkout.as_mut() {
+            checkout.commit_recording(diff_id)?;
+        }
+    }
+    if let Some(checkout) = &checkout {
+        checkout.register(root.path())?;
     }
     let (entries, bytes) = extractor.counted();
     let hashes = extractor.finish().map_err(|source| UnpackError::Layer {
@@ -299,6 +348,32 @@ fn extract_layers(
         started.elapsed().as_secs_f64()
     );
     Ok(hashes)
+}
+
+/// Opens (or creates) the store `o` names, for unpacking into `root`:
+/// hardlinks need both on one file system, and saying so now beats
+/// failing on the first file.
+fn open_store(o: &StoreOptions, root: &Root) -> Result<Store, UnpackError> {
+    let store = Store::open(&o.path, true, StoreLock::Shared)?;
+    if o.link == LinkMode::Hardlink {
+        let dev = |fd: BorrowedFd<'_>, path: &Path| {
+            rustix::fs::fstat(fd)
+                .map(|st| st.st_dev)
+                .map_err(|e| io_error("stat", path)(e.into()))
+        };
+        if dev(store.objects(), store.path())? != dev(root.fd(), root.path())? {
+            return Err(StoreError::LinkMode {
+                mode: "hardlink",
+                why: format!(
+                    "the store {} and {} are on different file systems",
+                    store.path().display(),
+                    root.path().display()
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(store)
 }
 
 /// Whether `name` in `dir` is a directory with entries (following a
@@ -376,7 +451,7 @@ pub fn unpack_bundle(
         return Err(UnpackError::ManifestExists(bundle.shown(&mtree_file)));
     }
     log::info!("unpacking bundle ...");
-    let (hashes, rootfs) = unpack_rootfs_at(
+    let (hashes, mut rootfs) = unpack_rootfs_at(
         layout,
         source,
         bundle.as_fd(),
@@ -385,6 +460,14 @@ pub fn unpack_bundle(
         opts,
     )?;
     log::info!("... done");
+    if let Some(store) = &opts.store {
+        super::store_link::write_note(&bundle, &store.path, store.link).map_err(io_error(
+            "write",
+            &bundle.shown(super::store_link::STORE_NOTE),
+        ))?;
+        super::store_link::count_links_if_shared(&mut rootfs, store.link == LinkMode::Hardlink)
+            .map_err(io_error("count links in", rootfs.path()))?;
+    }
     let own_files = [mtree_file, StatCache::file_name(&name)];
     let preexisting = own_files
         .iter()

@@ -72,6 +72,56 @@ impl PlatformArgs {
     }
 }
 
+/// `--store DIR` and `--store-link MODE`: unpacking through a shared
+/// content store.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// shared content store to check files out of (created if missing): a layer already in it is not read again
+    #[arg(long, value_name = "DIR", env = umoci::store::STORE_ENV, hide_env_values = true)]
+    pub store: Option<std::path::PathBuf>,
+    /// how files come out of the store: auto, reflink, copy or hardlink
+    #[arg(long = "store-link", value_name = "MODE", value_parser = STORE_LINK_VALUES)]
+    pub store_link: Option<String>,
+}
+
+/// The `--store-link` values.
+pub const STORE_LINK_VALUES: OfferedValues = OfferedValues(|| {
+    [
+        ("auto", "reflink where the file system can, else copy (the default)"),
+        ("reflink", "share blocks with the store (FICLONE); safe to edit in place"),
+        ("copy", "copy the bytes; safe to edit in place"),
+        ("hardlink", "share inodes with the store and other bundles: replace files, never edit them in place"),
+    ]
+    .map(|(v, h)| (v.to_owned(), h.to_owned()))
+    .to_vec()
+});
+
+impl StoreArgs {
+    /// The store to unpack through, if one is named.
+    pub fn get(&self) -> Result<Option<umoci::bundle::StoreOptions>> {
+        use umoci::store::LinkMode;
+        let link = match &self.store_link {
+            None => LinkMode::Auto,
+            Some(v) => LinkMode::parse(v).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "invalid --store-link {v:?}: expected auto, reflink, copy or hardlink"
+                )
+            })?,
+        };
+        let store = self.store.as_ref().filter(|p| !p.as_os_str().is_empty());
+        match store {
+            Some(path) => Ok(Some(umoci::bundle::StoreOptions {
+                path: path.clone(),
+                link,
+            })),
+            None if self.store_link.is_some() => {
+                anyhow::bail!("--store-link needs a store: --store DIR (or UMOCI_STORE)")
+            }
+            None => Ok(None),
+        }
+    }
+}
+
 /// `--platform OS/ARCH[/VARIANT]|all`: one image of a multi-platform index,
 /// or every one.
 #[derive(Debug, Args)]

@@ -69,7 +69,16 @@ creation with umoci-repack(1).
 
 Run as an unprivileged user, the image is unpacked rootless (as with
 --rootless): files belong to that user, their owners in the image are kept in
-the user.rootlesscontainers xattr, and device nodes become empty files."
+the user.rootlesscontainers xattr, and device nodes become empty files.
+
+With --store (or UMOCI_STORE), files come out of a shared content store: the
+first unpack of a layer keeps each file's content once in the store, with a
+listing of the layer; every later unpack of an image with that layer applies
+the listing without reading the layer at all. The bundle is the one a plain
+unpack makes. --store-link chooses how files come out: auto (a reflink where
+the file system supports it, else a copy), reflink, copy, or hardlink, which
+shares inodes with the store and other bundles: replace such files, never edit
+them in place (umoci-store-fsck(1) finds copies that were)."
     };
     (repack) => {
         "Where \"<image-path>\" is the path to the OCI image, \"<new-tag>\" is the name of
@@ -170,6 +179,25 @@ index, with the attestations about it; the other entries are kept exactly as
 they were. Removing the last image of an index is refused: use umoci-rm(1) to
 remove the tag. The removed image's blobs stay until umoci-gc(1)."
     };
+    (store_gc) => {
+        "Where \"<dir>\" is a content store made by umoci-unpack(1) --store. The listings
+of layers that no image in the given layouts has are removed, then every object
+no remaining listing names, copies no bundle links, half-written files and the
+records of bundles that no longer exist. Bundles already checked out are never
+changed."
+    };
+    (store_du) => {
+        "Where \"<dir>\" is a content store. Prints the layers it has listings of, the
+files and bytes those listings name (what plain unpacks would write), the files
+and bytes it stores, how many of its copies are hardlinked into bundles, and how
+many bundles were checked out of it."
+    };
+    (store_fsck) => {
+        "Where \"<dir>\" is a content store. Every object and copy is read and its
+digest checked against its name, and every listing is read whole. A copy that
+changed (a hardlinked bundle file edited in place, say) is printed with the
+bundles that share it; the command then fails."
+    };
 }
 pub(crate) use describe;
 
@@ -216,4 +244,7 @@ pub const DESCRIPTIONS: &[(&str, &str)] = &[
     ("umoci-raw-add-layer", describe!(raw_add_layer)),
     ("umoci-index-add", describe!(index_add)),
     ("umoci-index-rm", describe!(index_rm)),
+    ("umoci-store-gc", describe!(store_gc)),
+    ("umoci-store-du", describe!(store_du)),
+    ("umoci-store-fsck", describe!(store_fsck)),
 ];

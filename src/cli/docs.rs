@@ -21,7 +21,7 @@ pub struct DocsArgs {
 /// Hand-written examples, by command path, appended to the man pages.
 const EXAMPLES: &[(&str, &str)] = &[
     ("umoci", "umoci init --layout image\numoci new --image image:latest\numoci unpack --image image:latest bundle\numoci repack --image image:latest bundle\numoci gc --layout image"),
-    ("umoci-unpack", "skopeo copy docker://docker.io/library/debian:stable oci:image:latest\numoci unpack --image image:latest bundle && runc run -b bundle ctr\nskopeo copy --all docker://docker.io/library/debian:stable oci:image:multi\numoci unpack --image image:multi --platform linux/arm64/v8 bundle\numoci unpack --rootless --image image:latest bundle && runc --root $HOME/.runc run -b bundle ctr\numoci unpack --uid-map 0:100000:65536 --gid-map 0:100000:65536 --image image bundle"),
+    ("umoci-unpack", "skopeo copy docker://docker.io/library/debian:stable oci:image:latest\numoci unpack --image image:latest bundle && runc run -b bundle ctr\numoci unpack --store ~/.cache/umoci-store --store-link hardlink --image image:latest bundle2\nskopeo copy --all docker://docker.io/library/debian:stable oci:image:multi\numoci unpack --image image:multi --platform linux/arm64/v8 bundle\numoci unpack --rootless --image image:latest bundle && runc --root $HOME/.runc run -b bundle ctr\numoci unpack --uid-map 0:100000:65536 --gid-map 0:100000:65536 --image image bundle"),
     ("umoci-repack", "umoci repack --image image:latest bundle\numoci repack --image image:new --compress zstd --refresh-bundle bundle\nSOURCE_DATE_EPOCH=0 umoci repack --image image:latest --history.created_by 'build.sh' bundle"),
     ("umoci-config", "umoci config --image image:latest --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo hi'\numoci config --image image --tag v2 --config.env FOO=bar --clear config.labels\numoci config --image image:multi --platform all --config.env FOO=bar"),
     ("umoci-insert", "umoci insert --image image:latest ./app /opt/app\numoci insert --image image:latest --whiteout /opt/old"),
@@ -39,6 +39,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("umoci-index", "skopeo copy --all docker://docker.io/library/debian:stable oci:image:debian\numoci unpack --image image:debian --platform linux/arm64 bundle\numoci repack --image image:debian bundle\nskopeo copy --all oci:image:debian docker://registry.example/debian:edited"),
     ("umoci-index-add", "umoci config --image image:amd64 --platform.os linux --platform.arch amd64\numoci config --image image:arm64 --platform.os linux --platform.arch arm64 --platform.variant v8\numoci index add --image image:latest amd64 arm64\nskopeo copy --all oci:image:latest docker://registry.example/app:latest"),
     ("umoci-index-rm", "umoci index rm --image image:latest --platform linux/arm/v7\numoci gc --layout image"),
+    ("umoci-store", "umoci unpack --store ~/.cache/umoci-store --image image:latest bundle1\numoci unpack --store ~/.cache/umoci-store --image image:latest bundle2\numoci store du --store ~/.cache/umoci-store\numoci store gc --store ~/.cache/umoci-store --layout image"),
+    ("umoci-store-gc", "rm -rf bundle1 && umoci store gc --store ~/.cache/umoci-store --layout image --layout other-image"),
+    ("umoci-store-du", "umoci store du --store ~/.cache/umoci-store"),
+    ("umoci-store-fsck", "umoci store fsck --store ~/.cache/umoci-store || echo 'a hardlinked bundle was edited in place'"),
 ];
 
 /// Runs `generate-docs`.
@@ -68,6 +72,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "umoci-new umoci-config umoci-repack umoci-insert umoci-raw-add-layer umoci",
     ),
     ("UMOCI_LOCK_TIMEOUT", "*"),
+    (
+        "UMOCI_STORE",
+        "umoci-unpack umoci-raw-unpack umoci-store umoci-store-gc umoci-store-du umoci-store-fsck",
+    ),
     ("NO_COLOR", "*"),
 ];
 
@@ -75,6 +83,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
 fn environment_text(var: &str) -> &'static str {
     match var {
         "SOURCE_DATE_EPOCH" => "Seconds since the epoch. New history entries (and, with umoci-new(1), the image) are dated then instead of now, and files newer than it go into new layers with their modification time clamped to it, so the same tree gives the same bytes. It must be a non-negative integer.",
+        "UMOCI_STORE" => "The content store to use when --store is not given (see umoci-unpack(1)): for callers that cannot change the command line. Empty means none.",
         "UMOCI_LOCK_TIMEOUT" => "How many seconds to wait for another umoci process to release its lock on a layout before failing (default 600). A warning says what is waited for after a second.",
         _ => "When set and not empty, log lines on a terminal are not coloured.",
     }

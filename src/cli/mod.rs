@@ -19,6 +19,7 @@ mod progress;
 mod raw;
 mod repack;
 mod stat;
+mod store;
 mod tag;
 mod unpack;
 
@@ -121,6 +122,12 @@ enum Command {
         override_usage = "umoci index command [command options] [arguments...]"
     )]
     Index(index::IndexArgs),
+    /// shared content stores for unpack
+    #[command(
+        help_template = "NAME:\n   umoci store - {about}\n\nUSAGE:\n   {usage}\n\nCOMMANDS:\n{subcommands}\n\nOPTIONS:\n{options}\n",
+        override_usage = "umoci store command [command options] [arguments...]"
+    )]
+    Store(store::StoreCmdArgs),
     /// advanced internal image tooling
     #[command(
         help_template = "NAME:\n   umoci raw - {about}\n\nUSAGE:\n   {usage}\n\nCOMMANDS:\n{subcommands}\n\nOPTIONS:\n{options}\n",
@@ -348,6 +355,7 @@ fn run(args: Vec<OsString>) -> Result<()> {
         Command::Unpack(a) => unpack::run(a),
         Command::Raw(a) => raw::run(a),
         Command::Index(a) => index::run(a),
+        Command::Store(a) => store::run(a),
         Command::GenerateDocs(a) => docs::run(a),
         Command::Repack(a) => repack::run(a),
         Command::Insert(a) => insert::run(a),

@@ -13,7 +13,7 @@ use umoci::fs::{Ownership, Root};
 use umoci::mtree::{parse, validate, UMOCI_KEYWORDS};
 
 use super::common::{
-    positionals, CompressArgs, HistoryArgs, IdMapArgs, ImageArgs, PlatformArgs, TagArgs,
+    positionals, CompressArgs, HistoryArgs, IdMapArgs, ImageArgs, PlatformArgs, StoreArgs, TagArgs,
 };
 
 /// advanced internal image tooling
@@ -51,6 +51,8 @@ pub struct RawUnpackArgs {
     keep_dirlinks: bool,
     #[command(flatten)]
     platform: PlatformArgs,
+    #[command(flatten)]
+    store: StoreArgs,
     #[arg(hide = true)]
     args: Vec<OsString>,
 }
@@ -118,6 +120,7 @@ fn run_unpack(args: RawUnpackArgs) -> Result<()> {
         ownership: args.idmap.get()?,
         keep_dirlinks: args.keep_dirlinks,
         progress: ticker.counters.clone(),
+        store: args.store.get()?,
     };
     let (layout, source) = args.image.open(&args.platform.get()?)?;
     unpack_rootfs(&layout, &source, Path::new(&rootfs), &opts).context("unpack rootfs")?;
@@ -178,9 +181,21 @@ fn run_mtree_validate(args: MtreeValidateArgs) -> Result<()> {
     } else {
         Ownership::default()
     };
+    // A rootfs checked out of a store with hardlinks counts its links as
+    // its bundle's mtree does (the bundle is the directory above it).
+    let shared = root
+        .parent()
+        .filter(|_| root.file_name().is_some_and(|n| n == "rootfs"))
+        .and_then(|bundle| umoci::bundle::BundleDir::open(bundle).ok())
+        .map(|bundle| umoci::bundle::store_link::shares_inodes(&bundle))
+        .transpose()?
+        .unwrap_or(false);
     let diffs = umoci::fs::file::open_dir_path(&root)
         .map(|dir| Root::from_dir(dir, root.clone(), ownership))
-        .and_then(|root| validate::validate(&root, &manifest, &keywords))
+        .and_then(|mut root| {
+            umoci::bundle::store_link::count_links_if_shared(&mut root, shared)?;
+            validate::validate(&root, &manifest, &keywords)
+        })
         .with_context(|| format!("walk {}", root.display()))?;
     if diffs.is_empty() {
         return Ok(());

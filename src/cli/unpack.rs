@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use umoci::bundle::{unpack_bundle, UnpackOptions};
 
-use super::common::{positionals, IdMapArgs, ImageArgs, PlatformArgs};
+use super::common::{positionals, IdMapArgs, ImageArgs, PlatformArgs, StoreArgs};
 
 /// unpacks a reference into an OCI runtime bundle
 #[derive(Debug, Args)]
@@ -20,6 +20,8 @@ pub struct UnpackArgs {
     keep_dirlinks: bool,
     #[command(flatten)]
     platform: PlatformArgs,
+    #[command(flatten)]
+    store: StoreArgs,
     #[arg(hide = true)]
     args: Vec<std::ffi::OsString>,
 }
@@ -32,6 +34,7 @@ pub fn run(args: UnpackArgs) -> Result<()> {
         ownership: args.idmap.get()?,
         keep_dirlinks: args.keep_dirlinks,
         progress: ticker.counters.clone(),
+        store: args.store.get()?,
     };
     let (layout, source) = args.image.open(&args.platform.get()?)?;
     unpack_bundle(&layout, &source, Path::new(&bundle), &opts).context("create runtime bundle")?;

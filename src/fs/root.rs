@@ -8,6 +8,7 @@
 //! `AT_SYMLINK_NOFOLLOW`.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -39,6 +40,10 @@ pub struct Root {
     /// Set while a directory is resolved component by component because
     /// the kernel kept refusing (see [`Root::resolve`]).
     resolving_by_hand: Cell<bool>,
+    /// For a root whose files share inodes with a content store
+    /// (`--store-link hardlink`): how many links each such inode has
+    /// inside the root, which is what its mtree records, not `st_nlink`.
+    link_counts: Option<HashMap<u64, u64>>,
 }
 
 impl Root {
@@ -56,6 +61,7 @@ impl Root {
             ownership,
             last_dir: RefCell::new(None),
             resolving_by_hand: Cell::new(false),
+            link_counts: None,
         })
     }
 
@@ -79,6 +85,7 @@ impl Root {
             ownership,
             last_dir: RefCell::new(None),
             resolving_by_hand: Cell::new(false),
+            link_counts: None,
         })
     }
 
@@ -91,7 +98,20 @@ impl Root {
             ownership,
             last_dir: RefCell::new(None),
             resolving_by_hand: Cell::new(false),
+            link_counts: None,
         }
+    }
+
+    /// Sets the in-root link counts of inodes shared with a content store
+    /// (see the field's documentation).
+    pub fn set_link_counts(&mut self, counts: HashMap<u64, u64>) {
+        self.link_counts = Some(counts);
+    }
+
+    /// The in-root link counts of inodes shared with a content store, if
+    /// the root has any.
+    pub fn link_counts(&self) -> Option<&HashMap<u64, u64>> {
+        self.link_counts.as_ref()
     }
 
     /// The root's path on the host, for messages.

@@ -20,7 +20,7 @@ use sha2::{Digest as _, Sha256};
 use super::entry::{Entry, EntryKind, Time};
 use super::error::LayerError;
 use super::real_path::RealPaths;
-use super::tar::TarReader;
+use super::tar::{Header, TarReader};
 use super::whiteout;
 use crate::fs::file::open_subdir;
 use crate::fs::inode::Inode;
@@ -30,6 +30,46 @@ use crate::fs::{remove::remove_all_at, xattr, OwnerError, Ownership, RelPath, Ro
 
 /// Xattrs that are host-specific and never restored from a layer.
 const IGNORED_XATTRS: &[&[u8]] = &[b"security.selinux", b"system.nfs4_acl"];
+
+/// A regular file's content, as a [`FileStore`] is handed it.
+pub enum FileContent<'a> {
+    /// The layer's own bytes, still to be read.
+    Stream(&'a mut dyn Read),
+    /// A store object, named by the SHA-256 of its content.
+    Stored([u8; 32]),
+}
+
+/// A file a [`FileStore`] created.
+#[derive(Debug, Clone, Copy)]
+pub struct CreatedFile {
+    /// Its inode number.
+    pub ino: u64,
+    /// The SHA-256 of its content.
+    pub sha256: [u8; 32],
+}
+
+/// A content store standing between layers and the root: it keeps each
+/// regular file's content once and checks it out into roots (see
+/// `crate::store`). Everything else about an entry stays the extractor's.
+pub trait FileStore {
+    /// Creates the regular file `name` in `dir` for `meta`, its content
+    /// read from the layer or taken from the store. `finish` applies the
+    /// entry's owner, xattrs, mode and times through a descriptor; a store
+    /// that shares inodes applies them to its own copy before that copy is
+    /// linked in.
+    fn create_file(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        meta: &Entry,
+        content: FileContent<'_>,
+        finish: &mut dyn FnMut(BorrowedFd<'_>) -> Result<(), LayerError>,
+    ) -> Result<CreatedFile, LayerError>;
+
+    /// Notes an entry of a layer being read, once applied, with the
+    /// object holding its content when it is a regular file.
+    fn record(&mut self, header: &Header, object: Option<&[u8; 32]>) -> Result<(), LayerError>;
+}
 
 /// Options for extraction (owners are the root's [`Ownership`] to
 /// handle).
@@ -109,6 +149,46 @@ impl<'r> Extractor<'r> {
 
     /// Applies one uncompressed layer stream.
     pub fn apply_layer<R: Read>(&mut self, layer: R) -> Result<(), LayerError> {
+        self.apply_tar(layer, None)
+    }
+
+    /// Applies one uncompressed layer stream with every regular file's
+    /// content going through `store`, which is also told of each entry
+    /// (see [`FileStore::record`]).
+    pub fn record_layer<R: Read>(
+        &mut self,
+        layer: R,
+        store: &mut dyn FileStore,
+    ) -> Result<(), LayerError> {
+        self.apply_tar(layer, Some(store))
+    }
+
+    /// Applies a layer from what a store recorded of it: each entry's
+    /// header, and for a regular file the store object with its content.
+    /// The tree is the one the layer itself builds.
+    pub fn replay_layer(
+        &mut self,
+        entries: impl Iterator<Item = Result<(Header, Option<[u8; 32]>), LayerError>>,
+        store: &mut dyn FileStore,
+    ) -> Result<(), LayerError> {
+        self.start_layer()?;
+        for entry in entries {
+            crate::interrupt::check()?;
+            let (header, object) = entry?;
+            let meta = Entry::from_header(header);
+            // A file with no object is a whiteout (or empty): nothing is
+            // read for it, and a real file without one comes out short.
+            let content = match object {
+                Some(object) if meta.kind == EntryKind::File => FileContent::Stored(object),
+                _ => FileContent::Stream(&mut io::empty()),
+            };
+            self.apply_entry(&meta, content, Some(&mut *store))?;
+            self.count(&meta);
+        }
+        self.finish_layer()
+    }
+
+    fn start_layer(&mut self) -> Result<(), LayerError> {
         let root_is_empty = self
             .root
             .resolve(&RelPath::root(), OFlags::RDONLY | OFlags::DIRECTORY)
@@ -116,20 +196,38 @@ impl<'r> Extractor<'r> {
             .map_err(|e| LayerError::io(b"/", "list root", e))?
             .is_empty();
         self.upper.start_layer(root_is_empty);
+        Ok(())
+    }
+
+    fn apply_tar<R: Read>(
+        &mut self,
+        layer: R,
+        mut store: Option<&mut dyn FileStore>,
+    ) -> Result<(), LayerError> {
+        self.start_layer()?;
         let mut tar = TarReader::new(layer);
         while let Some(header) = tar.next_header().map_err(LayerError::Tar)? {
             crate::interrupt::check()?;
+            let recorded = store.is_some().then(|| header.clone());
             let meta = Entry::from_header(header);
             // What the entry leaves of its content is skipped by the next
             // call.
-            self.apply_entry(&meta, &mut tar)?;
-            self.counted.0 += 1;
-            self.counted.1 += meta.size;
-            if let Some(progress) = &self.opts.progress {
-                progress.entry(meta.size);
+            let reborrowed = store.as_mut().map(|s| &mut **s as &mut dyn FileStore);
+            let object = self.apply_entry(&meta, FileContent::Stream(&mut tar), reborrowed)?;
+            if let (Some(store), Some(header)) = (store.as_mut(), recorded) {
+                store.record(&header, object.as_ref())?;
             }
+            self.count(&meta);
         }
         self.finish_layer()
+    }
+
+    fn count(&mut self, meta: &Entry) {
+        self.counted.0 += 1;
+        self.counted.1 += meta.size;
+        if let Some(progress) = &self.opts.progress {
+            progress.entry(meta.size);
+        }
     }
 
     /// Entries applied so far, and their content bytes.
@@ -171,13 +269,20 @@ impl<'r> Extractor<'r> {
         inode.chmod(deferred.mode)
     }
 
-    fn apply_entry<R: Read>(&mut self, meta: &Entry, content: &mut R) -> Result<(), LayerError> {
+    /// Applies one entry; returns the object a store put a regular
+    /// file's content in.
+    fn apply_entry(
+        &mut self,
+        meta: &Entry,
+        content: FileContent<'_>,
+        store: Option<&mut dyn FileStore>,
+    ) -> Result<Option<[u8; 32]>, LayerError> {
         let name_bytes = &meta.raw_name;
         let Some((parent_path, name)) = meta.path.split_last() else {
-            return self.apply_root_entry(meta);
+            return self.apply_root_entry(meta).map(|()| None);
         };
         if name.starts_with(whiteout::PREFIX) {
-            return self.apply_whiteout(meta, &parent_path, name);
+            return self.apply_whiteout(meta, &parent_path, name).map(|()| None);
         }
         if let EntryKind::Unsupported(flag) = meta.kind {
             return Err(LayerError::invalid(
@@ -215,11 +320,27 @@ impl<'r> Extractor<'r> {
         }
 
         let dir = parent.as_fd();
+        let mut object = None;
         match meta.kind {
-            EntryKind::File => {
-                let file = self.write_file(dir, name, meta, content)?;
-                self.apply_metadata(Target::Fd(file.as_fd()), meta, false, true)?;
-            }
+            EntryKind::File => match (store, content) {
+                (None, FileContent::Stream(content)) => {
+                    let file = self.write_file(dir, name, meta, content)?;
+                    self.apply_metadata(Target::Fd(file.as_fd()), meta, false, true)?;
+                }
+                (None, FileContent::Stored(_)) => {
+                    return Err(LayerError::invalid(
+                        name_bytes,
+                        "a stored file needs a store",
+                    ))
+                }
+                (Some(store), content) => {
+                    let created = store.create_file(dir, name, meta, content, &mut |fd| {
+                        self.apply_metadata(Target::Fd(fd), meta, false, true)
+                    })?;
+                    self.remember_hash(created.ino, meta.size, created.sha256);
+                    object = Some(created.sha256);
+                }
+            },
             EntryKind::Dir => {
                 if !keep {
                     rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o700))
@@ -247,7 +368,17 @@ impl<'r> Extractor<'r> {
             EntryKind::Unsupported(_) => unreachable!("refused above"),
         }
         self.upper.insert_with_ancestors(&real_parent.join(name));
-        Ok(())
+        Ok(object)
+    }
+
+    /// Remembers a regular file's digest, sparing the mtree walk a read
+    /// of the file. Past a cap, only big files are worth the memory: small
+    /// ones are cheap to read again, and a layer of millions of them must
+    /// not grow this map without bound. Empty files the walk never reads.
+    fn remember_hash(&mut self, ino: u64, size: u64, sha256: [u8; 32]) {
+        if size > 0 && (self.hashes.len() < MAX_KNOWN_HASHES || size >= BIG_FILE) {
+            self.hashes.insert(ino, (size, sha256));
+        }
     }
 
     /// An entry for the root itself may only set the root's metadata.
@@ -316,12 +447,12 @@ impl<'r> Extractor<'r> {
         Ok(())
     }
 
-    fn write_file<R: Read>(
+    fn write_file(
         &mut self,
         dir: BorrowedFd<'_>,
         name: &[u8],
         meta: &Entry,
-        content: &mut R,
+        content: &mut dyn Read,
     ) -> Result<File, LayerError> {
         let fd = rustix::fs::openat(
             dir,
@@ -355,15 +486,10 @@ impl<'r> Extractor<'r> {
                 format!("short file: {written} of {} bytes", meta.size),
             ));
         }
-        // Remembering a digest spares the mtree walk a read of the file.
-        // Past a cap, only big files are worth the memory: small ones are
-        // cheap to read again, and a layer of millions of them must not
-        // grow this map without bound. Empty files the walk never reads.
-        if written > 0 && (self.hashes.len() < MAX_KNOWN_HASHES || written >= BIG_FILE) {
+        if written > 0 {
             let st = rustix::fs::fstat(&file)
                 .map_err(|e| LayerError::io(&meta.raw_name, "stat file", e))?;
-            self.hashes
-                .insert(st.st_ino, (written, hasher.finalize().into()));
+            self.remember_hash(st.st_ino, written, hasher.finalize().into());
         }
         Ok(file)
     }

@@ -26,6 +26,6 @@ pub use compress::compress_layer;
 pub use compression::{CompressChoice, Compression, Encoding};
 pub use entry::{Entry, EntryKind};
 pub use error::LayerError;
-pub use extract::{ExtractOptions, Extractor, FileHashes};
+pub use extract::{CreatedFile, ExtractOptions, Extractor, FileContent, FileHashes, FileStore};
 pub use generate::{GenerateOptions, LayerTar};
 pub use stream::LayerStream;

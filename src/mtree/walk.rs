@@ -173,6 +173,8 @@ pub struct WalkOptions<'a> {
 struct Walk<'a> {
     opts: WalkOptions<'a>,
     ownership: &'a Ownership,
+    /// In-root link counts of inodes shared with a content store.
+    link_counts: Option<&'a HashMap<u64, u64>>,
 }
 
 impl<'a> std::ops::Deref for Walk<'a> {
@@ -193,6 +195,7 @@ pub fn walk(
     let opts = &Walk {
         opts: *opts,
         ownership: root.ownership(),
+        link_counts: root.link_counts(),
     };
     let dir = rustix::fs::openat(
         root.fd(),
@@ -290,6 +293,22 @@ pub fn walk(
         Ok(())
     })?;
     visit(Event::Leave)
+}
+
+/// How many links each regular file with more than one has inside the
+/// tree `root` is a handle to (its files may share inodes with a content
+/// store, whose links are not the tree's).
+pub fn count_links(root: &Root) -> io::Result<HashMap<u64, u64>> {
+    let mut counts = HashMap::new();
+    walk(root, &WalkOptions::default(), &mut |event| {
+        if let Event::Leaf(node) = event {
+            if node.kind == NodeKind::File && node.nlink > 1 {
+                *counts.entry(node.ino).or_insert(0) += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(counts)
 }
 
 /// The deepest directory tree walked. No path to anything deeper fits in
@@ -393,6 +412,11 @@ fn leaf(
     let st = *st;
     let child = path.join(&name);
     let mut node = node_from_stat(name.clone(), child, &st)?;
+    if let (Some(counts), NodeKind::File) = (opts.link_counts, node.kind) {
+        if node.nlink > 1 {
+            node.nlink = counts.get(&node.ino).copied().unwrap_or(node.nlink);
+        }
+    }
     match node.kind {
         NodeKind::Symlink => {
             node.link =

@@ -24,5 +24,6 @@ mod registry;
 mod repack;
 mod runtime;
 mod security;
+mod store;
 mod tar_semantics;
 mod unpack;

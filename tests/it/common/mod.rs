@@ -86,7 +86,9 @@ pub fn umoci(args: &[&str]) -> Run {
 /// Runs our binary with `args` and extra environment variables.
 pub fn umoci_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(umoci_bin());
-    cmd.args(args).env_remove("SOURCE_DATE_EPOCH");
+    cmd.args(args)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env_remove("UMOCI_STORE");
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -1,0 +1,557 @@
+//! The extractor's side of the store, for one unpack: recording layers
+//! that are not in the store yet, and checking files out of it.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter};
+use std::os::fd::{AsFd, BorrowedFd};
+
+use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::io::Errno;
+use sha2::{Digest as _, Sha256};
+
+use super::listing::{ListingReader, ListingWriter};
+use super::objects::{self, clone_or_copy, object_name, open_content, open_sized, TempObject};
+use super::publish::Publisher;
+use super::{Store, StoreError};
+use crate::fs::file::AtomicFile;
+use crate::fs::Ownership;
+use crate::layer::tar::Header;
+use crate::layer::{CreatedFile, Entry, FileContent, FileStore, LayerError};
+use crate::spec::Digest;
+
+/// How files are checked out of the store into a bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LinkMode {
+    /// A reflink where the file system supports `FICLONE`, else a copy.
+    #[default]
+    Auto,
+    /// A reflink, or an error.
+    Reflink,
+    /// A copy of the bytes.
+    Copy,
+    /// A hard link to a store copy carrying the entry's metadata: files
+    /// share inodes with the store and other bundles, so they must be
+    /// replaced, never edited in place.
+    Hardlink,
+}
+
+impl LinkMode {
+    /// The mode's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkMode::Auto => "auto",
+            LinkMode::Reflink => "reflink",
+            LinkMode::Copy => "copy",
+            LinkMode::Hardlink => "hardlink",
+        }
+    }
+
+    /// The mode a command-line name means.
+    pub fn parse(name: &str) -> Option<LinkMode> {
+        [
+            LinkMode::Auto,
+            LinkMode::Reflink,
+            LinkMode::Copy,
+            LinkMode::Hardlink,
+        ]
+        .into_iter()
+        .find(|m| m.name() == name)
+    }
+}
+
+/// A listing's file name: the diff ID with `:` made `_`.
+fn listing_name(diff_id: &Digest) -> String {
+    diff_id.to_string().replacen(':', "_", 1)
+}
+
+/// One unpack's use of a store.
+pub struct Checkout<'s> {
+    store: &'s Store,
+    mode: LinkMode,
+    /// Whether reflinks work here, once tried.
+    reflink: Option<bool>,
+    /// What of the ownership decides the metadata a link copy carries.
+    ownership_key: Vec<u8>,
+    /// Link copies already linked into this bundle.
+    linked: HashSet<[u8; 32]>,
+    /// The listing being recorded, if a layer is being read.
+    listing: Option<ListingWriter<BufWriter<AtomicFile<'s>>>>,
+    /// Makes objects of the files of the layer being read (reflink and
+    /// copy checkouts).
+    publisher: Option<Publisher>,
+    buf: Vec<u8>,
+}
+
+impl<'s> Checkout<'s> {
+    /// Starts checking out of `store` with `mode`, for a root written with
+    /// `ownership`.
+    pub fn new(store: &'s Store, mode: LinkMode, ownership: &Ownership) -> Self {
+        Checkout {
+            store,
+            mode,
+            reflink: match mode {
+                LinkMode::Copy | LinkMode::Hardlink => Some(false),
+                LinkMode::Auto | LinkMode::Reflink => None,
+            },
+            ownership_key: format!("{ownership:?}").into_bytes(),
+            linked: HashSet::new(),
+            listing: None,
+            publisher: None,
+            buf: vec![0u8; 1 << 18],
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &'s Store {
+        self.store
+    }
+
+    /// Notes in the store that `root` (a rootfs) was checked out of it,
+    /// so `umoci store fsck` can name the roots sharing a damaged copy.
+    pub fn register(&self, root: &std::path::Path) -> Result<(), StoreError> {
+        let path = std::fs::canonicalize(root).map_err(StoreError::io("resolve", root))?;
+        let mut text = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
+        let name = hex::encode(Sha256::digest(&text));
+        text.push(b'\n');
+        crate::fs::file::write_atomic(self.store.bundles(), name.as_bytes(), &text, 0o600).map_err(
+            StoreError::io("register bundle", self.store.shown("bundles")),
+        )
+    }
+
+    /// The listing of the layer `diff_id`, if the store has it and every
+    /// object it names: `None` means the layer must be read (and
+    /// recorded) instead.
+    pub fn listing(
+        &self,
+        diff_id: &Digest,
+    ) -> Result<Option<ListingReader<BufReader<File>>>, StoreError> {
+        let name = listing_name(diff_id);
+        let shown = self.store.shown(format!("layers/{name}"));
+        let open = || -> io::Result<Option<File>> {
+            // A listing is never near this size; anything bigger is not one.
+            let Some(file) = open_regular_capped(self.store.layers(), name.as_bytes())? else {
+                return Ok(None);
+            };
+            Ok(Some(file))
+        };
+        let Some(file) = open().map_err(StoreError::io("open listing", &shown))? else {
+            return Ok(None);
+        };
+        // Every object first, so a store missing one (removed by hand, or
+        // by a gc that did not know this layer) costs a read of the layer,
+        // not a failed unpack.
+        let check = || -> io::Result<bool> {
+            for entry in ListingReader::new(BufReader::new(file.try_clone()?))? {
+                let entry = entry?;
+                if let Some(object) = entry.object {
+                    if !objects::has_content(self.store, &object, entry.header.size as u64)? {
+                        log::warn!(
+                            "store {}: object sha256:{} of layer {diff_id} is missing; reading the layer again",
+                            self.store.path().display(),
+                            object_name(&object)
+                        );
+                        return Ok(false);
+                    }
+                }
+            }
+            Ok(true)
+        };
+        match check() {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(e) => {
+                log::warn!("{}: {e}; reading the layer again", shown.display());
+                return Ok(None);
+            }
+        }
+        use std::io::Seek;
+        let mut file = file;
+        file.rewind()
+            .map_err(StoreError::io("read listing", &shown))?;
+        ListingReader::new(BufReader::new(file))
+            .map(Some)
+            .map_err(StoreError::io("read listing", &shown))
+    }
+
+    /// Starts recording the listing of the layer `diff_id` as it is read.
+    pub fn start_recording(&mut self, diff_id: &Digest) -> Result<(), StoreError> {
+        let name = listing_name(diff_id);
+        let shown = self.store.shown(format!("layers/{name}"));
+        let file = AtomicFile::create(self.store.layers(), name.as_bytes(), 0o600)
+            .map_err(StoreError::io("create listing", &shown))?;
+        let writer = ListingWriter::new(BufWriter::with_capacity(1 << 16, file))
+            .map_err(StoreError::io("write listing", &shown))?;
+        self.listing = Some(writer);
+        if self.mode != LinkMode::Hardlink {
+            let publisher =
+                Publisher::start(self.store, self.reflink, self.mode == LinkMode::Reflink)
+                    .map_err(StoreError::io("start", self.store.shown("objects")))?;
+            self.publisher = Some(publisher);
+        }
+        Ok(())
+    }
+
+    /// Makes the listing being recorded visible: call only once the
+    /// layer has been read whole and its diff ID checked.
+    pub fn commit_recording(&mut self, diff_id: &Digest) -> Result<(), StoreError> {
+        let shown = self
+            .store
+            .shown(format!("layers/{}", listing_name(diff_id)));
+        if let Some(mut publisher) = self.publisher.take() {
+            publisher
+                .finish()
+                .map_err(|e| self.publish_error(e))
+                .map_err(StoreError::io(
+                    "store the layer's files in",
+                    self.store.shown("objects"),
+                ))?;
+        }
+        let Some(writer) = self.listing.take() else {
+            return Ok(());
+        };
+        let file = writer
+            .finish()
+            .map_err(StoreError::io("write listing", &shown))?
+            .into_inner()
+            .map_err(|e| StoreError::io("write listing", &shown)(e.into_error()))?;
+        file.commit()
+            .map_err(StoreError::io("write listing", &shown))
+    }
+
+    /// Says that a failed publish was a reflink asked for.
+    fn publish_error(&self, e: io::Error) -> io::Error {
+        if self.mode == LinkMode::Reflink {
+            io::Error::new(
+                e.kind(),
+                format!("reflink into the store (--store-link=reflink): {e}"),
+            )
+        } else {
+            e
+        }
+    }
+
+    /// Drops the listing being recorded (the layer failed).
+    pub fn abandon_recording(&mut self) {
+        self.listing = None;
+        self.publisher = None;
+    }
+
+    /// A file of a layer being read, for a reflink or copy checkout:
+    /// written into the bundle as a plain unpack writes it, finished, and
+    /// handed to the publisher to become an object.
+    fn write_and_publish(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        meta: &Entry,
+        content: &mut dyn std::io::Read,
+        finish: &mut dyn FnMut(BorrowedFd<'_>) -> Result<(), LayerError>,
+    ) -> Result<CreatedFile, LayerError> {
+        let err = |op| move |e: io::Error| LayerError::io(name, op, e);
+        let fd = rustix::fs::openat(
+            dir,
+            name,
+            OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(|e| err("create file")(e.into()))?;
+        let mut file = File::from(fd);
+        let digest = objects::write_hashing(content, &mut file, meta.size, &mut self.buf)
+            .map_err(err("write file"))?;
+        finish(file.as_fd())?;
+        let ino = rustix::fs::fstat(&file)
+            .map_err(|e| err("stat file")(e.into()))?
+            .st_ino;
+        if let Some(publisher) = &mut self.publisher {
+            if let Err(e) = publisher.send(file, digest, meta.size) {
+                return Err(err("store file content")(self.publish_error(e)));
+            }
+        }
+        Ok(CreatedFile {
+            ino,
+            sha256: digest,
+        })
+    }
+
+    /// The content of the file being created: a store object, or (read
+    /// from a layer in hardlink mode) a fresh temporary copy.
+    fn content(
+        &mut self,
+        meta: &Entry,
+        content: FileContent<'_>,
+    ) -> io::Result<([u8; 32], Source<'s>)> {
+        match content {
+            FileContent::Stream(reader) => {
+                // Hardlink mode: the copy written becomes a link copy
+                // itself, so the content is written once.
+                let (temp, digest) =
+                    objects::write_temp(self.store, reader, meta.size, &mut self.buf)?;
+                Ok((digest, Source::Temp(temp)))
+            }
+            FileContent::Stored(digest) if self.mode == LinkMode::Hardlink => {
+                Ok((digest, Source::Lazy(meta.size)))
+            }
+            FileContent::Stored(digest) => {
+                Ok((digest, Source::File(self.open_source(&digest, meta.size)?)))
+            }
+        }
+    }
+
+    /// The file `source` stands for (a temporary copy's is duplicated).
+    fn source_file(&self, source: Source<'_>, digest: &[u8; 32]) -> io::Result<File> {
+        match source {
+            Source::File(f) => Ok(f),
+            Source::Temp(t) => t.file.try_clone(),
+            Source::Lazy(size) => self.open_source(digest, size),
+        }
+    }
+
+    /// A readable copy of the content `digest` names, or an error saying
+    /// it is missing.
+    fn open_source(&self, digest: &[u8; 32], size: u64) -> io::Result<File> {
+        open_content(self.store, digest, size)?.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "store object sha256:{} is missing (run umoci store fsck)",
+                    object_name(digest)
+                ),
+            )
+        })
+    }
+
+    /// A private copy of `source` as `name` in `dir`, finished there.
+    fn place_copy(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        source: &File,
+        finish: &mut dyn FnMut(BorrowedFd<'_>) -> Result<(), LayerError>,
+    ) -> Result<u64, LayerError> {
+        let meta_err = |op| move |e: io::Error| LayerError::io(name, op, e);
+        let fd = rustix::fs::openat(
+            dir,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(|e| meta_err("create file")(e.into()))?;
+        let file = File::from(fd);
+        clone_or_copy(
+            source,
+            &file,
+            &mut self.reflink,
+            self.mode == LinkMode::Reflink,
+        )
+        .map_err(|e| {
+            let op = if self.mode == LinkMode::Reflink {
+                "reflink from store (--store-link=reflink)"
+            } else {
+                "copy from store"
+            };
+            meta_err(op)(e)
+        })?;
+        finish(file.as_fd())?;
+        Ok(rustix::fs::fstat(&file)
+            .map_err(|e| meta_err("stat file")(e.into()))?
+            .st_ino)
+    }
+
+    /// Hardlink mode: links the store's copy of `digest` that carries
+    /// `meta`'s metadata (`links/<hex>-<key>`) as `name` in `dir`, making
+    /// that copy first if needed; a copy already linked into this bundle
+    /// is copied instead, so no two paths of a bundle share an inode the
+    /// layer did not link. The first copy of a content is also
+    /// `links/<hex>`, the content's source when no `objects/<hex>` exists
+    /// (a store only ever used with hardlinks writes each file once).
+    fn place_link(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        meta: &Entry,
+        digest: &[u8; 32],
+        source: Source<'s>,
+        finish: &mut dyn FnMut(BorrowedFd<'_>) -> Result<(), LayerError>,
+    ) -> Result<u64, LayerError> {
+        let err = |op| move |e: io::Error| LayerError::io(name, op, e);
+        let content = object_name(digest);
+        let links = self.store.links();
+        let key = self.variant_key(meta, digest);
+        if !self.linked.insert(key) {
+            if let Source::Temp(mut temp) = source {
+                // The content must be in the store all the same.
+                let _ = temp
+                    .publish(links, content.as_bytes())
+                    .map_err(err("publish store copy"))?;
+                return self.place_copy(dir, name, &temp.file, finish);
+            }
+            let file = self
+                .source_file(source, digest)
+                .map_err(err("open store object"))?;
+            return self.place_copy(dir, name, &file, finish);
+        }
+        let variant = format!("{content}-{}", hex::encode(key));
+        let linked = match rustix::fs::linkat(links, variant.as_str(), dir, name, AtFlags::empty())
+        {
+            Ok(()) => true,
+            Err(Errno::NOENT) => false,
+            // Too many links for the file system: a copy will do.
+            Err(Errno::MLINK) => {
+                let file = self
+                    .source_file(source, digest)
+                    .map_err(err("open store object"))?;
+                return self.place_copy(dir, name, &file, finish);
+            }
+            Err(e) => return Err(err("hardlink from store")(e.into())),
+        };
+        if !linked {
+            let mut temp = match source {
+                Source::Temp(temp) => temp,
+                other => {
+                    let file = self
+                        .source_file(other, digest)
+                        .map_err(err("open store object"))?;
+                    let temp = TempObject::create(self.store).map_err(err("create store copy"))?;
+                    clone_or_copy(&file, &temp.file, &mut self.reflink, false)
+                        .map_err(err("copy store object"))?;
+                    temp
+                }
+            };
+            finish(temp.file.as_fd())?;
+            // Another unpack may have made the same copy meanwhile: theirs
+            // is as good, and this one goes.
+            temp.publish(links, variant.as_bytes())
+                .map_err(err("publish store copy"))?;
+            match rustix::fs::linkat(
+                links,
+                variant.as_str(),
+                links,
+                content.as_str(),
+                AtFlags::empty(),
+            ) {
+                Ok(()) | Err(Errno::EXIST | Errno::MLINK) => {}
+                Err(e) => return Err(err("name store copy")(e.into())),
+            }
+            match rustix::fs::linkat(links, variant.as_str(), dir, name, AtFlags::empty()) {
+                Ok(()) => {}
+                Err(Errno::MLINK) => {
+                    let file = open_sized(links, variant.as_bytes(), meta.size)
+                        .map_err(err("open store copy"))?
+                        .ok_or_else(|| err("open store copy")(io::ErrorKind::NotFound.into()))?;
+                    return self.place_copy(dir, name, &file, finish);
+                }
+                Err(e) => return Err(err("hardlink from store")(e.into())),
+            }
+        }
+        Ok(rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+            .map_err(|e| err("stat file")(e.into()))?
+            .st_ino)
+    }
+
+    /// What a link copy is named by: its content and everything that
+    /// decides the metadata the extractor gives it.
+    fn variant_key(&self, meta: &Entry, digest: &[u8; 32]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(b"umoci link copy 1\0");
+        h.update(digest);
+        h.update(meta.mode.to_le_bytes());
+        h.update(meta.uid.to_le_bytes());
+        h.update(meta.gid.to_le_bytes());
+        h.update(meta.mtime.sec.to_le_bytes());
+        h.update(meta.mtime.nsec.to_le_bytes());
+        match meta.atime {
+            Some(t) => {
+                h.update([1]);
+                h.update(t.sec.to_le_bytes());
+                h.update(t.nsec.to_le_bytes());
+            }
+            None => h.update([0]),
+        }
+        for (k, v) in &meta.xattrs {
+            h.update((k.len() as u64).to_le_bytes());
+            h.update(k);
+            h.update((v.len() as u64).to_le_bytes());
+            h.update(v);
+        }
+        h.update((self.ownership_key.len() as u64).to_le_bytes());
+        h.update(&self.ownership_key);
+        h.finalize().into()
+    }
+}
+
+/// Where a file's content is read from.
+enum Source<'s> {
+    /// An object (or link copy) in the store.
+    File(File),
+    /// A copy just written, not yet anywhere but `tmp/`.
+    Temp(TempObject<'s>),
+    /// In the store, opened only if a link will not do (of this size).
+    Lazy(u64),
+}
+
+impl FileStore for Checkout<'_> {
+    fn create_file(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        meta: &Entry,
+        content: FileContent<'_>,
+        finish: &mut dyn FnMut(BorrowedFd<'_>) -> Result<(), LayerError>,
+    ) -> Result<CreatedFile, LayerError> {
+        let content = match content {
+            FileContent::Stream(reader) if self.mode != LinkMode::Hardlink => {
+                return self.write_and_publish(dir, name, meta, reader, finish)
+            }
+            content => content,
+        };
+        let (digest, source) = self
+            .content(meta, content)
+            .map_err(|e| LayerError::io(&meta.raw_name, "store file content", e))?;
+        let ino = if self.mode == LinkMode::Hardlink {
+            self.place_link(dir, name, meta, &digest, source, finish)
+        } else {
+            let source = self
+                .source_file(source, &digest)
+                .map_err(|e| LayerError::io(name, "open store object", e))?;
+            self.place_copy(dir, name, &source, finish)
+        }
+        .map_err(|e| match e {
+            LayerError::Io { op, source, .. } => LayerError::io(&meta.raw_name, op, source),
+            e => e,
+        })?;
+        Ok(CreatedFile {
+            ino,
+            sha256: digest,
+        })
+    }
+
+    fn record(&mut self, header: &Header, object: Option<&[u8; 32]>) -> Result<(), LayerError> {
+        if let Some(listing) = &mut self.listing {
+            listing
+                .push(header, object)
+                .map_err(|e| LayerError::io(&header.name, "record in store listing", e))?;
+        }
+        Ok(())
+    }
+}
+
+/// The longest listing read: a layer of millions of entries stays well
+/// below it.
+const MAX_LISTING: u64 = 4 << 30;
+
+fn open_regular_capped(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<File>> {
+    let Some((file, st)) = objects::open_existing(dir, name)? else {
+        return Ok(None);
+    };
+    if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a regular file",
+        ));
+    }
+    if st.st_size as u64 > MAX_LISTING {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "too large"));
+    }
+    Ok(Some(file))
+}

@@ -1,0 +1,282 @@
+//! Objects: writing a file's content into the store, finding it again,
+//! and placing a copy of it (a reflink, a plain copy) somewhere else.
+//!
+//! An object is written under a unique name in `tmp/`, hashed as it is
+//! written, and renamed into `objects/` (never over an object already
+//! there of the right size) only when whole: a reader never sees half an
+//! object, whatever happens to the writer.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd};
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, RenameFlags};
+use rustix::io::Errno;
+use sha2::{Digest as _, Sha256};
+
+use super::Store;
+use crate::fs::file::unique_name;
+
+/// An object's file name: the lowercase hex of its SHA-256.
+pub fn object_name(digest: &[u8; 32]) -> String {
+    hex::encode(digest)
+}
+
+/// A file in `tmp/` that is removed when dropped, unless renamed away.
+pub(crate) struct TempObject<'s> {
+    dir: BorrowedFd<'s>,
+    name: Vec<u8>,
+    /// The open file.
+    pub file: File,
+}
+
+impl<'s> TempObject<'s> {
+    /// Creates an empty temporary file in the store's `tmp/`.
+    pub fn create(store: &'s Store) -> io::Result<Self> {
+        Self::create_in(store.tmp())
+    }
+
+    /// Creates an empty temporary file in `dir` (a store's `tmp/`).
+    pub fn create_in(dir: BorrowedFd<'s>) -> io::Result<Self> {
+        let mut attempt = 0;
+        loop {
+            let name = unique_name(b"o-", attempt);
+            match rustix::fs::openat(
+                dir,
+                name.as_slice(),
+                OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o600),
+            ) {
+                Ok(fd) => {
+                    return Ok(TempObject {
+                        dir,
+                        name,
+                        file: File::from(fd),
+                    })
+                }
+                Err(Errno::EXIST) if attempt < 100 => attempt += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Renames the file to `name` in `to` unless something is there;
+    /// `false` (and the file still here) when something is.
+    pub fn publish(&mut self, to: BorrowedFd<'_>, name: &[u8]) -> io::Result<bool> {
+        match rustix::fs::renameat_with(
+            self.dir,
+            self.name.as_slice(),
+            to,
+            name,
+            RenameFlags::NOREPLACE,
+        ) {
+            Ok(()) => {
+                self.name.clear();
+                Ok(true)
+            }
+            Err(Errno::EXIST) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Renames the file to `name` in `to`, replacing what is there.
+    pub fn replace(&mut self, to: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
+        rustix::fs::renameat(self.dir, self.name.as_slice(), to, name)?;
+        self.name.clear();
+        Ok(())
+    }
+}
+
+impl Drop for TempObject<'_> {
+    fn drop(&mut self) {
+        if !self.name.is_empty() {
+            let _ = rustix::fs::unlinkat(self.dir, self.name.as_slice(), AtFlags::empty());
+        }
+    }
+}
+
+/// Copies `content` (which must be `size` bytes) into a new temporary
+/// file, hashing it on the way.
+pub(crate) fn write_temp<'s>(
+    store: &'s Store,
+    content: &mut dyn Read,
+    size: u64,
+    buf: &mut [u8],
+) -> io::Result<(TempObject<'s>, [u8; 32])> {
+    let mut temp = TempObject::create(store)?;
+    let digest = write_hashing(content, &mut temp.file, size, buf)?;
+    Ok((temp, digest))
+}
+
+/// Copies `content` (which must be `size` bytes) to `out`, returning
+/// its SHA-256.
+pub(crate) fn write_hashing(
+    content: &mut dyn Read,
+    out: &mut File,
+    size: u64,
+    buf: &mut [u8],
+) -> io::Result<[u8; 32]> {
+    let mut hasher = Sha256::new();
+    let mut written = 0u64;
+    loop {
+        crate::interrupt::check_io()?;
+        let n = match content.read(buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n])?;
+        written += n as u64;
+    }
+    if written != size {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("short file: {written} of {size} bytes"),
+        ));
+    }
+    Ok(hasher.finalize().into())
+}
+
+/// Opens `name` in `dir` for reading, never following a symlink nor
+/// blocking on a FIFO: the file and its `fstat`, or `None` if missing.
+pub(crate) fn open_existing(
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+) -> io::Result<Option<(File, rustix::fs::Stat)>> {
+    let fd = match rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => fd,
+        Err(Errno::NOENT) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let st = rustix::fs::fstat(&fd)?;
+    Ok(Some((File::from(fd), st)))
+}
+
+/// Opens `name` in `dir` for reading if it is a regular file of `size`
+/// bytes; `None` if it is missing or anything else.
+pub(crate) fn open_sized(dir: BorrowedFd<'_>, name: &[u8], size: u64) -> io::Result<Option<File>> {
+    match open_existing(dir, name) {
+        Ok(Some((file, st)))
+            if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+                && st.st_size as u64 == size =>
+        {
+            Ok(Some(file))
+        }
+        Ok(_) => Ok(None),
+        Err(e)
+            if [Errno::LOOP, Errno::NOTDIR, Errno::ACCESS]
+                .iter()
+                .any(|n| e.raw_os_error() == Some(n.raw_os_error())) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A readable copy of the content `digest` names: the object, or failing
+/// that the first link copy made of it (a store used only with hardlinks
+/// keeps no other).
+pub(crate) fn open_content(
+    store: &Store,
+    digest: &[u8; 32],
+    size: u64,
+) -> io::Result<Option<File>> {
+    let name = object_name(digest);
+    if let Some(f) = open_sized(store.objects(), name.as_bytes(), size)? {
+        return Ok(Some(f));
+    }
+    open_sized(store.links(), name.as_bytes(), size)
+}
+
+/// Whether some copy of the content `digest` names is in the store (a
+/// regular file of the right size, by either name).
+pub(crate) fn has_content(store: &Store, digest: &[u8; 32], size: u64) -> io::Result<bool> {
+    let name = object_name(digest);
+    for dir in [store.objects(), store.links()] {
+        match rustix::fs::statat(dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st)
+                if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+                    && st.st_size as u64 == size =>
+            {
+                return Ok(true)
+            }
+            Ok(_) | Err(Errno::NOENT) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(false)
+}
+
+/// Copies all of `src` into the empty `dst`: a reflink where `reflink` is
+/// not known to fail (it is learned on the first try), else bytes; with
+/// `must_reflink`, a failed reflink is the error.
+pub(crate) fn clone_or_copy(
+    src: &File,
+    dst: &File,
+    reflink: &mut Option<bool>,
+    must_reflink: bool,
+) -> io::Result<()> {
+    if *reflink != Some(false) {
+        match rustix::fs::ioctl_ficlone(dst, src) {
+            Ok(()) => {
+                *reflink = Some(true);
+                return Ok(());
+            }
+            Err(e) if must_reflink => return Err(e.into()),
+            Err(Errno::OPNOTSUPP | Errno::XDEV | Errno::INVAL | Errno::NOTTY | Errno::PERM) => {
+                *reflink = Some(false);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    copy_bytes(src, dst)
+}
+
+/// Copies `src` into `dst` in the kernel, falling back to reads and
+/// writes where `copy_file_range` cannot.
+fn copy_bytes(src: &File, dst: &File) -> io::Result<()> {
+    let size = rustix::fs::fstat(src)?.st_size as u64;
+    let (mut off_in, mut off_out) = (0u64, 0u64);
+    while off_in < size {
+        crate::interrupt::check_io()?;
+        let want = (size - off_in).min(1 << 30) as usize;
+        match rustix::fs::copy_file_range(
+            src.as_fd(),
+            Some(&mut off_in),
+            dst.as_fd(),
+            Some(&mut off_out),
+            want,
+        ) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(Errno::XDEV | Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => {
+                return copy_by_reading(src, dst, off_in)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if off_in != size {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "object shrank while being copied",
+        ));
+    }
+    Ok(())
+}
+
+fn copy_by_reading(src: &File, mut dst: &File, from: u64) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let mut src = src.try_clone()?;
+    src.seek(SeekFrom::Start(from))?;
+    dst.seek(SeekFrom::Start(from))?;
+    io::copy(&mut src, &mut dst)?;
+    Ok(())
+}
