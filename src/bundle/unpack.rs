@@ -125,6 +125,13 @@ pub enum UnpackError {
     /// The content store failed or cannot be used.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A store listing named an object the store does not have (the
+    /// unpack then reads that layer instead).
+    #[error("store listing of layer {diff_id} names a missing object")]
+    StoreObjectMissing {
+        /// The layer's diff ID.
+        diff_id: crate::spec::Digest,
+    },
     /// The rootfs to unpack into already has entries.
     #[error("detecting rootfs: {} already exists", .0.display())]
     RootfsExists(PathBuf),
@@ -183,21 +190,55 @@ fn unpack_rootfs_at(
     if dir_has_entries(dir, name).map_err(io_error("inspect", &shown))? {
         return Err(UnpackError::RootfsExists(shown));
     }
-    match rustix::fs::mkdirat(dir, name, rustix::fs::Mode::from_raw_mode(0o755)) {
-        Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-        Err(e) => return Err(io_error("mkdir rootfs", &shown)(e.into())),
-    }
-    let root = Root::open_at(dir, name, shown.clone(), opts.ownership.clone())
-        .map_err(io_error("open rootfs", &shown))?;
-    match extract_layers(layout, source, &root, opts) {
-        Ok(hashes) => Ok((hashes, root)),
-        Err(e) => {
-            // Never leave a half-extracted rootfs behind.
-            drop(root);
-            let _ = crate::fs::remove::remove_all_at(dir, name);
-            Err(e)
+    let mut store = None;
+    // Each listing found to name a missing object is distrusted and its
+    // layer read instead, from a fresh rootfs; there can be no more of
+    // those than there are layers.
+    for _ in 0..=layers.len() {
+        match rustix::fs::mkdirat(dir, name, rustix::fs::Mode::from_raw_mode(0o755)) {
+            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+            Err(e) => return Err(io_error("mkdir rootfs", &shown)(e.into())),
+        }
+        let root = Root::open_at(dir, name, shown.clone(), opts.ownership.clone())
+            .map_err(io_error("open rootfs", &shown))?;
+        let result = match (&opts.store, &store) {
+            (Some(o), None) => open_store(o, &root).map(|s| {
+                store = Some((s, std::collections::HashSet::new()));
+            }),
+            _ => Ok(()),
+        }
+        .and_then(|()| {
+            let mut checkout =
+                store
+                    .as_ref()
+                    .zip(opts.store.as_ref())
+                    .map(|((s, distrusted), o)| {
+                        let mut c = Checkout::new(s, o.link, &opts.ownership);
+                        c.distrust(distrusted);
+                        c
+                    });
+            extract_layers(layout, source, &root, opts, checkout.as_mut())
+        });
+        match result {
+            Ok(hashes) => return Ok((hashes, root)),
+            Err(e) => {
+                // Never leave a half-extracted rootfs behind.
+                drop(root);
+                let _ = crate::fs::remove::remove_all_at(dir, name);
+                match (e, &mut store) {
+                    (UnpackError::StoreObjectMissing { diff_id }, Some((_, distrusted))) => {
+                        log::warn!("the store's listing of layer {diff_id} names a missing object: reading the layer instead");
+                        distrusted.insert(diff_id);
+                    }
+                    (e, _) => return Err(e),
+                }
+            }
         }
     }
+    Err(UnpackError::RootfsMetadata {
+        op: "unpack from the store",
+        source: io::Error::other("store objects keep going missing"),
+    })
 }
 
 fn extract_layers(
@@ -205,6 +246,7 @@ fn extract_layers(
     source: &ImageSource,
     root: &Root,
     opts: &UnpackOptions,
+    mut checkout: Option<&mut Checkout<'_>>,
 ) -> Result<FileHashes, UnpackError> {
     let started = std::time::Instant::now();
     let ownership = root.ownership();
@@ -259,14 +301,6 @@ fn extract_layers(
     })?;
     drop(root_dir);
 
-    let store = match &opts.store {
-        Some(o) => Some(open_store(o, root)?),
-        None => None,
-    };
-    let mut checkout = match (&store, &opts.store) {
-        (Some(store), Some(o)) => Some(Checkout::new(store, o.link, ownership)),
-        _ => None,
-    };
     let mut extractor = Extractor::new(
         root,
         ExtractOptions {
@@ -296,9 +330,14 @@ fn extract_layers(
                     e.map(|e| (e.header, e.object))
                         .map_err(|e| LayerError::io(b"(store listing)", "read store listing", e))
                 });
-                extractor
-                    .replay_layer(entries, checkout)
-                    .map_err(layer_err)?;
+                if let Err(e) = extractor.replay_layer(entries, &mut **checkout) {
+                    if checkout.missed_object() {
+                        return Err(UnpackError::StoreObjectMissing {
+                            diff_id: diff_id.clone(),
+                        });
+                    }
+                    return Err(layer_err(e));
+                }
                 continue;
             }
             checkout.start_recording(diff_id)?;
@@ -314,7 +353,7 @@ fn extract_layers(
             None => LayerStream::spawn(blob, compression),
         };
         match checkout.as_mut() {
-            Some(checkout) => extractor.record_layer(&mut stream, checkout),
+            Some(checkout) => extractor.record_layer(&mut stream, &mut **checkout),
             None => extractor.apply_layer(&mut stream),
         }
         .map_err(layer_err)?;
@@ -543,6 +582,7 @@ pub fn write_bundle_manifest(
         known: Some(known),
         cache: None,
         digest_only: None,
+        no_xattrs: false,
     };
     let mut cache = StatCacheWriter::create(bundle.as_fd(), &cache_file)
         .map_err(io_error("create stat cache", &cache_path))?;

@@ -125,6 +125,7 @@ fn walk_nodes(
         known: None,
         cache,
         digest_only: Some(&in_manifest),
+        no_xattrs: false,
     };
     walk(root, &opts, &mut |event| {
         let node = match event {
@@ -386,6 +387,7 @@ mod tests {
             known: None,
             cache: None,
             digest_only: None,
+            no_xattrs: false,
         };
         let mut text = Vec::new();
         write_manifest(&tree(root), &header, UMOCI_KEYWORDS, &opts, &mut text, None).unwrap();

@@ -80,6 +80,7 @@ pub fn validate(
         known: None,
         cache: None,
         digest_only: None,
+        no_xattrs: false,
     };
     let mut tree: BTreeMap<Vec<u8>, KeywordMap> = BTreeMap::new();
     walk(root, &opts, &mut |event| {

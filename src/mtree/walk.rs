@@ -166,6 +166,8 @@ pub struct WalkOptions<'a> {
     /// When set, only files it accepts are hashed (a diff needs no digest
     /// for a file the manifest has never seen).
     pub digest_only: Option<&'a (dyn Fn(&RelPath) -> bool + Sync)>,
+    /// Leave xattrs unread (a walk that only counts or stats).
+    pub no_xattrs: bool,
 }
 
 /// A walk under way: its options, and the root's ownership, which says
@@ -300,7 +302,11 @@ pub fn walk(
 /// store, whose links are not the tree's).
 pub fn count_links(root: &Root) -> io::Result<HashMap<u64, u64>> {
     let mut counts = HashMap::new();
-    walk(root, &WalkOptions::default(), &mut |event| {
+    let opts = WalkOptions {
+        no_xattrs: true,
+        ..WalkOptions::default()
+    };
+    walk(root, &opts, &mut |event| {
         if let Event::Leaf(node) = event {
             if node.kind == NodeKind::File && node.nlink > 1 {
                 *counts.entry(node.ino).or_insert(0) += 1;
@@ -435,7 +441,9 @@ fn leaf(
                 node.sha256 = Some(c.sha256);
                 node.xattrs = c.xattrs.clone();
             } else {
-                node.xattrs = read_xattrs(dir, &name, opts.ownership)?;
+                if !opts.no_xattrs {
+                    node.xattrs = read_xattrs(dir, &name, opts.ownership)?;
+                }
                 if opts.digests && opts.digest_only.is_none_or(|f| f(&node.path)) {
                     let known = opts
                         .known
@@ -472,7 +480,9 @@ fn subtree(
         return Err(too_deep(&child_path));
     }
     let mut node = node_from_stat(name.clone(), child_path.clone(), &st)?;
-    node.xattrs = read_xattrs(dir, &name, opts.ownership)?;
+    if !opts.no_xattrs {
+        node.xattrs = read_xattrs(dir, &name, opts.ownership)?;
+    }
     visit(Event::Enter(node))?;
     // Rootless, a directory its owner may not read is opened up for the
     // walk, and its mode restored through the pinned handle after it (the

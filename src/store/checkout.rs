@@ -75,6 +75,10 @@ pub struct Checkout<'s> {
     ownership_key: Vec<u8>,
     /// Link copies already linked into this bundle.
     linked: HashSet<[u8; 32]>,
+    /// Layers whose listings are not to be used.
+    distrusted: HashSet<Digest>,
+    /// Set when a listed object was missing.
+    missed: bool,
     /// The listing being recorded, if a layer is being read.
     listing: Option<ListingWriter<BufWriter<AtomicFile<'s>>>>,
     /// Makes objects of the files of the layer being read (reflink and
@@ -96,6 +100,8 @@ impl<'s> Checkout<'s> {
             },
             ownership_key: format!("{ownership:?}").into_bytes(),
             linked: HashSet::new(),
+            distrusted: HashSet::new(),
+            missed: false,
             listing: None,
             publisher: None,
             buf: vec![0u8; 1 << 18],
@@ -119,9 +125,21 @@ impl<'s> Checkout<'s> {
         )
     }
 
-    /// The listing of the layer `diff_id`, if the store has it and every
-    /// object it names: `None` means the layer must be read (and
-    /// recorded) instead.
+    /// Makes [`Checkout::listing`] pass over these layers.
+    pub fn distrust(&mut self, layers: &HashSet<Digest>) {
+        self.distrusted.extend(layers.iter().cloned());
+    }
+
+    /// Whether an object a listing named was missing (the unpack should
+    /// then distrust that listing and read the layer).
+    pub fn missed_object(&mut self) -> bool {
+        std::mem::take(&mut self.missed)
+    }
+
+    /// The listing of the layer `diff_id`, if the store has an intact one:
+    /// `None` means the layer must be read (and recorded) instead. Its
+    /// objects are not looked for here (that would cost a lookup each);
+    /// a missing one is noted (see [`Checkout::missed_object`]).
     pub fn listing(
         &self,
         diff_id: &Digest,
@@ -138,32 +156,16 @@ impl<'s> Checkout<'s> {
         let Some(file) = open().map_err(StoreError::io("open listing", &shown))? else {
             return Ok(None);
         };
-        // Every object first, so a store missing one (removed by hand, or
-        // by a gc that did not know this layer) costs a read of the layer,
-        // not a failed unpack.
-        let check = || -> io::Result<bool> {
-            for entry in ListingReader::new(BufReader::new(file.try_clone()?))? {
-                let entry = entry?;
-                if let Some(object) = entry.object {
-                    if !objects::has_content(self.store, &object, entry.header.size as u64)? {
-                        log::warn!(
-                            "store {}: object sha256:{} of layer {diff_id} is missing; reading the layer again",
-                            self.store.path().display(),
-                            object_name(&object)
-                        );
-                        return Ok(false);
-                    }
-                }
-            }
-            Ok(true)
-        };
-        match check() {
-            Ok(true) => {}
-            Ok(false) => return Ok(None),
-            Err(e) => {
-                log::warn!("{}: {e}; reading the layer again", shown.display());
-                return Ok(None);
-            }
+        if self.distrusted.contains(diff_id) {
+            return Ok(None);
+        }
+        // The seal first: nothing of a damaged listing is applied.
+        let sealed = file
+            .try_clone()
+            .and_then(|f| ListingReader::new(BufReader::new(f))?.try_for_each(|e| e.map(drop)));
+        if let Err(e) = sealed {
+            log::warn!("{}: {e}; reading the layer again", shown.display());
+            return Ok(None);
         }
         use std::io::Seek;
         let mut file = file;
@@ -299,7 +301,7 @@ impl<'s> Checkout<'s> {
     }
 
     /// The file `source` stands for (a temporary copy's is duplicated).
-    fn source_file(&self, source: Source<'_>, digest: &[u8; 32]) -> io::Result<File> {
+    fn source_file(&mut self, source: Source<'_>, digest: &[u8; 32]) -> io::Result<File> {
         match source {
             Source::File(f) => Ok(f),
             Source::Temp(t) => t.file.try_clone(),
@@ -309,8 +311,9 @@ impl<'s> Checkout<'s> {
 
     /// A readable copy of the content `digest` names, or an error saying
     /// it is missing.
-    fn open_source(&self, digest: &[u8; 32], size: u64) -> io::Result<File> {
+    fn open_source(&mut self, digest: &[u8; 32], size: u64) -> io::Result<File> {
         open_content(self.store, digest, size)?.ok_or_else(|| {
+            self.missed = true;
             io::Error::new(
                 io::ErrorKind::NotFound,
                 format!(

@@ -196,25 +196,6 @@ pub(crate) fn open_content(
     open_sized(store.links(), name.as_bytes(), size)
 }
 
-/// Whether some copy of the content `digest` names is in the store (a
-/// regular file of the right size, by either name).
-pub(crate) fn has_content(store: &Store, digest: &[u8; 32], size: u64) -> io::Result<bool> {
-    let name = object_name(digest);
-    for dir in [store.objects(), store.links()] {
-        match rustix::fs::statat(dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(st)
-                if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
-                    && st.st_size as u64 == size =>
-            {
-                return Ok(true)
-            }
-            Ok(_) | Err(Errno::NOENT) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(false)
-}
-
 /// Copies all of `src` into the empty `dst`: a reflink where `reflink` is
 /// not known to fail (it is learned on the first try), else bytes; with
 /// `must_reflink`, a failed reflink is the error.

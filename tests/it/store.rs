@@ -570,6 +570,35 @@ fn a_damaged_store_costs_a_read_of_the_layer_not_a_wrong_bundle() {
     unpack_with(&layout, &after, &store, "copy", &["--rootless"]).ok();
     assert_same_bundle(&plain, &after);
     umoci(&["store", "fsck", "--store", s(&store)]).ok();
+    // An intact listing whose object went missing: found while replaying,
+    // the rootfs is started again with that layer read from its blob.
+    for entry in std::fs::read_dir(store.join("objects")).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    let again = dir.path().join("again");
+    let run = unpack_with(&layout, &again, &store, "copy", &["--rootless"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("names a missing object"),
+        "{}",
+        run.stderr
+    );
+    assert_same_bundle(&plain, &again);
+    // raw unpack takes the store too, and makes the same rootfs.
+    let raw = dir.path().join("raw-rootfs");
+    let image = image_arg(&layout, "latest");
+    umoci(&[
+        "raw",
+        "unpack",
+        "--rootless",
+        "--image",
+        &image,
+        "--store",
+        s(&store),
+        s(&raw),
+    ])
+    .ok();
+    assert_eq!(tree(&plain.join("rootfs")), tree(&raw));
 }
 
 #[test]
