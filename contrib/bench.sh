@@ -80,11 +80,6 @@ else
 fi
 cp -a "$image" "$work/image"
 
-if [ "${BENCH_STORE:-0}" = 1 ]; then
-	. "$here/contrib/bench-store.sh"
-	exit 0
-fi
-
 # settle: flush and drop caches so every run starts from the same state.
 # (Creating a tree right after deleting a big one is several times slower
 # on ext4 until the caches are dropped; without this the order of the
@@ -127,6 +122,11 @@ record() {
 	rss[$1,$2]=$(median "$3" 2)
 	bytes[$1,$2]=${4:+$(layer_bytes "$4" "$5")}
 }
+
+if [ "${BENCH_STORE:-0}" = 1 ]; then
+	. "$here/contrib/bench-store.sh"
+	exit 0
+fi
 
 # Each binary gets its own layout, and bundles made by itself outside the
 # timings: an unpack of the image, and the whole rootfs copied into an

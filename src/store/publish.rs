@@ -13,7 +13,9 @@
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use super::objects::{clone_or_copy, object_name, open_sized, TempObject};
@@ -33,6 +35,9 @@ struct Job {
 pub(crate) struct Publisher {
     jobs: Option<SyncSender<Job>>,
     thread: Option<JoinHandle<io::Result<()>>>,
+    /// Cleared by the thread once reflinks are known not to work here:
+    /// a copy needs nothing written out early.
+    reflinks: Arc<AtomicBool>,
 }
 
 impl Publisher {
@@ -46,18 +51,24 @@ impl Publisher {
         let tmp: OwnedFd = store.tmp().try_clone_to_owned()?;
         let objects: OwnedFd = store.objects().try_clone_to_owned()?;
         let (tx, rx) = sync_channel::<Job>(QUEUED);
+        let reflinks = Arc::new(AtomicBool::new(reflink != Some(false)));
+        let seen = reflinks.clone();
         let thread = std::thread::Builder::new()
             .name("store-publish".into())
             .spawn(move || -> io::Result<()> {
                 let mut reflink = reflink;
                 for job in rx {
                     publish(&tmp, &objects, &job, &mut reflink, must_reflink)?;
+                    if reflink == Some(false) {
+                        seen.store(false, Ordering::Relaxed);
+                    }
                 }
                 Ok(())
             })?;
         Ok(Publisher {
             jobs: Some(tx),
             thread: Some(thread),
+            reflinks,
         })
     }
 
@@ -65,16 +76,19 @@ impl Publisher {
     /// while the queue is full. A failed thread's error comes out here or
     /// at [`Publisher::finish`].
     pub fn send(&mut self, file: File, digest: [u8; 32], size: u64) -> io::Result<()> {
-        // Start writing it out now: a clone needs it on disk. Advice
-        // only: nothing is lost if the kernel declines.
-        // SAFETY: a plain syscall on a descriptor this function owns.
-        unsafe {
-            libc::sync_file_range(
-                std::os::fd::AsRawFd::as_raw_fd(&file),
-                0,
-                0,
-                libc::SYNC_FILE_RANGE_WRITE,
-            );
+        if self.reflinks.load(Ordering::Relaxed) {
+            // Start writing it out now: a clone needs it on disk, and the
+            // thread would otherwise wait for each file in turn. Advice
+            // only: nothing is lost if the kernel declines.
+            // SAFETY: a plain syscall on a descriptor this function owns.
+            unsafe {
+                libc::sync_file_range(
+                    std::os::fd::AsRawFd::as_raw_fd(&file),
+                    0,
+                    0,
+                    libc::SYNC_FILE_RANGE_WRITE,
+                );
+            }
         }
         let sent = self
             .jobs
