@@ -394,6 +394,21 @@ fn extract_layers(
 /// failing on the first file.
 fn open_store(o: &StoreOptions, root: &Root) -> Result<Store, UnpackError> {
     let store = Store::open(&o.path, true, StoreLock::Shared)?;
+    // A store inside the rootfs would be the image's to write (a layer
+    // could plant objects every later bundle gets), and a rootfs inside
+    // the store would be the store's to clean up.
+    let real = |p: &Path| std::fs::canonicalize(p).map_err(io_error("resolve", p));
+    let (store_real, root_real) = (real(store.path())?, real(root.path())?);
+    if store_real.starts_with(&root_real) || root_real.starts_with(&store_real) {
+        return Err(StoreError::Untrusted {
+            path: store.path().to_owned(),
+            why: format!(
+                "it and the rootfs {} would lie one inside the other",
+                root.path().display()
+            ),
+        }
+        .into());
+    }
     if o.link == LinkMode::Hardlink {
         let dev = |fd: BorrowedFd<'_>, path: &Path| {
             rustix::fs::fstat(fd)

@@ -647,6 +647,30 @@ fn a_store_others_could_change_is_refused() {
         ])
         .fails_with("belongs to uid 65534");
     }
+    // Never inside the rootfs it fills, nor around it.
+    let inside = dir.path().join("in");
+    umoci(&[
+        "unpack",
+        "--rootless",
+        "--image",
+        &image,
+        "--store",
+        s(&inside.join("rootfs/store")),
+        s(&inside),
+    ])
+    .fails_with("one inside the other");
+    assert!(!inside.join("rootfs").exists());
+    let around = dir.path().join("around");
+    umoci(&[
+        "unpack",
+        "--rootless",
+        "--image",
+        &image,
+        "--store",
+        s(&around),
+        s(&around.join("bundle")),
+    ])
+    .fails_with("one inside the other");
     // A store made here is private.
     let made = dir.path().join("made/store");
     umoci(&[
