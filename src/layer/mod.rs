@@ -6,6 +6,7 @@
 //! - [`tar`]: the tar format, read and written as Go's `archive/tar` does.
 //! - [`entry`]: one tar entry's metadata, as extraction needs it.
 //! - [`extract`]: applying entries to a [`crate::fs::Root`], whiteouts and all.
+//! - [`file_store`]: how a content store takes over regular files' content.
 
 pub mod blob;
 mod chunks;
@@ -14,6 +15,7 @@ pub mod compression;
 pub mod entry;
 pub mod error;
 pub mod extract;
+pub mod file_store;
 pub mod generate;
 mod real_path;
 pub mod stream;
@@ -26,6 +28,7 @@ pub use compress::compress_layer;
 pub use compression::{CompressChoice, Compression, Encoding};
 pub use entry::{Entry, EntryKind};
 pub use error::LayerError;
-pub use extract::{CreatedFile, ExtractOptions, Extractor, FileContent, FileHashes, FileStore};
+pub use extract::{ExtractOptions, Extractor, FileHashes};
+pub use file_store::{CreatedFile, FileContent, FileStore};
 pub use generate::{GenerateOptions, LayerTar};
 pub use stream::LayerStream;

@@ -251,14 +251,7 @@ impl<'s> Checkout<'s> {
         finish: &mut dyn FnMut(BorrowedFd<'_>) -> Result<(), LayerError>,
     ) -> Result<CreatedFile, LayerError> {
         let err = |op| move |e: io::Error| LayerError::io(name, op, e);
-        let fd = rustix::fs::openat(
-            dir,
-            name,
-            OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o600),
-        )
-        .map_err(|e| err("create file")(e.into()))?;
-        let mut file = File::from(fd);
+        let mut file = create_new(dir, name).map_err(err("create file"))?;
         let digest = objects::write_hashing(content, &mut file, meta.size, &mut self.buf)
             .map_err(err("write file"))?;
         finish(file.as_fd())?;
@@ -333,14 +326,7 @@ impl<'s> Checkout<'s> {
         finish: &mut dyn FnMut(BorrowedFd<'_>) -> Result<(), LayerError>,
     ) -> Result<u64, LayerError> {
         let meta_err = |op| move |e: io::Error| LayerError::io(name, op, e);
-        let fd = rustix::fs::openat(
-            dir,
-            name,
-            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o600),
-        )
-        .map_err(|e| meta_err("create file")(e.into()))?;
-        let file = File::from(fd);
+        let file = create_new(dir, name).map_err(meta_err("create file"))?;
         clone_or_copy(
             source,
             &file,
@@ -537,6 +523,17 @@ impl FileStore for Checkout<'_> {
         }
         Ok(())
     }
+}
+
+/// Creates the new file `name` in `dir` (never through a symlink or over
+/// anything), readable and writable: a clone needs its source readable.
+fn create_new(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<File> {
+    Ok(File::from(rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )?))
 }
 
 /// The longest listing read: a layer of millions of entries stays well
