@@ -323,8 +323,18 @@ fn extract_layers(
             digest: layer.digest.to_string(),
             source,
         };
+        let compression = Compression::from_media_type(&layer.media_type).map_err(layer_err)?;
         if let Some(checkout) = checkout.as_mut() {
-            if let Some(listing) = checkout.listing(diff_id)? {
+            // Replayed only for a blob this store has read and checked,
+            // and that the layout has (as a plain unpack needs it), though
+            // it is not read again.
+            let listing =
+                if checkout.vouches(&layer.digest, diff_id) && layout.has_blob(&layer.digest) {
+                    checkout.listing(diff_id)?
+                } else {
+                    None
+                };
+            if let Some(listing) = listing {
                 log::info!("unpack layer: {} (from the store)", layer.digest);
                 let entries = listing.map(|e| {
                     e.map(|e| (e.header, e.object))
@@ -345,7 +355,6 @@ fn extract_layers(
         if let Some(p) = &opts.progress {
             p.expect_stored(u64::try_from(layer.size).unwrap_or(0));
         }
-        let compression = Compression::from_media_type(&layer.media_type).map_err(layer_err)?;
         log::info!("unpack layer: {}", layer.digest);
         let blob = layout.open_blob(layer)?;
         let mut stream = match &opts.progress {
@@ -368,7 +377,7 @@ fn extract_layers(
             });
         }
         if let Some(checkout) = checkout.as_mut() {
-            checkout.commit_recording(diff_id)?;
+            checkout.commit_recording(diff_id, &layer.digest)?;
         }
     }
     if let Some(checkout) = &checkout {

@@ -667,7 +667,17 @@ impl<'r> Extractor<'r> {
         let times = std::mem::take(&mut self.dir_times);
         self.dir_times_cost = 0;
         for (path, (atime, mtime)) in times {
-            match self.with_target(&path, |t| set_times(t, atime, mtime)) {
+            // Only onto a directory: an entry that replaced the directory
+            // later in the layer keeps its own times (upstream's result),
+            // and with a store its inode may be shared with other bundles.
+            let restore = |t: Target<'_>| match t.stat() {
+                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
+                    set_times(t, atime, mtime)
+                }
+                Ok(_) => Ok(()),
+                Err(e) => Err(e),
+            };
+            match self.with_target(&path, restore) {
                 Ok(()) => {}
                 Err(e) if is_gone(&e) => {}
                 Err(e) => {

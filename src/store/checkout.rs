@@ -194,9 +194,24 @@ impl<'s> Checkout<'s> {
         Ok(())
     }
 
-    /// Makes the listing being recorded visible: call only once the
-    /// layer has been read whole and its diff ID checked.
-    pub fn commit_recording(&mut self, diff_id: &Digest) -> Result<(), StoreError> {
+    /// Whether the layer blob `blob` was read by an unpack through this
+    /// store and found to be the layer `diff_id`.
+    pub fn vouches(&self, blob: &Digest, diff_id: &Digest) -> bool {
+        let name = listing_name(blob);
+        objects::open_existing(self.store.blobs(), name.as_bytes())
+            .ok()
+            .flatten()
+            .filter(|(_, st)| {
+                rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
+            })
+            .and_then(|(f, _)| crate::fs::file::read_capped(f, 256).ok())
+            .is_some_and(|text| text == diff_id.to_string().as_bytes())
+    }
+
+    /// Makes the listing being recorded visible, and notes that `blob`
+    /// is the layer `diff_id`: call only once the layer has been read
+    /// whole and its diff ID checked.
+    pub fn commit_recording(&mut self, diff_id: &Digest, blob: &Digest) -> Result<(), StoreError> {
         let shown = self
             .store
             .shown(format!("layers/{}", listing_name(diff_id)));
@@ -218,7 +233,18 @@ impl<'s> Checkout<'s> {
             .into_inner()
             .map_err(|e| StoreError::io("write listing", &shown)(e.into_error()))?;
         file.commit()
-            .map_err(StoreError::io("write listing", &shown))
+            .map_err(StoreError::io("write listing", &shown))?;
+        let name = listing_name(blob);
+        crate::fs::file::write_atomic(
+            self.store.blobs(),
+            name.as_bytes(),
+            diff_id.to_string().as_bytes(),
+            0o600,
+        )
+        .map_err(StoreError::io(
+            "write",
+            self.store.shown(format!("blobs/{name}")),
+        ))
     }
 
     /// Says that a failed publish was a reflink asked for.

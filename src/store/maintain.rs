@@ -207,6 +207,22 @@ pub fn gc(store: &Store, layouts: &[PathBuf]) -> Result<GcReport, StoreError> {
             store.shown(format!("layers/{name}")),
         ))?;
     }
+    // Blob records vouch for a listing: they go with it.
+    let blobs = store.blobs();
+    for name in names(blobs).map_err(StoreError::io("list", store.shown("blobs")))? {
+        let text = open_sized_any(blobs, &name)
+            .ok()
+            .flatten()
+            .and_then(|f| crate::fs::file::read_capped(f, 256).ok())
+            .unwrap_or_default();
+        let listing = String::from_utf8_lossy(&text).replacen(':', "_", 1);
+        if !keep.contains(&listing) {
+            unlink(blobs, &name).map_err(StoreError::io(
+                "remove",
+                store.shown(format!("blobs/{name}")),
+            ))?;
+        }
+    }
     let mut remove = |dir: BorrowedFd<'_>, sub: &str, name: &str, st: &rustix::fs::Stat| {
         report.files += 1;
         // Only the last link frees anything.

@@ -15,6 +15,10 @@
 //!   mode, times and xattrs, hardlinked into bundles (`--store-link
 //!   hardlink`), each into a bundle at most once;
 //! - `layers/<algorithm>_<hex>`: listings, by diff ID;
+//! - `blobs/<algorithm>_<hex>`: the diff ID a layer blob was read and
+//!   checked to have: a listing is used only for a blob that vouches
+//!   for it, so an image cannot claim another image's layer by naming
+//!   its diff ID;
 //! - `bundles/<hex>`: the roots checked out, for `fsck` to name;
 //! - `tmp/`: objects being written, renamed into place only when whole.
 //!

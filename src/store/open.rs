@@ -9,7 +9,7 @@ use rustix::io::Errno;
 use super::StoreError;
 
 /// The directories of a store.
-const SUBDIRS: [&str; 5] = ["objects", "links", "layers", "bundles", "tmp"];
+const SUBDIRS: [&str; 6] = ["objects", "links", "layers", "blobs", "bundles", "tmp"];
 
 /// How a store is locked while open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,7 @@ pub struct Store {
     objects: OwnedFd,
     links: OwnedFd,
     layers: OwnedFd,
+    blobs: OwnedFd,
     bundles: OwnedFd,
     tmp: OwnedFd,
 }
@@ -79,6 +80,7 @@ impl Store {
             objects: next(),
             links: next(),
             layers: next(),
+            blobs: next(),
             bundles: next(),
             tmp: next(),
             _root: root,
@@ -103,6 +105,11 @@ impl Store {
     /// `layers/`.
     pub(crate) fn layers(&self) -> BorrowedFd<'_> {
         self.layers.as_fd()
+    }
+
+    /// `blobs/`.
+    pub(crate) fn blobs(&self) -> BorrowedFd<'_> {
+        self.blobs.as_fd()
     }
 
     /// `bundles/`.

@@ -174,16 +174,18 @@ fn assert_same_bundle(plain: &Path, bundle: &Path) {
     }
 }
 
-/// Removes the layer blobs of `layout:latest`, so any unpack that still
-/// reads a layer fails.
-fn remove_layer_blobs(layout: &Path) {
+/// Overwrites the layer blobs of `layout:latest` with zeros of the same
+/// size, so any unpack that still reads a layer fails.
+fn spoil_layer_blobs(layout: &Path) {
     let stat = stat_json(layout, "latest");
     for layer in stat["manifest"]["blob"]["layers"].as_array().unwrap() {
         let hex = layer["digest"]
             .as_str()
             .unwrap()
             .trim_start_matches("sha256:");
-        std::fs::remove_file(layout.join("blobs/sha256").join(hex)).unwrap();
+        let path = layout.join("blobs/sha256").join(hex);
+        let len = std::fs::metadata(&path).unwrap().len();
+        std::fs::write(&path, vec![0u8; len as usize]).unwrap();
     }
 }
 
@@ -214,10 +216,10 @@ fn store_bundles_are_plain_bundles_and_later_unpacks_never_read_a_layer() {
             let first = case.join(format!("{link}-1"));
             unpack_with(&copy, &first, &store, link, extra).ok();
             assert_same_bundle(&plain, &first);
-            // From here on this layout has no layer blobs: only the store
-            // can supply them.
-            remove_layer_blobs(&copy);
-            unpack(&copy, "latest", &case.join(format!("plain-{link}"))).fails_with("is missing");
+            // From here on this layout's layer blobs are zeros: only the
+            // store can supply their content.
+            spoil_layer_blobs(&copy);
+            unpack(&copy, "latest", &case.join(format!("plain-{link}"))).fails_with("sha256:");
             let second = case.join(format!("{link}-2"));
             unpack_with(&copy, &second, &store, link, extra).ok();
             assert_same_bundle(&plain, &second);
@@ -734,10 +736,10 @@ fn the_environment_names_the_store_and_gc_keeps_what_layouts_use() {
     let du = umoci_env(&["store", "du"], &env).ok();
     assert!(du.contains("layers         1"), "{du}");
     umoci(&["store", "fsck", "--store", s(&store)]).ok();
-    // The kept layer still checks out without its blob.
+    // The kept layer still checks out without reading its blob.
     let copy = dir.path().join("copy");
     copy_tree(&layout, &copy);
-    remove_layer_blobs(&copy);
+    spoil_layer_blobs(&copy);
     umoci_env(
         &[
             "unpack",
@@ -761,4 +763,156 @@ fn the_environment_names_the_store_and_gc_keeps_what_layouts_use() {
     .fails_with("missing");
     let du = umoci_env(&["store", "du"], &env).ok();
     assert!(du.contains("layers         1"), "{du}");
+}
+
+#[test]
+fn an_image_cannot_claim_a_stored_layer_by_naming_its_diff_id() {
+    let dir = tempdir();
+    let hello = copy_hello(dir.path(), "hello");
+    let store = dir.path().join("store");
+    unpack_with(
+        &hello,
+        &dir.path().join("a"),
+        &store,
+        "auto",
+        &["--rootless"],
+    )
+    .ok();
+    // Another image whose config names hello's diff ID over a layer of
+    // its own, and one whose layer blob is gone.
+    let diff_id = stat_json(&hello, "latest")["config"]["blob"]["rootfs"]["diff_ids"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let layout = new_image(dir.path(), "claim", "latest");
+    let layer = LayerBuilder::new()
+        .file("mine", b"mine", 0o644, 0, 0)
+        .finish();
+    add_layer(&layout, "latest", &layer, "gzip");
+    crate::common::layers::edit_config(&layout, "latest", |c| {
+        c.rootfs.diff_ids = vec![diff_id.parse().unwrap()];
+    });
+    let image = image_arg(&layout, "latest");
+    let run = umoci(&[
+        "unpack",
+        "--rootless",
+        "--image",
+        &image,
+        "--store",
+        s(&store),
+        s(&dir.path().join("b")),
+    ]);
+    run.fails_with("diffid mismatch");
+    assert!(!dir.path().join("b/rootfs/bin").exists());
+    let gone = dir.path().join("gone");
+    copy_tree(&hello, &gone);
+    let blob = stat_json(&gone, "latest")["manifest"]["blob"]["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:")
+        .to_owned();
+    std::fs::remove_file(gone.join("blobs/sha256").join(blob)).unwrap();
+    let run = umoci(&[
+        "unpack",
+        "--rootless",
+        "--image",
+        &image_arg(&gone, "latest"),
+        "--store",
+        s(&store),
+        s(&dir.path().join("c")),
+    ]);
+    run.fails_with("is missing");
+}
+
+#[test]
+fn a_directory_replaced_by_a_file_keeps_the_files_times_and_shared_inodes_keep_theirs() {
+    let dir = tempdir();
+    let entry = |kind: tar::EntryType, name: &str, mtime: u64, data: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        h.set_mode(0o755);
+        h.set_mtime(mtime);
+        h.set_size(data.len() as u64);
+        h.set_path(name).unwrap();
+        h.set_cksum();
+        (h, data.to_vec())
+    };
+    let build = |entries: Vec<(tar::Header, Vec<u8>)>| {
+        let mut b = tar::Builder::new(Vec::new());
+        for (h, d) in entries {
+            b.append(&h, d.as_slice()).unwrap();
+        }
+        b.into_inner().unwrap()
+    };
+    // The victim: a file `e` with content C and its own time.
+    let victim = new_image(dir.path(), "victim", "latest");
+    add_layer(
+        &victim,
+        "latest",
+        &build(vec![entry(
+            tar::EntryType::Regular,
+            "e",
+            1_200_000_000,
+            b"C",
+        )]),
+        "gzip",
+    );
+    // The attacker: `d/` then `d/x`, then a file `d` with the same content,
+    // owner, mode and time as the victim's `e`.
+    let hostile = new_image(dir.path(), "hostile", "latest");
+    add_layer(
+        &hostile,
+        "latest",
+        &build(vec![
+            entry(tar::EntryType::Directory, "d/", 1_000_000_000, b""),
+            entry(tar::EntryType::Regular, "d/x", 1_000_000_000, b"x"),
+            entry(tar::EntryType::Regular, "d", 1_200_000_000, b"C"),
+        ]),
+        "gzip",
+    );
+    let plain = dir.path().join("plain");
+    umoci(&[
+        "unpack",
+        "--rootless",
+        "--image",
+        &image_arg(&hostile, "latest"),
+        s(&plain),
+    ])
+    .ok();
+    assert_eq!(
+        std::fs::metadata(plain.join("rootfs/d")).unwrap().mtime(),
+        1_200_000_000
+    );
+    let store = dir.path().join("store");
+    let one = dir.path().join("one");
+    let image = image_arg(&victim, "latest");
+    umoci(&[
+        "unpack",
+        "--rootless",
+        "--image",
+        &image,
+        "--store",
+        s(&store),
+        "--store-link",
+        "hardlink",
+        s(&one),
+    ])
+    .ok();
+    let image = image_arg(&hostile, "latest");
+    umoci(&[
+        "unpack",
+        "--rootless",
+        "--image",
+        &image,
+        "--store",
+        s(&store),
+        "--store-link",
+        "hardlink",
+        s(&dir.path().join("two")),
+    ])
+    .ok();
+    assert_eq!(
+        std::fs::metadata(one.join("rootfs/e")).unwrap().mtime(),
+        1_200_000_000
+    );
 }
