@@ -98,7 +98,7 @@ complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l image -d 'OCI ima
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l uid-map -d 'specifies a uid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l gid-map -d 'specifies a gid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l platform -d 'platform of a multi-platform image to use, as os/arch[/variant] (default: the host\'s)' -r
-complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l store -d 'shared content store to check files out of (created if missing): a layer already in it is not read again' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l store -d 'shared content store to check files out of (created if missing; default: $UMOCI_STORE): a layer already in it is not read again' -r -F
 complete -c umoci -n "__fish_umoci_using_subcommand unpack" -l store-link -d 'how files come out of the store: auto, reflink, copy or hardlink' -r -f -a "auto\t'reflink where the file system can, else copy (the default)'
 reflink\t'share blocks with the store (FICLONE); safe to edit in place'
 copy\t'copy the bytes; safe to edit in place'
@@ -160,12 +160,12 @@ complete -c umoci -n "__fish_umoci_using_subcommand store; and not __fish_seen_s
 complete -c umoci -n "__fish_umoci_using_subcommand store; and not __fish_seen_subcommand_from gc du fsck help" -f -a "du" -d 'reports what a store holds and how much is shared'
 complete -c umoci -n "__fish_umoci_using_subcommand store; and not __fish_seen_subcommand_from gc du fsck help" -f -a "fsck" -d 'verifies every object and names bundles sharing a changed one'
 complete -c umoci -n "__fish_umoci_using_subcommand store; and not __fish_seen_subcommand_from gc du fsck help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from gc" -l store -d 'the content store' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from gc" -l store -d 'the content store (default: $UMOCI_STORE)' -r -F
 complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from gc" -l layout -d 'a layout whose images\' layers are kept (repeatable)' -r -F
 complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from gc" -s h -l help -d 'Print help'
-complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from du" -l store -d 'the content store' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from du" -l store -d 'the content store (default: $UMOCI_STORE)' -r -F
 complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from du" -s h -l help -d 'Print help'
-complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from fsck" -l store -d 'the content store' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from fsck" -l store -d 'the content store (default: $UMOCI_STORE)' -r -F
 complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from fsck" -s h -l help -d 'Print help'
 complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "gc" -d 'drops what no layer of the given layouts needs'
 complete -c umoci -n "__fish_umoci_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "du" -d 'reports what a store holds and how much is shared'
@@ -181,7 +181,7 @@ complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcomm
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l uid-map -d 'specifies a uid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l gid-map -d 'specifies a gid mapping to use (container:host:size)' -r
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l platform -d 'platform of a multi-platform image to use, as os/arch[/variant] (default: the host\'s)' -r
-complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l store -d 'shared content store to check files out of (created if missing): a layer already in it is not read again' -r -F
+complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l store -d 'shared content store to check files out of (created if missing; default: $UMOCI_STORE): a layer already in it is not read again' -r -F
 complete -c umoci -n "__fish_umoci_using_subcommand raw; and __fish_seen_subcommand_from unpack" -l store-link -d 'how files come out of the store: auto, reflink, copy or hardlink' -r -f -a "auto\t'reflink where the file system can, else copy (the default)'
 reflink\t'share blocks with the store (FICLONE); safe to edit in place'
 copy\t'copy the bytes; safe to edit in place'

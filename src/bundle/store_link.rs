@@ -48,7 +48,7 @@ pub fn shares_inodes(bundle: &BundleDir) -> io::Result<bool> {
         Err(e) => return Err(e),
     };
     let note: StoreNote = serde_json::from_slice(&read_capped(file, 1 << 16)?)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{STORE_NOTE}: {e}")))?;
     Ok(note.link == LinkMode::Hardlink.name())
 }
 

@@ -523,20 +523,24 @@ pub fn unpack_bundle(
         opts,
     )?;
     log::info!("... done");
-    if let Some(store) = &opts.store {
-        super::store_link::write_note(&bundle, &store.path, store.link).map_err(io_error(
-            "write",
-            &bundle.shown(super::store_link::STORE_NOTE),
-        ))?;
-        super::store_link::count_links_if_shared(&mut rootfs, store.link == LinkMode::Hardlink)
-            .map_err(io_error("count links in", rootfs.path()))?;
-    }
-    let own_files = [mtree_file, StatCache::file_name(&name)];
+    let own_files = [
+        mtree_file,
+        StatCache::file_name(&name),
+        super::store_link::STORE_NOTE.to_owned(),
+    ];
     let preexisting = own_files
         .iter()
         .map(|f| exists(f))
         .collect::<Result<Vec<bool>, _>>()?;
-    let finish = || -> Result<(), UnpackError> {
+    let mut finish = || -> Result<(), UnpackError> {
+        if let Some(store) = &opts.store {
+            super::store_link::write_note(&bundle, &store.path, store.link).map_err(io_error(
+                "write",
+                &bundle.shown(super::store_link::STORE_NOTE),
+            ))?;
+            super::store_link::count_links_if_shared(&mut rootfs, store.link == LinkMode::Hardlink)
+                .map_err(io_error("count links in", rootfs.path()))?;
+        }
         let json = runtime_config_json(source, Some(&rootfs), &opts.ownership)?;
         // A new file renamed into place: a symlink planted at the name is
         // replaced, never written through.
@@ -553,7 +557,8 @@ pub fn unpack_bundle(
         };
         Ok(meta.write(&bundle)?)
     };
-    if let Err(e) = finish() {
+    let finished = finish();
+    if let Err(e) = finished {
         // Remove what this unpack made rather than leave half a bundle.
         drop(rootfs);
         let made = own_files

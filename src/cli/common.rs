@@ -76,12 +76,20 @@ impl PlatformArgs {
 /// content store.
 #[derive(Debug, Args)]
 pub struct StoreArgs {
-    /// shared content store to check files out of (created if missing): a layer already in it is not read again
-    #[arg(long, value_name = "DIR", env = umoci::store::STORE_ENV, hide_env_values = true)]
+    /// shared content store to check files out of (created if missing; default: $UMOCI_STORE): a layer already in it is not read again
+    #[arg(long, value_name = "DIR")]
     pub store: Option<std::path::PathBuf>,
     /// how files come out of the store: auto, reflink, copy or hardlink
     #[arg(long = "store-link", value_name = "MODE", value_parser = STORE_LINK_VALUES)]
     pub store_link: Option<String>,
+}
+
+/// The store `--store` names, else `UMOCI_STORE`; an empty value is none
+/// (a caller that sets the variable to nothing means no store).
+pub fn store_dir(flag: Option<&std::path::PathBuf>) -> Option<std::path::PathBuf> {
+    flag.cloned()
+        .or_else(|| std::env::var_os(umoci::store::STORE_ENV).map(Into::into))
+        .filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty())
 }
 
 /// The `--store-link` values.
@@ -108,12 +116,9 @@ impl StoreArgs {
                 )
             })?,
         };
-        let store = self.store.as_ref().filter(|p| !p.as_os_str().is_empty());
+        let store = store_dir(self.store.as_ref());
         match store {
-            Some(path) => Ok(Some(umoci::bundle::StoreOptions {
-                path: path.clone(),
-                link,
-            })),
+            Some(path) => Ok(Some(umoci::bundle::StoreOptions { path, link })),
             None if self.store_link.is_some() => {
                 anyhow::bail!("--store-link needs a store: --store DIR (or UMOCI_STORE)")
             }

@@ -30,8 +30,8 @@ enum StoreCommand {
 /// The store to work on.
 #[derive(Debug, Args)]
 pub struct DirArgs {
-    /// the content store
-    #[arg(long, value_name = "DIR", env = STORE_ENV, hide_env_values = true)]
+    /// the content store (default: $UMOCI_STORE)
+    #[arg(long, value_name = "DIR")]
     store: Option<PathBuf>,
     #[arg(hide = true)]
     args: Vec<String>,
@@ -50,13 +50,13 @@ pub struct GcArgs {
 impl DirArgs {
     fn open(&self, lock: StoreLock) -> Result<Store> {
         super::common::positionals(&self.args, &[])?;
-        let Some(path) = self.store.as_ref().filter(|p| !p.as_os_str().is_empty()) else {
+        let Some(path) = super::common::store_dir(self.store.as_ref()) else {
             bail!("missing mandatory argument: --store (or {STORE_ENV})");
         };
         if !path.is_dir() {
             bail!("store {}: no such directory", path.display());
         }
-        Ok(Store::open(path, false, lock)?)
+        Ok(Store::open(&path, false, lock)?)
     }
 }
 
@@ -106,6 +106,12 @@ pub fn run(args: StoreCmdArgs) -> Result<()> {
                 for root in &d.shared_by {
                     println!("    shared with {}", root.display());
                 }
+            }
+            if r.unreadable > 0 {
+                log::warn!(
+                    "store fsck: {} files you may not read were not checked",
+                    r.unreadable
+                );
             }
             if !r.damage.is_empty() {
                 bail!(

@@ -423,9 +423,7 @@ impl<'r> Extractor<'r> {
         )
         .map_err(|e| LayerError::io(&meta.raw_name, "create file", e))?;
         let mut file = File::from(fd);
-        if meta.size >= ROOM_CHECK_SIZE {
-            ensure_room(&file, meta)?;
-        }
+        ensure_room(&file, meta)?;
         let mut hasher = Sha256::new();
         let mut written = 0u64;
         loop {
@@ -721,7 +719,11 @@ const ROOM_CHECK_SIZE: u64 = 64 << 20;
 /// Refuses a file that cannot fit: a GNU sparse entry can describe an
 /// exabyte of holes in a few bytes of layer, and writing it out would only
 /// end when the disk is full.
-fn ensure_room(file: &File, meta: &Entry) -> Result<(), LayerError> {
+/// Only files of [`ROOM_CHECK_SIZE`] or more are checked.
+pub(crate) fn ensure_room(file: &File, meta: &Entry) -> Result<(), LayerError> {
+    if meta.size < ROOM_CHECK_SIZE {
+        return Ok(());
+    }
     let st = rustix::fs::fstatvfs(file).map_err(|e| LayerError::io(&meta.raw_name, "statfs", e))?;
     let blocks = if rustix::process::geteuid().is_root() {
         st.f_bfree

@@ -46,7 +46,12 @@ impl DirLock {
     /// `what` names the lock and what its holder is doing, for the message
     /// a wait of more than a second prints.
     pub fn acquire(dir: &Path, mode: LockMode, what: &str) -> Result<Self> {
-        let file = open_dir(dir)?;
+        Self::acquire_open(open_dir(dir)?, dir, mode, what)
+    }
+
+    /// [`DirLock::acquire`] for a directory already open as `file`;
+    /// `dir` names it in messages.
+    pub fn acquire_open(file: File, dir: &Path, mode: LockMode, what: &str) -> Result<Self> {
         let op = match mode {
             LockMode::Shared => FlockOperation::NonBlockingLockShared,
             LockMode::Exclusive => FlockOperation::NonBlockingLockExclusive,

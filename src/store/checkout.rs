@@ -11,7 +11,7 @@ use rustix::io::Errno;
 use sha2::{Digest as _, Sha256};
 
 use super::listing::{ListingReader, ListingWriter};
-use super::objects::{self, clone_or_copy, object_name, open_content, open_sized, TempObject};
+use super::objects::{self, clone_or_copy, object_name, open_content, TempObject};
 use super::publish::Publisher;
 use super::{Store, StoreError};
 use crate::fs::file::AtomicFile;
@@ -75,6 +75,9 @@ pub struct Checkout<'s> {
     ownership_key: Vec<u8>,
     /// Link copies already linked into this bundle.
     linked: HashSet<[u8; 32]>,
+    /// Whether the ownership opens up entries its owner may not read
+    /// (rootless).
+    opens_up: bool,
     /// Layers whose listings are not to be used.
     distrusted: HashSet<Digest>,
     /// Set when a listed object was missing.
@@ -100,6 +103,7 @@ impl<'s> Checkout<'s> {
             },
             ownership_key: format!("{ownership:?}").into_bytes(),
             linked: HashSet::new(),
+            opens_up: ownership.opens_up(),
             distrusted: HashSet::new(),
             missed: false,
             listing: None,
@@ -153,8 +157,14 @@ impl<'s> Checkout<'s> {
             };
             Ok(Some(file))
         };
-        let Some(file) = open().map_err(StoreError::io("open listing", &shown))? else {
-            return Ok(None);
+        let file = match open() {
+            Ok(Some(file)) => file,
+            Ok(None) => return Ok(None),
+            // Not a listing (planted, or damaged): the layer is read.
+            Err(e) => {
+                log::warn!("{}: {e}; reading the layer again", shown.display());
+                return Ok(None);
+            }
         };
         if self.distrusted.contains(diff_id) {
             return Ok(None);
@@ -278,6 +288,7 @@ impl<'s> Checkout<'s> {
     ) -> Result<CreatedFile, LayerError> {
         let err = |op| move |e: io::Error| LayerError::io(name, op, e);
         let mut file = create_new(dir, name).map_err(err("create file"))?;
+        crate::layer::extract::ensure_room(&file, meta)?;
         let digest = objects::write_hashing(content, &mut file, meta.size, &mut self.buf)
             .map_err(err("write file"))?;
         finish(file.as_fd())?;
@@ -306,31 +317,56 @@ impl<'s> Checkout<'s> {
             FileContent::Stream(reader) => {
                 // Hardlink mode: the copy written becomes a link copy
                 // itself, so the content is written once.
-                let (temp, digest) =
-                    objects::write_temp(self.store, reader, meta.size, &mut self.buf)?;
+                let mut temp = TempObject::create(self.store)?;
+                crate::layer::extract::ensure_room(&temp.file, meta).map_err(io::Error::other)?;
+                let digest =
+                    objects::write_hashing(reader, &mut temp.file, meta.size, &mut self.buf)?;
                 Ok((digest, Source::Temp(temp)))
             }
             FileContent::Stored(digest) if self.mode == LinkMode::Hardlink => {
                 Ok((digest, Source::Lazy(meta.size)))
             }
             FileContent::Stored(digest) => {
-                Ok((digest, Source::File(self.open_source(&digest, meta.size)?)))
+                let (file, shared) = self.open_source(&digest, meta.size)?;
+                Ok((digest, Source::File(file, shared)))
             }
         }
     }
 
     /// The file `source` stands for (a temporary copy's is duplicated).
-    fn source_file(&mut self, source: Source<'_>, digest: &[u8; 32]) -> io::Result<File> {
+    /// The file `source` stands for, and whether it must be checked as
+    /// it is read (see [`objects::open_content`]).
+    fn source_file(&mut self, source: Source<'_>, digest: &[u8; 32]) -> io::Result<(File, bool)> {
         match source {
-            Source::File(f) => Ok(f),
-            Source::Temp(t) => t.file.try_clone(),
+            Source::File(f, shared) => Ok((f, shared)),
+            Source::Temp(t) => Ok((t.file.try_clone()?, false)),
             Source::Lazy(size) => self.open_source(digest, size),
         }
     }
 
+    /// Copies `src` (the content `digest`) into `dst`: checked as it is
+    /// read when `shared`, else a reflink where possible. A copy that
+    /// fails its check counts as missing, so the layer is read instead.
+    fn copy_content(
+        &mut self,
+        src: &File,
+        shared: bool,
+        dst: &File,
+        digest: &[u8; 32],
+    ) -> io::Result<()> {
+        if shared {
+            let checked = objects::copy_checked(src, dst, digest);
+            self.missed |= checked
+                .as_ref()
+                .is_err_and(|e| e.kind() == io::ErrorKind::InvalidData);
+            return checked;
+        }
+        clone_or_copy(src, dst, &mut self.reflink, self.mode == LinkMode::Reflink)
+    }
+
     /// A readable copy of the content `digest` names, or an error saying
     /// it is missing.
-    fn open_source(&mut self, digest: &[u8; 32], size: u64) -> io::Result<File> {
+    fn open_source(&mut self, digest: &[u8; 32], size: u64) -> io::Result<(File, bool)> {
         open_content(self.store, digest, size)?.ok_or_else(|| {
             self.missed = true;
             io::Error::new(
@@ -343,30 +379,27 @@ impl<'s> Checkout<'s> {
         })
     }
 
-    /// A private copy of `source` as `name` in `dir`, finished there.
+    /// A private copy of `source` (the content `digest`, checked as it is
+    /// read when `shared`) as `name` in `dir`, finished there.
     fn place_copy(
         &mut self,
         dir: BorrowedFd<'_>,
         name: &[u8],
-        source: &File,
+        (source, shared): (&File, bool),
+        digest: &[u8; 32],
         finish: &mut dyn FnMut(BorrowedFd<'_>) -> Result<(), LayerError>,
     ) -> Result<u64, LayerError> {
         let meta_err = |op| move |e: io::Error| LayerError::io(name, op, e);
         let file = create_new(dir, name).map_err(meta_err("create file"))?;
-        clone_or_copy(
-            source,
-            &file,
-            &mut self.reflink,
-            self.mode == LinkMode::Reflink,
-        )
-        .map_err(|e| {
-            let op = if self.mode == LinkMode::Reflink {
-                "reflink from store (--store-link=reflink)"
-            } else {
-                "copy from store"
-            };
-            meta_err(op)(e)
-        })?;
+        self.copy_content(source, shared, &file, digest)
+            .map_err(|e| {
+                let op = if self.mode == LinkMode::Reflink {
+                    "reflink from store (--store-link=reflink)"
+                } else {
+                    "copy from store"
+                };
+                meta_err(op)(e)
+            })?;
         finish(file.as_fd())?;
         Ok(rustix::fs::fstat(&file)
             .map_err(|e| meta_err("stat file")(e.into()))?
@@ -375,11 +408,18 @@ impl<'s> Checkout<'s> {
 
     /// Hardlink mode: links the store's copy of `digest` that carries
     /// `meta`'s metadata (`links/<hex>-<key>`) as `name` in `dir`, making
-    /// that copy first if needed; a copy already linked into this bundle
-    /// is copied instead, so no two paths of a bundle share an inode the
-    /// layer did not link. The first copy of a content is also
+    /// that copy first if needed. The first copy of a content is also
     /// `links/<hex>`, the content's source when no `objects/<hex>` exists
     /// (a store only ever used with hardlinks writes each file once).
+    ///
+    /// A private copy is made instead where linking would be wrong: a
+    /// copy already linked into this bundle (no two paths of a bundle
+    /// share an inode the layer did not link), a file its owner may not
+    /// read in a rootless bundle (reading it means opening it up for a
+    /// moment, which must not happen to an inode others share), and a
+    /// store copy that is not what its name says (planted, or edited in
+    /// place: checked by type, size, mode and time once linked, and taken
+    /// back out).
     fn place_link(
         &mut self,
         dir: BorrowedFd<'_>,
@@ -393,75 +433,100 @@ impl<'s> Checkout<'s> {
         let content = object_name(digest);
         let links = self.store.links();
         let key = self.variant_key(meta, digest);
-        if !self.linked.insert(key) {
-            if let Source::Temp(mut temp) = source {
-                // The content must be in the store all the same.
-                let _ = temp
-                    .publish(links, content.as_bytes())
-                    .map_err(err("publish store copy"))?;
-                return self.place_copy(dir, name, &temp.file, finish);
-            }
-            let file = self
-                .source_file(source, digest)
-                .map_err(err("open store object"))?;
-            return self.place_copy(dir, name, &file, finish);
+        let unreadable = self.opens_up && meta.mode & 0o400 == 0;
+        if !self.linked.insert(key) || unreadable {
+            return self.place_private(dir, name, digest, source, finish);
         }
         let variant = format!("{content}-{}", hex::encode(key));
-        let linked = match rustix::fs::linkat(links, variant.as_str(), dir, name, AtFlags::empty())
-        {
-            Ok(()) => true,
-            Err(Errno::NOENT) => false,
+        match rustix::fs::linkat(links, variant.as_str(), dir, name, AtFlags::empty()) {
+            Ok(()) => {
+                if let Some(ino) = linked_as_listed(dir, name, meta).map_err(err("stat file"))? {
+                    return Ok(ino);
+                }
+                log::warn!(
+                    "store {}: links/{variant} is not what its name says (planted, or edited in place: see umoci store fsck); using a private copy",
+                    self.store.path().display()
+                );
+                rustix::fs::unlinkat(dir, name, AtFlags::empty())
+                    .map_err(|e| err("remove bad store link")(e.into()))?;
+                return self.place_private(dir, name, digest, source, finish);
+            }
+            Err(Errno::NOENT) => {}
             // Too many links for the file system: a copy will do.
-            Err(Errno::MLINK) => {
-                let file = self
-                    .source_file(source, digest)
-                    .map_err(err("open store object"))?;
-                return self.place_copy(dir, name, &file, finish);
+            Err(Errno::MLINK) => return self.place_private(dir, name, digest, source, finish),
+            Err(Errno::XDEV) => {
+                return Err(err("hardlink from store")(io::Error::other(
+                    "the store and the bundle are on different mounts (--store-link=hardlink needs one)",
+                )))
             }
             Err(e) => return Err(err("hardlink from store")(e.into())),
-        };
-        if !linked {
-            let mut temp = match source {
-                Source::Temp(temp) => temp,
-                other => {
-                    let file = self
-                        .source_file(other, digest)
-                        .map_err(err("open store object"))?;
-                    let temp = TempObject::create(self.store).map_err(err("create store copy"))?;
-                    clone_or_copy(&file, &temp.file, &mut self.reflink, false)
-                        .map_err(err("copy store object"))?;
-                    temp
-                }
-            };
-            finish(temp.file.as_fd())?;
-            // Another unpack may have made the same copy meanwhile: theirs
-            // is as good, and this one goes.
-            temp.publish(links, variant.as_bytes())
-                .map_err(err("publish store copy"))?;
-            match rustix::fs::linkat(
-                links,
-                variant.as_str(),
-                links,
-                content.as_str(),
-                AtFlags::empty(),
-            ) {
-                Ok(()) | Err(Errno::EXIST | Errno::MLINK) => {}
-                Err(e) => return Err(err("name store copy")(e.into())),
+        }
+        let mut temp = match source {
+            Source::Temp(temp) => temp,
+            other => {
+                let (file, shared) = self
+                    .source_file(other, digest)
+                    .map_err(err("open store object"))?;
+                let temp = TempObject::create(self.store).map_err(err("create store copy"))?;
+                self.copy_content(&file, shared, &temp.file, digest)
+                    .map_err(err("copy store object"))?;
+                temp
             }
-            match rustix::fs::linkat(links, variant.as_str(), dir, name, AtFlags::empty()) {
-                Ok(()) => {}
-                Err(Errno::MLINK) => {
-                    let file = open_sized(links, variant.as_bytes(), meta.size)
-                        .map_err(err("open store copy"))?
-                        .ok_or_else(|| err("open store copy")(io::ErrorKind::NotFound.into()))?;
-                    return self.place_copy(dir, name, &file, finish);
-                }
-                Err(e) => return Err(err("hardlink from store")(e.into())),
+        };
+        finish(temp.file.as_fd())?;
+        // Another unpack may have made the same copy meanwhile: theirs is
+        // as good (and checked below like any other), and this one goes.
+        temp.publish(links, variant.as_bytes())
+            .map_err(err("publish store copy"))?;
+        match rustix::fs::linkat(
+            links,
+            variant.as_str(),
+            links,
+            content.as_str(),
+            AtFlags::empty(),
+        ) {
+            Ok(()) | Err(Errno::EXIST | Errno::MLINK) => {}
+            Err(e) => return Err(err("name store copy")(e.into())),
+        }
+        match rustix::fs::linkat(links, variant.as_str(), dir, name, AtFlags::empty()) {
+            Ok(()) => {}
+            Err(Errno::MLINK) => {
+                return self.place_private(dir, name, digest, Source::Lazy(meta.size), finish)
+            }
+            Err(e) => return Err(err("hardlink from store")(e.into())),
+        }
+        match linked_as_listed(dir, name, meta).map_err(err("stat file"))? {
+            Some(ino) => Ok(ino),
+            None => {
+                rustix::fs::unlinkat(dir, name, AtFlags::empty())
+                    .map_err(|e| err("remove bad store link")(e.into()))?;
+                self.place_private(dir, name, digest, Source::Lazy(meta.size), finish)
             }
         }
-        Ok(rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
-            .map_err(|e| err("stat file")(e.into()))?
-            .st_ino)
+    }
+
+    /// A private copy (see [`Checkout::place_link`]); content written from
+    /// the layer is kept in the store all the same.
+    fn place_private(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        digest: &[u8; 32],
+        source: Source<'s>,
+        finish: &mut dyn FnMut(BorrowedFd<'_>) -> Result<(), LayerError>,
+    ) -> Result<u64, LayerError> {
+        let err = |op| move |e: io::Error| LayerError::io(name, op, e);
+        if let Source::Temp(mut temp) = source {
+            // Its metadata is still the store's own (0600): a content
+            // copy, the source of later link copies.
+            temp.publish(self.store.links(), object_name(digest).as_bytes())
+                .map_err(err("publish store copy"))?;
+            return self.place_copy(dir, name, (&temp.file, false), digest, finish);
+        }
+        let (file, shared) = self
+            .source_file(source, digest)
+            .map_err(err("open store object"))?;
+        self.place_copy(dir, name, (&file, shared), digest, finish)
     }
 
     /// What a link copy is named by: its content and everything that
@@ -497,8 +562,8 @@ impl<'s> Checkout<'s> {
 
 /// Where a file's content is read from.
 enum Source<'s> {
-    /// An object (or link copy) in the store.
-    File(File),
+    /// An object (or, flagged, a link copy) in the store.
+    File(File, bool),
     /// A copy just written, not yet anywhere but `tmp/`.
     Temp(TempObject<'s>),
     /// In the store, opened only if a link will not do (of this size).
@@ -526,10 +591,10 @@ impl FileStore for Checkout<'_> {
         let ino = if self.mode == LinkMode::Hardlink {
             self.place_link(dir, name, meta, &digest, source, finish)
         } else {
-            let source = self
+            let (source, shared) = self
                 .source_file(source, &digest)
                 .map_err(|e| LayerError::io(name, "open store object", e))?;
-            self.place_copy(dir, name, &source, finish)
+            self.place_copy(dir, name, (&source, shared), &digest, finish)
         }
         .map_err(|e| match e {
             LayerError::Io { op, source, .. } => LayerError::io(&meta.raw_name, op, source),
@@ -560,6 +625,18 @@ fn create_new(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<File> {
         OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
         Mode::from_raw_mode(0o600),
     )?))
+}
+
+/// The inode number of the file just linked as `name` in `dir`, if it is
+/// what the listing says it is: a regular file of its size, mode and
+/// modification time (a link copy's own metadata is the entry's).
+fn linked_as_listed(dir: BorrowedFd<'_>, name: &[u8], meta: &Entry) -> io::Result<Option<u64>> {
+    let st = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+    let fits = rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
+        && st.st_size as u64 == meta.size
+        && st.st_mode & 0o7777 == meta.mode
+        && (st.st_mtime, st.st_mtime_nsec as u32) == (meta.mtime.sec, meta.mtime.nsec);
+    Ok(fits.then_some(st.st_ino))
 }
 
 /// The longest listing read: a layer of millions of entries stays well

@@ -42,6 +42,15 @@ pub enum StoreError {
         /// Why it cannot be used.
         why: String,
     },
+    /// The store's lock could not be taken (in time).
+    #[error("store {}: lock", path.display())]
+    Lock {
+        /// The store.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: crate::layout::LayoutError,
+    },
     /// Reading the layouts named for `store gc` failed.
     #[error("read layout {}", path.display())]
     Layout {

@@ -95,19 +95,6 @@ impl Drop for TempObject<'_> {
     }
 }
 
-/// Copies `content` (which must be `size` bytes) into a new temporary
-/// file, hashing it on the way.
-pub(crate) fn write_temp<'s>(
-    store: &'s Store,
-    content: &mut dyn Read,
-    size: u64,
-    buf: &mut [u8],
-) -> io::Result<(TempObject<'s>, [u8; 32])> {
-    let mut temp = TempObject::create(store)?;
-    let digest = write_hashing(content, &mut temp.file, size, buf)?;
-    Ok((temp, digest))
-}
-
 /// Copies `content` (which must be `size` bytes) to `out`, returning
 /// its SHA-256.
 pub(crate) fn write_hashing(
@@ -183,17 +170,52 @@ pub(crate) fn open_sized(dir: BorrowedFd<'_>, name: &[u8], size: u64) -> io::Res
 
 /// A readable copy of the content `digest` names: the object, or failing
 /// that the first link copy made of it (a store used only with hardlinks
-/// keeps no other).
+/// keeps no other). The flag is set for a link copy: its inode may be a
+/// bundle's file too, edited in place since, so it is checked as it is
+/// read (see [`copy_checked`]).
 pub(crate) fn open_content(
     store: &Store,
     digest: &[u8; 32],
     size: u64,
-) -> io::Result<Option<File>> {
+) -> io::Result<Option<(File, bool)>> {
     let name = object_name(digest);
     if let Some(f) = open_sized(store.objects(), name.as_bytes(), size)? {
-        return Ok(Some(f));
+        return Ok(Some((f, false)));
     }
-    open_sized(store.links(), name.as_bytes(), size)
+    Ok(open_sized(store.links(), name.as_bytes(), size)?.map(|f| (f, true)))
+}
+
+/// Copies all of `src` into the empty `dst` by reading it, and fails
+/// unless what was read has the SHA-256 `digest`.
+pub(crate) fn copy_checked(src: &File, mut dst: &File, digest: &[u8; 32]) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let mut src = src.try_clone()?;
+    src.seek(SeekFrom::Start(0))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        crate::interrupt::check_io()?;
+        let n = match src.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        dst.write_all(&buf[..n])?;
+    }
+    let got: [u8; 32] = hasher.finalize().into();
+    if &got != digest {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "store copy links/{} changed since it was stored (now sha256:{}; see umoci store fsck)",
+                object_name(digest),
+                object_name(&got)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Copies all of `src` into the empty `dst`: a reflink where `reflink` is

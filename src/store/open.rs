@@ -3,7 +3,11 @@
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{flock, FlockOperation, Mode, OFlags};
+use std::fs::File;
+
+use rustix::fs::{Mode, OFlags};
+
+use crate::layout::lock::{DirLock, LockMode};
 use rustix::io::Errno;
 
 use super::StoreError;
@@ -24,8 +28,8 @@ pub enum StoreLock {
 #[derive(Debug)]
 pub struct Store {
     path: PathBuf,
-    /// The store directory, which holds the lock.
-    _root: OwnedFd,
+    /// The lock on the store directory, held while the store is open.
+    _lock: DirLock,
     objects: OwnedFd,
     links: OwnedFd,
     layers: OwnedFd,
@@ -56,11 +60,23 @@ impl Store {
         )
         .map_err(|e| StoreError::io("open", path)(e.into()))?;
         check_trusted(root.as_fd(), path)?;
-        let op = match lock {
-            StoreLock::Shared => FlockOperation::LockShared,
-            StoreLock::Exclusive => FlockOperation::LockExclusive,
+        // Waited for as a layout's lock is: with a warning after a second,
+        // interruptible, and up to UMOCI_LOCK_TIMEOUT.
+        let (mode, what) = match lock {
+            StoreLock::Shared => (LockMode::Shared, "the store (store gc holds it)"),
+            StoreLock::Exclusive => (LockMode::Exclusive, "the store (an unpack uses it)"),
         };
-        flock(&root, op).map_err(|e| StoreError::io("lock", path)(e.into()))?;
+        let held = root
+            .try_clone()
+            .map_err(|e| StoreError::io("lock", path)(e))
+            .and_then(|fd| {
+                DirLock::acquire_open(File::from(fd), path, mode, what).map_err(|source| {
+                    StoreError::Lock {
+                        path: path.to_owned(),
+                        source,
+                    }
+                })
+            })?;
         let mut dirs = Vec::with_capacity(SUBDIRS.len());
         for name in SUBDIRS {
             let shown = path.join(name);
@@ -83,7 +99,7 @@ impl Store {
             blobs: next(),
             bundles: next(),
             tmp: next(),
-            _root: root,
+            _lock: held,
         })
     }
 

@@ -342,6 +342,25 @@ fn a_sparse_file_bigger_than_the_disk_is_refused_up_front() {
     assert!(line.contains("does not fit"), "{line}");
     assert!(started.elapsed().as_secs() < 30);
     assert!(!bundle.join("rootfs").exists());
+    // Through a content store, in every way of writing files into it.
+    let image = image_arg(&layout, "latest");
+    for link in ["auto", "copy", "hardlink"] {
+        let store = dir.path().join(format!("store-{link}"));
+        let line = umoci(&[
+            "unpack",
+            "--image",
+            &image,
+            "--store",
+            s(&store),
+            "--store-link",
+            link,
+            s(&bundle),
+        ])
+        .fails_with("sparse");
+        assert!(line.contains("does not fit"), "{link}: {line}");
+        assert!(!bundle.join("rootfs").exists());
+    }
+    assert!(started.elapsed().as_secs() < 30);
 }
 
 #[test]

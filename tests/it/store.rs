@@ -27,6 +27,7 @@ fn every_kind_image(dir: &Path) -> PathBuf {
         .file("same-2", b"same\n", 0o644, 0, 0)
         .file("same-other-owner", b"same\n", 0o644, 7, 7)
         .file("empty", b"", 0o600, 0, 0)
+        .file("secret", b"nobody reads this\n", 0o000, 0, 0)
         .file("big", &big, 0o755, 0, 0)
         .file("usr-bin-su", b"#!/bin/true\n", 0o4755, 0, 0)
         .dir("tmp", 0o1777, 0, 0)
@@ -240,6 +241,17 @@ fn store_bundles_are_plain_bundles_and_later_unpacks_never_read_a_layer() {
         let md = |p: &str| std::fs::symlink_metadata(root.join(p)).unwrap();
         assert_ne!(md("same-1").ino(), md("same-2").ino());
         assert_eq!(md("same-1").ino(), md("etc/hard-to-lower").ino());
+        // Rootless, a file its owner may not read is opened up to be read
+        // (for the mtree): never one whose inode others share.
+        let secret = |b: &str| {
+            std::fs::metadata(case.join(b).join("rootfs/secret"))
+                .unwrap()
+                .ino()
+        };
+        if extra == ["--rootless"] {
+            assert_ne!(secret("hardlink-1"), secret("hardlink-2"));
+        }
+        umoci(&["store", "fsck", "--store", s(&case.join("store-hardlink"))]).ok();
     }
 }
 
@@ -728,6 +740,14 @@ fn the_environment_names_the_store_and_gc_keeps_what_layouts_use() {
         &env,
     )
     .ok();
+    // An empty UMOCI_STORE is no store.
+    let none = dir.path().join("none");
+    umoci_env(
+        &["unpack", "--rootless", "--image", &image, s(&none)],
+        &[("UMOCI_STORE", "")],
+    )
+    .ok();
+    assert!(!none.join("umoci.store.json").exists());
     let du = umoci_env(&["store", "du"], &env).ok();
     assert!(du.contains("layers         3"), "{du}");
     assert!(du.contains("bundles        2"), "{du}");
@@ -915,4 +935,71 @@ fn a_directory_replaced_by_a_file_keeps_the_files_times_and_shared_inodes_keep_t
         std::fs::metadata(one.join("rootfs/e")).unwrap().mtime(),
         1_200_000_000
     );
+}
+
+#[test]
+fn planted_or_edited_store_copies_never_reach_a_new_bundle() {
+    if !running_as_root("a privileged unpack beside rootless ones needs root") {
+        return;
+    }
+    let dir = tempdir();
+    let layout = every_kind_image(dir.path());
+    let store = dir.path().join("store");
+    let plain = |name: &str, extra: &[&str]| {
+        let bundle = dir.path().join(name);
+        let image = image_arg(&layout, "latest");
+        let mut args = vec!["unpack", "--image", &image];
+        args.extend_from_slice(extra);
+        args.push(s(&bundle));
+        umoci(&args).ok();
+        bundle
+    };
+    let rootless_plain = plain("plain-rootless", &["--rootless"]);
+    let root_plain = plain("plain-root", &[]);
+    let a = dir.path().join("a");
+    unpack_with(&layout, &a, &store, "hardlink", &["--rootless"]).ok();
+    let hex = |p: &Path| {
+        umoci::spec::Digest::sha256_of(&std::fs::read(p).unwrap()).to_string()["sha256:".len()..]
+            .to_owned()
+    };
+    // Every link copy of `big` becomes a symlink to a host file.
+    let big = hex(&a.join("rootfs/big"));
+    for entry in std::fs::read_dir(store.join("links")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.starts_with(&format!("{big}-")) {
+            std::fs::remove_file(&path).unwrap();
+            std::os::unix::fs::symlink("/etc/shadow", &path).unwrap();
+        }
+    }
+    // A bundle's file edited in place (metadata only).
+    std::fs::set_permissions(
+        a.join("rootfs/same-1"),
+        std::fs::Permissions::from_mode(0o4777),
+    )
+    .unwrap();
+    let b = dir.path().join("b");
+    let run = unpack_with(&layout, &b, &store, "hardlink", &["--rootless"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not what its name says"),
+        "{}",
+        run.stderr
+    );
+    assert_same_bundle(&rootless_plain, &b);
+    // A bundle's file edited in place (content): the store's content copy
+    // is that inode, and a new link copy made from it is checked.
+    let cap = a.join("rootfs/cap");
+    let mut f = std::fs::OpenOptions::new().write(true).open(&cap).unwrap();
+    std::io::Write::write_all(&mut f, b"BAD").unwrap();
+    drop(f);
+    let c = dir.path().join("c");
+    let run = unpack_with(&layout, &c, &store, "hardlink", &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("changed since it was stored") || run.stderr.contains("missing object"),
+        "{}",
+        run.stderr
+    );
+    assert_same_bundle(&root_plain, &c);
 }
