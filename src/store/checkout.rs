@@ -97,9 +97,11 @@ impl<'s> Checkout<'s> {
         Checkout {
             store,
             mode,
+            // Hardlink checkouts still copy now and then (a content twice
+            // in a bundle, a new link copy): a reflink where it works.
             reflink: match mode {
-                LinkMode::Copy | LinkMode::Hardlink => Some(false),
-                LinkMode::Auto | LinkMode::Reflink => None,
+                LinkMode::Copy => Some(false),
+                LinkMode::Auto | LinkMode::Reflink | LinkMode::Hardlink => None,
             },
             ownership_key: format!("{ownership:?}").into_bytes(),
             linked: HashSet::new(),
@@ -521,7 +523,15 @@ impl<'s> Checkout<'s> {
             // copy, the source of later link copies.
             temp.publish(self.store.links(), object_name(digest).as_bytes())
                 .map_err(err("publish store copy"))?;
-            return self.place_copy(dir, name, (&temp.file, false), digest, finish);
+            // Just written, so not on disk yet: a reflink would wait for
+            // that, a copy of the bytes does not.
+            let file = create_new(dir, name).map_err(err("create file"))?;
+            clone_or_copy(&temp.file, &file, &mut Some(false), false)
+                .map_err(err("copy from store"))?;
+            finish(file.as_fd())?;
+            return Ok(rustix::fs::fstat(&file)
+                .map_err(|e| err("stat file")(e.into()))?
+                .st_ino);
         }
         let (file, shared) = self
             .source_file(source, digest)
