@@ -127,7 +127,7 @@ pub enum UnpackError {
     Store(#[from] StoreError),
     /// A store listing named an object the store does not have (the
     /// unpack then reads that layer instead).
-    #[error("store listing of layer {diff_id} names a missing object")]
+    #[error("store listing of layer {diff_id} names a missing or changed object")]
     StoreObjectMissing {
         /// The layer's diff ID.
         diff_id: crate::spec::Digest,
@@ -227,7 +227,7 @@ fn unpack_rootfs_at(
                 let _ = crate::fs::remove::remove_all_at(dir, name);
                 match (e, &mut store) {
                     (UnpackError::StoreObjectMissing { diff_id }, Some((_, distrusted))) => {
-                        log::warn!("the store's listing of layer {diff_id} names a missing object: reading the layer instead");
+                        log::warn!("the store's listing of layer {diff_id} names a missing or changed object: reading the layer instead");
                         distrusted.insert(diff_id);
                     }
                     (e, _) => return Err(e),
@@ -402,15 +402,25 @@ fn extract_layers(
 /// hardlinks need both on one file system, and saying so now beats
 /// failing on the first file.
 fn open_store(o: &StoreOptions, root: &Root) -> Result<Store, UnpackError> {
-    let store = Store::open(&o.path, true, StoreLock::Shared)?;
     // A store inside the rootfs would be the image's to write (a layer
     // could plant objects every later bundle gets), and a rootfs inside
-    // the store would be the store's to clean up.
+    // the store would be the store's to clean up. Checked before the
+    // store is made, so a refused one leaves nothing behind.
     let real = |p: &Path| std::fs::canonicalize(p).map_err(io_error("resolve", p));
-    let (store_real, root_real) = (real(store.path())?, real(root.path())?);
+    let store_real = match real(&o.path) {
+        Ok(p) => p,
+        // Not made yet: where it would be.
+        Err(_) => match (o.path.parent(), o.path.file_name()) {
+            (Some(parent), Some(name)) if !parent.as_os_str().is_empty() => real(parent)
+                .map(|p| p.join(name))
+                .unwrap_or_else(|_| o.path.clone()),
+            _ => real(Path::new("."))?.join(&o.path),
+        },
+    };
+    let root_real = real(root.path())?;
     if store_real.starts_with(&root_real) || root_real.starts_with(&store_real) {
         return Err(StoreError::Untrusted {
-            path: store.path().to_owned(),
+            path: o.path.clone(),
             why: format!(
                 "it and the rootfs {} would lie one inside the other",
                 root.path().display()
@@ -418,6 +428,7 @@ fn open_store(o: &StoreOptions, root: &Root) -> Result<Store, UnpackError> {
         }
         .into());
     }
+    let store = Store::open(&o.path, true, StoreLock::Shared)?;
     if o.link == LinkMode::Hardlink {
         let dev = |fd: BorrowedFd<'_>, path: &Path| {
             rustix::fs::fstat(fd)

@@ -236,6 +236,21 @@ impl Layout {
             })
     }
 
+    /// Whether the layout has the blob `desc` names, of the size it says
+    /// (a cheap check, no read: the content is what the digest pins only
+    /// once read).
+    pub fn has_blob_sized(&self, desc: &Descriptor) -> bool {
+        rustix::fs::statat(
+            &self.dir,
+            Self::blob_name(&desc.digest).as_slice(),
+            rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+        )
+        .is_ok_and(|st| {
+            rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
+                && st.st_size == desc.size
+        })
+    }
+
     /// `blobs/<alg>` opened for writing or deleting in it: never through a
     /// symlink, since that could lead outside the layout. Created when
     /// missing if `create` is set; `None` if missing otherwise.

@@ -78,6 +78,8 @@ pub struct Checkout<'s> {
     /// Whether the ownership opens up entries its owner may not read
     /// (rootless).
     opens_up: bool,
+    /// How the root is owned.
+    ownership: Ownership,
     /// Layers whose listings are not to be used.
     distrusted: HashSet<Digest>,
     /// Set when a listed object was missing.
@@ -106,6 +108,7 @@ impl<'s> Checkout<'s> {
             ownership_key: format!("{ownership:?}").into_bytes(),
             linked: HashSet::new(),
             opens_up: ownership.opens_up(),
+            ownership: ownership.clone(),
             distrusted: HashSet::new(),
             missed: false,
             listing: None,
@@ -236,27 +239,32 @@ impl<'s> Checkout<'s> {
                     self.store.shown("objects"),
                 ))?;
         }
+        // The layer is in the bundle whatever happens now: a listing the
+        // store cannot keep costs a read of the layer next time, not this
+        // unpack.
         let Some(writer) = self.listing.take() else {
             return Ok(());
         };
-        let file = writer
-            .finish()
-            .map_err(StoreError::io("write listing", &shown))?
-            .into_inner()
-            .map_err(|e| StoreError::io("write listing", &shown)(e.into_error()))?;
-        file.commit()
-            .map_err(StoreError::io("write listing", &shown))?;
         let name = listing_name(blob);
-        crate::fs::file::write_atomic(
-            self.store.blobs(),
-            name.as_bytes(),
-            diff_id.to_string().as_bytes(),
-            0o600,
-        )
-        .map_err(StoreError::io(
-            "write",
-            self.store.shown(format!("blobs/{name}")),
-        ))
+        let kept = writer
+            .finish()
+            .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+            .and_then(|file| file.commit())
+            .and_then(|()| {
+                crate::fs::file::write_atomic(
+                    self.store.blobs(),
+                    name.as_bytes(),
+                    diff_id.to_string().as_bytes(),
+                    0o600,
+                )
+            });
+        if let Err(e) = kept {
+            log::warn!(
+                "{}: the layer {diff_id} could not be recorded: {e}",
+                shown.display()
+            );
+        }
+        Ok(())
     }
 
     /// Says that a failed publish was a reflink asked for.
@@ -387,12 +395,14 @@ impl<'s> Checkout<'s> {
         &mut self,
         dir: BorrowedFd<'_>,
         name: &[u8],
+        meta: &Entry,
         (source, shared): (&File, bool),
         digest: &[u8; 32],
         finish: &mut dyn FnMut(BorrowedFd<'_>) -> Result<(), LayerError>,
     ) -> Result<u64, LayerError> {
         let meta_err = |op| move |e: io::Error| LayerError::io(name, op, e);
         let file = create_new(dir, name).map_err(meta_err("create file"))?;
+        crate::layer::extract::ensure_room(&file, meta)?;
         self.copy_content(source, shared, &file, digest)
             .map_err(|e| {
                 let op = if self.mode == LinkMode::Reflink {
@@ -437,12 +447,12 @@ impl<'s> Checkout<'s> {
         let key = self.variant_key(meta, digest);
         let unreadable = self.opens_up && meta.mode & 0o400 == 0;
         if !self.linked.insert(key) || unreadable {
-            return self.place_private(dir, name, digest, source, finish);
+            return self.place_private(dir, name, meta, digest, source, finish);
         }
         let variant = format!("{content}-{}", hex::encode(key));
         match rustix::fs::linkat(links, variant.as_str(), dir, name, AtFlags::empty()) {
             Ok(()) => {
-                if let Some(ino) = linked_as_listed(dir, name, meta).map_err(err("stat file"))? {
+                if let Some(ino) = linked_as_listed(dir, name, meta, self.expected_owner(meta)).map_err(err("stat file"))? {
                     return Ok(ino);
                 }
                 log::warn!(
@@ -451,11 +461,19 @@ impl<'s> Checkout<'s> {
                 );
                 rustix::fs::unlinkat(dir, name, AtFlags::empty())
                     .map_err(|e| err("remove bad store link")(e.into()))?;
-                return self.place_private(dir, name, digest, source, finish);
+                return self.place_private(dir, name, meta, digest, source, finish);
             }
             Err(Errno::NOENT) => {}
             // Too many links for the file system: a copy will do.
-            Err(Errno::MLINK) => return self.place_private(dir, name, digest, source, finish),
+            Err(Errno::MLINK) => return self.place_private(dir, name, meta, digest, source, finish),
+            // Not a file at all (a directory planted there).
+            Err(Errno::PERM | Errno::ISDIR) => {
+                log::warn!(
+                    "store {}: links/{variant} cannot be linked (not a file); using a private copy",
+                    self.store.path().display()
+                );
+                return self.place_private(dir, name, meta, digest, source, finish);
+            }
             Err(Errno::XDEV) => {
                 return Err(err("hardlink from store")(io::Error::other(
                     "the store and the bundle are on different mounts (--store-link=hardlink needs one)",
@@ -470,6 +488,7 @@ impl<'s> Checkout<'s> {
                     .source_file(other, digest)
                     .map_err(err("open store object"))?;
                 let temp = TempObject::create(self.store).map_err(err("create store copy"))?;
+                crate::layer::extract::ensure_room(&temp.file, meta)?;
                 self.copy_content(&file, shared, &temp.file, digest)
                     .map_err(err("copy store object"))?;
                 temp
@@ -493,16 +512,18 @@ impl<'s> Checkout<'s> {
         match rustix::fs::linkat(links, variant.as_str(), dir, name, AtFlags::empty()) {
             Ok(()) => {}
             Err(Errno::MLINK) => {
-                return self.place_private(dir, name, digest, Source::Lazy(meta.size), finish)
+                return self.place_private(dir, name, meta, digest, Source::Lazy(meta.size), finish)
             }
             Err(e) => return Err(err("hardlink from store")(e.into())),
         }
-        match linked_as_listed(dir, name, meta).map_err(err("stat file"))? {
+        match linked_as_listed(dir, name, meta, self.expected_owner(meta))
+            .map_err(err("stat file"))?
+        {
             Some(ino) => Ok(ino),
             None => {
                 rustix::fs::unlinkat(dir, name, AtFlags::empty())
                     .map_err(|e| err("remove bad store link")(e.into()))?;
-                self.place_private(dir, name, digest, Source::Lazy(meta.size), finish)
+                self.place_private(dir, name, meta, digest, Source::Lazy(meta.size), finish)
             }
         }
     }
@@ -513,6 +534,7 @@ impl<'s> Checkout<'s> {
         &mut self,
         dir: BorrowedFd<'_>,
         name: &[u8],
+        meta: &Entry,
         digest: &[u8; 32],
         source: Source<'s>,
         finish: &mut dyn FnMut(BorrowedFd<'_>) -> Result<(), LayerError>,
@@ -536,7 +558,19 @@ impl<'s> Checkout<'s> {
         let (file, shared) = self
             .source_file(source, digest)
             .map_err(err("open store object"))?;
-        self.place_copy(dir, name, (&file, shared), digest, finish)
+        self.place_copy(dir, name, meta, (&file, shared), digest, finish)
+    }
+
+    /// The host owner a link copy of `meta` has: the caller rootless
+    /// (owners are records then), else the entry's owner through the maps.
+    fn expected_owner(&self, meta: &Entry) -> Option<(u32, u32)> {
+        if self.opens_up {
+            return Some((
+                rustix::process::geteuid().as_raw(),
+                rustix::process::getegid().as_raw(),
+            ));
+        }
+        self.ownership.to_host(meta.uid, meta.gid).ok()
     }
 
     /// What a link copy is named by: its content and everything that
@@ -604,7 +638,7 @@ impl FileStore for Checkout<'_> {
             let (source, shared) = self
                 .source_file(source, &digest)
                 .map_err(|e| LayerError::io(name, "open store object", e))?;
-            self.place_copy(dir, name, (&source, shared), &digest, finish)
+            self.place_copy(dir, name, meta, (&source, shared), &digest, finish)
         }
         .map_err(|e| match e {
             LayerError::Io { op, source, .. } => LayerError::io(&meta.raw_name, op, source),
@@ -638,14 +672,26 @@ fn create_new(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<File> {
 }
 
 /// The inode number of the file just linked as `name` in `dir`, if it is
-/// what the listing says it is: a regular file of its size, mode and
-/// modification time (a link copy's own metadata is the entry's).
-fn linked_as_listed(dir: BorrowedFd<'_>, name: &[u8], meta: &Entry) -> io::Result<Option<u64>> {
+/// what the listing says it is: a regular file of its size, mode, owner
+/// (`owner`, when known) and modification time (a link copy's own
+/// metadata is the entry's). Xattrs are not compared (that would cost
+/// reads of each file's on every checkout).
+fn linked_as_listed(
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+    meta: &Entry,
+    owner: Option<(u32, u32)>,
+) -> io::Result<Option<u64>> {
     let st = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+    // A time the file system cannot hold was clamped when the copy was
+    // made: only times every file system holds are compared.
+    let representable = (-(1i64 << 31)..(1i64 << 31)).contains(&meta.mtime.sec);
     let fits = rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
         && st.st_size as u64 == meta.size
         && st.st_mode & 0o7777 == meta.mode
-        && (st.st_mtime, st.st_mtime_nsec as u32) == (meta.mtime.sec, meta.mtime.nsec);
+        && owner.is_none_or(|o| o == (st.st_uid, st.st_gid))
+        && (!representable
+            || (st.st_mtime, st.st_mtime_nsec as u32) == (meta.mtime.sec, meta.mtime.nsec));
     Ok(fits.then_some(st.st_ino))
 }
 

@@ -593,7 +593,7 @@ fn a_damaged_store_costs_a_read_of_the_layer_not_a_wrong_bundle() {
     let run = unpack_with(&layout, &again, &store, "copy", &["--rootless"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(
-        run.stderr.contains("names a missing object"),
+        run.stderr.contains("names a missing or changed object"),
         "{}",
         run.stderr
     );
@@ -972,12 +972,28 @@ fn planted_or_edited_store_copies_never_reach_a_new_bundle() {
             std::os::unix::fs::symlink("/etc/shadow", &path).unwrap();
         }
     }
-    // A bundle's file edited in place (metadata only).
+    // Bundle files edited in place (metadata only: mode, owner).
     std::fs::set_permissions(
         a.join("rootfs/same-1"),
         std::fs::Permissions::from_mode(0o4777),
     )
     .unwrap();
+    std::os::unix::fs::chown(a.join("rootfs/same-other-owner"), Some(1234), Some(1234)).unwrap();
+    // A directory where a link copy of `usr-bin-su` should be.
+    let su = hex(&a.join("rootfs/usr-bin-su"));
+    for entry in std::fs::read_dir(store.join("links")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with(&format!("{su}-"))
+        {
+            std::fs::remove_file(&path).unwrap();
+            std::fs::create_dir(&path).unwrap();
+        }
+    }
     let b = dir.path().join("b");
     let run = unpack_with(&layout, &b, &store, "hardlink", &["--rootless"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
@@ -997,7 +1013,8 @@ fn planted_or_edited_store_copies_never_reach_a_new_bundle() {
     let run = unpack_with(&layout, &c, &store, "hardlink", &[]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(
-        run.stderr.contains("changed since it was stored") || run.stderr.contains("missing object"),
+        run.stderr.contains("changed since it was stored")
+            || run.stderr.contains("missing or changed object"),
         "{}",
         run.stderr
     );
