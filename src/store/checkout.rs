@@ -365,7 +365,7 @@ impl<'s> Checkout<'s> {
         digest: &[u8; 32],
     ) -> io::Result<()> {
         if shared {
-            let checked = objects::copy_checked(src, dst, digest);
+            let checked = objects::copy_checked(src, dst, digest, &mut self.reflink);
             self.missed |= checked
                 .as_ref()
                 .is_err_and(|e| e.kind() == io::ErrorKind::InvalidData);

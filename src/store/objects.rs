@@ -185,24 +185,31 @@ pub(crate) fn open_content(
     Ok(open_sized(store.links(), name.as_bytes(), size)?.map(|f| (f, true)))
 }
 
-/// Copies all of `src` into the empty `dst` by reading it, and fails
-/// unless what was read has the SHA-256 `digest`.
-pub(crate) fn copy_checked(src: &File, mut dst: &File, digest: &[u8; 32]) -> io::Result<()> {
+/// Copies all of `src` into the empty `dst` (a reflink where `reflink`
+/// allows), then reads the copy back and fails unless it has the SHA-256
+/// `digest`: what is checked is what was written, whatever happens to
+/// `src` meanwhile. `dst` must be open for reading too.
+pub(crate) fn copy_checked(
+    src: &File,
+    dst: &File,
+    digest: &[u8; 32],
+    reflink: &mut Option<bool>,
+) -> io::Result<()> {
     use std::io::{Seek, SeekFrom};
-    let mut src = src.try_clone()?;
-    src.seek(SeekFrom::Start(0))?;
+    clone_or_copy(src, dst, reflink, false)?;
+    let mut copy = dst.try_clone()?;
+    copy.seek(SeekFrom::Start(0))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
         crate::interrupt::check_io()?;
-        let n = match src.read(&mut buf) {
+        let n = match copy.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
         hasher.update(&buf[..n]);
-        dst.write_all(&buf[..n])?;
     }
     let got: [u8; 32] = hasher.finalize().into();
     if &got != digest {
