@@ -148,6 +148,22 @@ fn unpack_with(layout: &Path, bundle: &Path, store: &Path, link: &str, extra: &[
     umoci(&args)
 }
 
+/// A plain unpack (no store) of `layout:latest` into `bundle`.
+fn plain_unpack(layout: &Path, bundle: &Path, extra: &[&str]) {
+    let image = image_arg(layout, "latest");
+    let mut args = vec!["unpack", "--image", &image];
+    args.extend_from_slice(extra);
+    args.push(s(bundle));
+    umoci(&args).ok();
+}
+
+/// A rootless unpack of `layout:latest` into `bundle` with `env` (which
+/// names the store, if any).
+fn rootless_unpack_env(layout: &Path, bundle: &Path, env: &[(&str, &str)]) {
+    let image = image_arg(layout, "latest");
+    umoci_env(&["unpack", "--rootless", "--image", &image, s(bundle)], env).ok();
+}
+
 /// Asserts that `bundle` is what the plain unpack `plain` is.
 #[track_caller]
 fn assert_same_bundle(plain: &Path, bundle: &Path) {
@@ -204,12 +220,7 @@ fn store_bundles_are_plain_bundles_and_later_unpacks_never_read_a_layer() {
     ] {
         let case = dir.path().join(format!("case-{}", extra.len()));
         let plain = case.join("plain");
-        let mut args = vec!["unpack", "--image"];
-        let image = image_arg(&layout, "latest");
-        args.push(&image);
-        args.extend_from_slice(extra);
-        args.push(s(&plain));
-        umoci(&args).ok();
+        plain_unpack(&layout, &plain, extra);
         for link in ["copy", "hardlink", "auto"] {
             let copy = case.join(format!("layout-{link}"));
             copy_tree(&layout, &copy);
@@ -443,14 +454,7 @@ fn concurrent_unpacks_share_one_store_safely() {
     let dir = tempdir();
     let layout = every_kind_image(dir.path());
     let plain = dir.path().join("plain");
-    umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&plain),
-    ])
-    .ok();
+    plain_unpack(&layout, &plain, &["--rootless"]);
     let store = dir.path().join("store");
     let image = image_arg(&layout, "latest");
     let children: Vec<_> = (0..4)
@@ -543,14 +547,7 @@ fn a_damaged_store_costs_a_read_of_the_layer_not_a_wrong_bundle() {
     let dir = tempdir();
     let layout = every_kind_image(dir.path());
     let plain = dir.path().join("plain");
-    umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &image_arg(&layout, "latest"),
-        s(&plain),
-    ])
-    .ok();
+    plain_unpack(&layout, &plain, &["--rootless"]);
     let store = dir.path().join("store");
     unpack_with(
         &layout,
@@ -718,28 +715,8 @@ fn the_environment_names_the_store_and_gc_keeps_what_layouts_use() {
     let store = dir.path().join("store");
     let env = [("UMOCI_STORE", s(&store))];
     let image = image_arg(&layout, "latest");
-    umoci_env(
-        &[
-            "unpack",
-            "--rootless",
-            "--image",
-            &image,
-            s(&dir.path().join("a")),
-        ],
-        &env,
-    )
-    .ok();
-    umoci_env(
-        &[
-            "unpack",
-            "--rootless",
-            "--image",
-            &image_arg(&other, "latest"),
-            s(&dir.path().join("b")),
-        ],
-        &env,
-    )
-    .ok();
+    rootless_unpack_env(&layout, &dir.path().join("a"), &env);
+    rootless_unpack_env(&other, &dir.path().join("b"), &env);
     // An empty UMOCI_STORE is no store.
     let none = dir.path().join("none");
     umoci_env(
@@ -760,17 +737,7 @@ fn the_environment_names_the_store_and_gc_keeps_what_layouts_use() {
     let copy = dir.path().join("copy");
     copy_tree(&layout, &copy);
     spoil_layer_blobs(&copy);
-    umoci_env(
-        &[
-            "unpack",
-            "--rootless",
-            "--image",
-            &image_arg(&copy, "latest"),
-            s(&dir.path().join("c")),
-        ],
-        &env,
-    )
-    .ok();
+    rootless_unpack_env(&copy, &dir.path().join("c"), &env);
     // A layout that cannot be read stops gc before it removes anything.
     umoci(&[
         "store",
@@ -891,14 +858,7 @@ fn a_directory_replaced_by_a_file_keeps_the_files_times_and_shared_inodes_keep_t
         "gzip",
     );
     let plain = dir.path().join("plain");
-    umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &image_arg(&hostile, "latest"),
-        s(&plain),
-    ])
-    .ok();
+    plain_unpack(&hostile, &plain, &["--rootless"]);
     assert_eq!(
         std::fs::metadata(plain.join("rootfs/d")).unwrap().mtime(),
         1_200_000_000
@@ -947,11 +907,7 @@ fn planted_or_edited_store_copies_never_reach_a_new_bundle() {
     let store = dir.path().join("store");
     let plain = |name: &str, extra: &[&str]| {
         let bundle = dir.path().join(name);
-        let image = image_arg(&layout, "latest");
-        let mut args = vec!["unpack", "--image", &image];
-        args.extend_from_slice(extra);
-        args.push(s(&bundle));
-        umoci(&args).ok();
+        plain_unpack(&layout, &bundle, extra);
         bundle
     };
     let rootless_plain = plain("plain-rootless", &["--rootless"]);
