@@ -329,7 +329,7 @@ fn extract_layers(
             // and that the layout has (as a plain unpack needs it), though
             // it is not read again.
             let listing =
-                if checkout.vouches(&layer.digest, diff_id) && layout.has_blob(&layer.digest) {
+                if checkout.vouches(&layer.digest, diff_id) && layout.has_blob_sized(layer) {
                     checkout.listing(diff_id)?
                 } else {
                     None
@@ -406,18 +406,8 @@ fn open_store(o: &StoreOptions, root: &Root) -> Result<Store, UnpackError> {
     // could plant objects every later bundle gets), and a rootfs inside
     // the store would be the store's to clean up. Checked before the
     // store is made, so a refused one leaves nothing behind.
-    let real = |p: &Path| std::fs::canonicalize(p).map_err(io_error("resolve", p));
-    let store_real = match real(&o.path) {
-        Ok(p) => p,
-        // Not made yet: where it would be.
-        Err(_) => match (o.path.parent(), o.path.file_name()) {
-            (Some(parent), Some(name)) if !parent.as_os_str().is_empty() => real(parent)
-                .map(|p| p.join(name))
-                .unwrap_or_else(|_| o.path.clone()),
-            _ => real(Path::new("."))?.join(&o.path),
-        },
-    };
-    let root_real = real(root.path())?;
+    let store_real = where_it_would_be(&o.path).map_err(io_error("resolve", &o.path))?;
+    let root_real = std::fs::canonicalize(root.path()).map_err(io_error("resolve", root.path()))?;
     if store_real.starts_with(&root_real) || root_real.starts_with(&store_real) {
         return Err(StoreError::Untrusted {
             path: o.path.clone(),
@@ -448,6 +438,28 @@ fn open_store(o: &StoreOptions, root: &Root) -> Result<Store, UnpackError> {
         }
     }
     Ok(store)
+}
+
+/// The absolute path `path` names with every link resolved, whether or
+/// not it exists yet: its deepest existing ancestor resolved, and the
+/// rest (which mkdir would make) appended.
+fn where_it_would_be(path: &Path) -> io::Result<PathBuf> {
+    let absolute = std::env::current_dir()?.join(path);
+    let mut rest = Vec::new();
+    let mut at = absolute.as_path();
+    loop {
+        match std::fs::canonicalize(at) {
+            Ok(real) => return Ok(rest.iter().rev().fold(real, |p, name| p.join(name))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match (at.parent(), at.file_name()) {
+                (Some(parent), Some(name)) => {
+                    rest.push(name.to_owned());
+                    at = parent;
+                }
+                _ => return Err(e),
+            },
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Whether `name` in `dir` is a directory with entries (following a

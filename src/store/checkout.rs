@@ -366,9 +366,20 @@ impl<'s> Checkout<'s> {
     ) -> io::Result<()> {
         if shared {
             let checked = objects::copy_checked(src, dst, digest, &mut self.reflink);
-            self.missed |= checked
+            if checked
                 .as_ref()
-                .is_err_and(|e| e.kind() == io::ErrorKind::InvalidData);
+                .is_err_and(|e| e.kind() == io::ErrorKind::InvalidData)
+            {
+                // The layer is read instead, and this name is dropped so
+                // that the next copy made of this content is a fresh one
+                // (the bundles sharing the inode keep it).
+                self.missed = true;
+                let _ = rustix::fs::unlinkat(
+                    self.store.links(),
+                    object_name(digest).as_str(),
+                    AtFlags::empty(),
+                );
+            }
             return checked;
         }
         clone_or_copy(src, dst, &mut self.reflink, self.mode == LinkMode::Reflink)
@@ -561,16 +572,22 @@ impl<'s> Checkout<'s> {
         self.place_copy(dir, name, meta, (&file, shared), digest, finish)
     }
 
-    /// The host owner a link copy of `meta` has: the caller rootless
-    /// (owners are records then), else the entry's owner through the maps.
-    fn expected_owner(&self, meta: &Entry) -> Option<(u32, u32)> {
+    /// The host owner (user, group) a link copy of `meta` has, where it
+    /// is known. Privileged: the entry's owner through the maps (an id of
+    /// -1 leaves the owner as it was, as chown does). Rootless: the file is
+    /// the caller's, whatever group a setgid directory gave it, and the
+    /// container owner is a record in an xattr, which is not compared.
+    fn expected_owner(&self, meta: &Entry) -> (Option<u32>, Option<u32>) {
         if self.opens_up {
-            return Some((
-                rustix::process::geteuid().as_raw(),
-                rustix::process::getegid().as_raw(),
-            ));
+            return (Some(rustix::process::geteuid().as_raw()), None);
         }
-        self.ownership.to_host(meta.uid, meta.gid).ok()
+        match self.ownership.to_host(meta.uid, meta.gid) {
+            Ok((uid, gid)) => (
+                (meta.uid != u32::MAX).then_some(uid),
+                (meta.gid != u32::MAX).then_some(gid),
+            ),
+            Err(_) => (None, None),
+        }
     }
 
     /// What a link copy is named by: its content and everything that
@@ -680,18 +697,22 @@ fn linked_as_listed(
     dir: BorrowedFd<'_>,
     name: &[u8],
     meta: &Entry,
-    owner: Option<(u32, u32)>,
+    (uid, gid): (Option<u32>, Option<u32>),
 ) -> io::Result<Option<u64>> {
     let st = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
     // A time the file system cannot hold was clamped when the copy was
     // made: only times every file system holds are compared.
     let representable = (-(1i64 << 31)..(1i64 << 31)).contains(&meta.mtime.sec);
+    // File systems with whole-second times (ext4 with small inodes) drop
+    // the nanoseconds.
+    let nsec = st.st_mtime_nsec as u32;
+    let same_time = st.st_mtime == meta.mtime.sec && (nsec == meta.mtime.nsec || nsec == 0);
     let fits = rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
         && st.st_size as u64 == meta.size
         && st.st_mode & 0o7777 == meta.mode
-        && owner.is_none_or(|o| o == (st.st_uid, st.st_gid))
-        && (!representable
-            || (st.st_mtime, st.st_mtime_nsec as u32) == (meta.mtime.sec, meta.mtime.nsec));
+        && uid.is_none_or(|u| u == st.st_uid)
+        && gid.is_none_or(|g| g == st.st_gid)
+        && (!representable || same_time);
     Ok(fits.then_some(st.st_ino))
 }
 

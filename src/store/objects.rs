@@ -234,7 +234,7 @@ pub(crate) fn clone_or_copy(
     reflink: &mut Option<bool>,
     must_reflink: bool,
 ) -> io::Result<()> {
-    if *reflink != Some(false) {
+    if must_reflink || *reflink != Some(false) {
         match rustix::fs::ioctl_ficlone(dst, src) {
             Ok(()) => {
                 *reflink = Some(true);

@@ -682,6 +682,31 @@ fn a_store_others_could_change_is_refused() {
         s(&around.join("bundle")),
     ])
     .fails_with("one inside the other");
+    // Also when named relative to the working directory, through
+    // directories that do not exist yet.
+    let nested = dir.path().join("nested");
+    let run = std::process::Command::new(umoci_bin())
+        .current_dir(dir.path())
+        .args([
+            "unpack",
+            "--rootless",
+            "--image",
+            &image,
+            "--store",
+            "nested/rootfs/x/st",
+            "nested",
+        ])
+        .env_remove("UMOCI_STORE")
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(String::from_utf8_lossy(&run.stderr).contains("one inside the other"));
+    assert!(!nested.join("rootfs").exists());
     // A store made here is private.
     let made = dir.path().join("made/store");
     umoci(&[
