@@ -834,6 +834,31 @@ fn an_image_cannot_claim_a_stored_layer_by_naming_its_diff_id() {
         s(&dir.path().join("c")),
     ]);
     run.fails_with("is missing");
+    // Nor a layer descriptor whose size is not its blob's (a plain unpack
+    // refuses it when it reads the blob; the store must not replay it).
+    let lying = dir.path().join("lying");
+    copy_tree(&hello, &lying);
+    crate::common::layers::edit_manifest(&lying, "latest", |m| m.layers[0].size = 999);
+    let image = image_arg(&lying, "latest");
+    umoci(&[
+        "unpack",
+        "--rootless",
+        "--image",
+        &image,
+        s(&dir.path().join("d")),
+    ])
+    .fails_with("sha256:");
+    let run = umoci(&[
+        "unpack",
+        "--rootless",
+        "--image",
+        &image,
+        "--store",
+        s(&store),
+        s(&dir.path().join("e")),
+    ]);
+    // Replayed, it would have succeeded.
+    assert_eq!(run.status, 1, "{}", run.stderr);
 }
 
 #[test]

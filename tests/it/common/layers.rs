@@ -240,3 +240,18 @@ pub fn edit_config(layout_path: &Path, tag: &str, edit: impl FnOnce(&mut umoci::
         })
         .unwrap();
 }
+
+/// Rewrites the manifest of `layout:tag` through `edit` (a new manifest
+/// blob; the tag moves), as a hostile image author could.
+pub fn edit_manifest(layout_path: &Path, tag: &str, edit: impl FnOnce(&mut umoci::spec::Manifest)) {
+    let layout = Layout::open(layout_path).unwrap();
+    layout
+        .update_index(|idx| -> Result<(), ImageError> {
+            let mut source = ImageSource::open(&layout, idx, tag, &Default::default())?;
+            edit(&mut source.manifest);
+            let root = mutate::commit(&layout, &source)?;
+            index::set_ref(idx, tag, root)?;
+            Ok(())
+        })
+        .unwrap();
+}
