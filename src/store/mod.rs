@@ -30,11 +30,13 @@
 //! - [`listing`]: the listing format.
 //! - [`objects`]: writing, finding and placing objects.
 //! - [`checkout`]: the extractor's side of the store, one per unpack.
+//! - `link_copy`: hardlink checkouts, and the check of what a link brings.
 //! - `publish`: objects made from a layer's files in the background.
 //! - [`maintain`]: `gc`, `du` and `fsck`.
 
 pub mod checkout;
 mod error;
+mod link_copy;
 pub mod listing;
 pub mod maintain;
 pub mod objects;
