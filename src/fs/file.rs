@@ -93,6 +93,34 @@ pub fn ensure_regular(fd: &OwnedFd) -> io::Result<()> {
     }
 }
 
+/// Creates the new file `name` in `dir`, mode 0600 until its metadata is
+/// applied: never through a symlink, never over anything; open for
+/// reading too (a reflink needs its source readable).
+pub fn create_new(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<File> {
+    Ok(File::from(rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )?))
+}
+
+/// The SHA-256 of all `reader` holds, read through `buf`; stops at a
+/// signal (see [`crate::interrupt`]).
+pub fn sha256_of_reader(mut reader: impl Read, buf: &mut [u8]) -> io::Result<[u8; 32]> {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    loop {
+        crate::interrupt::check_io()?;
+        match reader.read(buf) {
+            Ok(0) => return Ok(hasher.finalize().into()),
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Reads `reader` to the end, failing past `max` bytes.
 pub fn read_capped(reader: impl Read, max: u64) -> io::Result<Vec<u8>> {
     let mut data = Vec::new();

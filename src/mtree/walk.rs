@@ -3,7 +3,7 @@
 //! bytewise; a directory's contents follow it and end with `..`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{self, Read};
+use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver};
@@ -540,22 +540,12 @@ fn read_xattrs(
 /// The sha256 of a regular file's content, read as `ownership` reads.
 fn hash_file(dir: BorrowedFd<'_>, name: &[u8], ownership: &Ownership) -> io::Result<[u8; 32]> {
     // Swapped for a FIFO or device since it was listed: not ours to read.
-    let mut file = ownership.open_file(dir, name)?;
-    let mut hasher = Sha256::new();
+    let file = ownership.open_file(dir, name)?;
     thread_local! {
         // One read buffer per walker thread, not one per file.
         static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 1 << 17]);
     }
-    BUF.with_borrow_mut(|buf| -> io::Result<()> {
-        loop {
-            let n = file.read(buf)?;
-            if n == 0 {
-                return Ok(());
-            }
-            hasher.update(&buf[..n]);
-        }
-    })?;
-    Ok(hasher.finalize().into())
+    BUF.with_borrow_mut(|buf| crate::fs::file::sha256_of_reader(file, buf))
 }
 
 #[cfg(test)]

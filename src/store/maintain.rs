@@ -5,14 +5,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader};
 use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, FileType};
-use sha2::{Digest as _, Sha256};
 
 use super::listing::ListingReader;
 use super::objects::open_sized;
@@ -407,7 +406,9 @@ pub fn fsck(store: &Store) -> Result<FsckReport, StoreError> {
                     Err(e) => Some(format!("cannot be opened: {e}")),
                     Ok(None) => continue,
                     Ok(Some((file, _))) => {
-                        let got = hash(file, &mut buf).map_err(StoreError::io("read", &path))?;
+                        let got = crate::fs::file::sha256_of_reader(file, &mut buf)
+                            .map(hex::encode)
+                            .map_err(StoreError::io("read", &path))?;
                         (got != content_of(&name))
                             .then(|| format!("content changed: its digest is now sha256:{got}"))
                     }
@@ -458,18 +459,6 @@ pub fn fsck(store: &Store) -> Result<FsckReport, StoreError> {
         }
     }
     Ok(report)
-}
-
-fn hash(mut file: File, buf: &mut [u8]) -> io::Result<String> {
-    let mut h = Sha256::new();
-    loop {
-        let n = file.read(buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
 }
 
 /// Calls `found` for every file under `root` (never following a symlink)

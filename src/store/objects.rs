@@ -199,19 +199,7 @@ pub(crate) fn copy_checked(
     clone_or_copy(src, dst, reflink, false)?;
     let mut copy = dst.try_clone()?;
     copy.seek(SeekFrom::Start(0))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        crate::interrupt::check_io()?;
-        let n = match copy.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-    }
-    let got: [u8; 32] = hasher.finalize().into();
+    let got = crate::fs::file::sha256_of_reader(copy, &mut vec![0u8; 1 << 16])?;
     if &got != digest {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
