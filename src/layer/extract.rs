@@ -415,40 +415,14 @@ impl<'r> Extractor<'r> {
         meta: &Entry,
         content: &mut dyn Read,
     ) -> Result<File, LayerError> {
-        let fd = rustix::fs::openat(
-            dir,
-            name,
-            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o600),
-        )
-        .map_err(|e| LayerError::io(&meta.raw_name, "create file", e))?;
-        let mut file = File::from(fd);
+        let mut file = crate::fs::file::create_new(dir, name)
+            .map_err(|e| LayerError::io(&meta.raw_name, "create file", e))?;
         ensure_room(&file, meta)?;
-        let mut hasher = Sha256::new();
-        let mut written = 0u64;
-        loop {
-            crate::interrupt::check()?;
-            let n = match content.read(&mut self.buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(LayerError::Read(e)),
-            };
-            hasher.update(&self.buf[..n]);
-            file.write_all(&self.buf[..n])
-                .map_err(|e| LayerError::io(&meta.raw_name, "write file", e))?;
-            written += n as u64;
-        }
-        if written != meta.size {
-            return Err(LayerError::invalid(
-                &meta.raw_name,
-                format!("short file: {written} of {} bytes", meta.size),
-            ));
-        }
-        if written > 0 {
+        let digest = copy_hashing(content, &mut file, meta, &mut self.buf)?;
+        if meta.size > 0 {
             let st = rustix::fs::fstat(&file)
                 .map_err(|e| LayerError::io(&meta.raw_name, "stat file", e))?;
-            self.remember_hash(st.st_ino, written, hasher.finalize().into());
+            self.remember_hash(st.st_ino, meta.size, digest);
         }
         Ok(file)
     }
@@ -719,6 +693,39 @@ const ROOM_CHECK_SIZE: u64 = 64 << 20;
 /// Refuses a file that cannot fit: a GNU sparse entry can describe an
 /// exabyte of holes in a few bytes of layer, and writing it out would only
 /// end when the disk is full.
+/// Copies a regular file's content, the `meta.size` bytes `content` holds,
+/// to `out` through `buf`, and returns its SHA-256. A failed read is the
+/// layer's error, a failed write the entry's, and so is a short file.
+pub(crate) fn copy_hashing(
+    content: &mut dyn Read,
+    out: &mut File,
+    meta: &Entry,
+    buf: &mut [u8],
+) -> Result<[u8; 32], LayerError> {
+    let mut hasher = Sha256::new();
+    let mut written = 0u64;
+    loop {
+        crate::interrupt::check()?;
+        let n = match content.read(buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(LayerError::Read(e)),
+        };
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n])
+            .map_err(|e| LayerError::io(&meta.raw_name, "write file", e))?;
+        written += n as u64;
+    }
+    if written != meta.size {
+        return Err(LayerError::invalid(
+            &meta.raw_name,
+            format!("short file: {written} of {} bytes", meta.size),
+        ));
+    }
+    Ok(hasher.finalize().into())
+}
+
 /// Only files of [`ROOM_CHECK_SIZE`] or more are checked.
 pub(crate) fn ensure_room(file: &File, meta: &Entry) -> Result<(), LayerError> {
     if meta.size < ROOM_CHECK_SIZE {

@@ -6,15 +6,16 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter};
 use std::os::fd::{AsFd, BorrowedFd};
 
-use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::fs::AtFlags;
 use sha2::{Digest as _, Sha256};
 
 use super::listing::{ListingReader, ListingWriter};
 use super::objects::{self, clone_or_copy, object_name, open_content, TempObject};
 use super::publish::Publisher;
 use super::{Store, StoreError};
-use crate::fs::file::AtomicFile;
+use crate::fs::file::{create_new, AtomicFile};
 use crate::fs::Ownership;
+use crate::layer::extract::copy_hashing;
 use crate::layer::tar::Header;
 use crate::layer::{CreatedFile, Entry, FileContent, FileStore, LayerError};
 use crate::spec::Digest;
@@ -298,8 +299,7 @@ impl<'s> Checkout<'s> {
         let err = |op| move |e: io::Error| LayerError::io(name, op, e);
         let mut file = create_new(dir, name).map_err(err("create file"))?;
         crate::layer::extract::ensure_room(&file, meta)?;
-        let digest = objects::write_hashing(content, &mut file, meta.size, &mut self.buf)
-            .map_err(err("write file"))?;
+        let digest = copy_hashing(content, &mut file, meta, &mut self.buf)?;
         finish(file.as_fd())?;
         let ino = rustix::fs::fstat(&file)
             .map_err(|e| err("stat file")(e.into()))?
@@ -321,22 +321,22 @@ impl<'s> Checkout<'s> {
         &mut self,
         meta: &Entry,
         content: FileContent<'_>,
-    ) -> io::Result<([u8; 32], Source<'s>)> {
+    ) -> Result<([u8; 32], Source<'s>), LayerError> {
+        let err = |e| LayerError::io(&meta.raw_name, "store file content", e);
         match content {
             FileContent::Stream(reader) => {
                 // Hardlink mode: the copy written becomes a link copy
                 // itself, so the content is written once.
-                let mut temp = TempObject::create(self.store)?;
-                crate::layer::extract::ensure_room(&temp.file, meta).map_err(io::Error::other)?;
-                let digest =
-                    objects::write_hashing(reader, &mut temp.file, meta.size, &mut self.buf)?;
+                let mut temp = TempObject::create(self.store).map_err(err)?;
+                crate::layer::extract::ensure_room(&temp.file, meta)?;
+                let digest = copy_hashing(reader, &mut temp.file, meta, &mut self.buf)?;
                 Ok((digest, Source::Temp(temp)))
             }
             FileContent::Stored(digest) if self.mode == LinkMode::Hardlink => {
                 Ok((digest, Source::Lazy(meta.size)))
             }
             FileContent::Stored(digest) => {
-                let (file, shared) = self.open_source(&digest, meta.size)?;
+                let (file, shared) = self.open_source(&digest, meta.size).map_err(err)?;
                 Ok((digest, Source::File(file, shared)))
             }
         }
@@ -458,9 +458,7 @@ impl FileStore for Checkout<'_> {
             }
             content => content,
         };
-        let (digest, source) = self
-            .content(meta, content)
-            .map_err(|e| LayerError::io(&meta.raw_name, "store file content", e))?;
+        let (digest, source) = self.content(meta, content)?;
         let ino = if self.mode == LinkMode::Hardlink {
             self.place_link(dir, name, meta, &digest, source, finish)
         } else {
@@ -487,17 +485,6 @@ impl FileStore for Checkout<'_> {
         }
         Ok(())
     }
-}
-
-/// Creates the new file `name` in `dir` (never through a symlink or over
-/// anything), readable and writable: a clone needs its source readable.
-pub(super) fn create_new(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<File> {
-    Ok(File::from(rustix::fs::openat(
-        dir,
-        name,
-        OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-        Mode::from_raw_mode(0o600),
-    )?))
 }
 
 /// The longest listing read: a layer of millions of entries stays well

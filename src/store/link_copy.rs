@@ -9,8 +9,9 @@ use rustix::fs::AtFlags;
 use rustix::io::Errno;
 use sha2::{Digest as _, Sha256};
 
-use super::checkout::{create_new, Checkout, Source};
+use super::checkout::{Checkout, Source};
 use super::objects::{clone_or_copy, object_name, TempObject};
+use crate::fs::file::create_new;
 use crate::layer::{Entry, LayerError};
 
 impl<'s> Checkout<'s> {

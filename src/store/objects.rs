@@ -7,12 +7,11 @@
 //! object, whatever happens to the writer.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
-use sha2::{Digest as _, Sha256};
 
 use super::Store;
 use crate::fs::file::unique_name;
@@ -93,37 +92,6 @@ impl Drop for TempObject<'_> {
             let _ = rustix::fs::unlinkat(self.dir, self.name.as_slice(), AtFlags::empty());
         }
     }
-}
-
-/// Copies `content` (which must be `size` bytes) to `out`, returning
-/// its SHA-256.
-pub(crate) fn write_hashing(
-    content: &mut dyn Read,
-    out: &mut File,
-    size: u64,
-    buf: &mut [u8],
-) -> io::Result<[u8; 32]> {
-    let mut hasher = Sha256::new();
-    let mut written = 0u64;
-    loop {
-        crate::interrupt::check_io()?;
-        let n = match content.read(buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        out.write_all(&buf[..n])?;
-        written += n as u64;
-    }
-    if written != size {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            format!("short file: {written} of {size} bytes"),
-        ));
-    }
-    Ok(hasher.finalize().into())
 }
 
 /// Opens `name` in `dir` for reading, never following a symlink nor
