@@ -13,7 +13,7 @@ use super::listing::{ListingReader, ListingWriter};
 use super::objects::{self, clone_or_copy, object_name, open_content, TempObject};
 use super::publish::Publisher;
 use super::{Store, StoreError};
-use crate::fs::file::{create_new, AtomicFile};
+use crate::fs::file::{create_new, open_regular, read_capped, AtomicFile, Follow};
 use crate::fs::Ownership;
 use crate::layer::extract::copy_hashing;
 use crate::layer::tar::Header;
@@ -60,8 +60,8 @@ impl LinkMode {
     }
 }
 
-/// A listing's file name: the diff ID with `:` made `_`.
-fn listing_name(diff_id: &Digest) -> String {
+/// A listing's (or blob record's) file name: the digest with `:` made `_`.
+pub(super) fn listing_name(diff_id: &Digest) -> String {
     diff_id.to_string().replacen(':', "_", 1)
 }
 
@@ -75,11 +75,10 @@ pub struct Checkout<'s> {
     pub(super) ownership_key: Vec<u8>,
     /// Link copies already linked into this bundle.
     pub(super) linked: HashSet<[u8; 32]>,
-    /// Whether the ownership opens up entries its owner may not read
-    /// (rootless).
-    pub(super) opens_up: bool,
     /// How the root is owned.
     pub(super) ownership: Ownership,
+    /// Rootless, the caller's user id: every file's host owner.
+    pub(super) rootless_uid: Option<u32>,
     /// Layers whose listings are not to be used.
     distrusted: HashSet<Digest>,
     /// Set when a listed object was missing.
@@ -107,19 +106,16 @@ impl<'s> Checkout<'s> {
             },
             ownership_key: format!("{ownership:?}").into_bytes(),
             linked: HashSet::new(),
-            opens_up: ownership.opens_up(),
             ownership: ownership.clone(),
+            rootless_uid: ownership
+                .opens_up()
+                .then(|| rustix::process::geteuid().as_raw()),
             distrusted: HashSet::new(),
             missed: false,
             listing: None,
             publisher: None,
             buf: vec![0u8; 1 << 18],
         }
-    }
-
-    /// The store.
-    pub fn store(&self) -> &'s Store {
-        self.store
     }
 
     /// Notes in the store that `root` (a rootfs) was checked out of it,
@@ -153,16 +149,12 @@ impl<'s> Checkout<'s> {
         &self,
         diff_id: &Digest,
     ) -> Result<Option<ListingReader<BufReader<File>>>, StoreError> {
+        if self.distrusted.contains(diff_id) {
+            return Ok(None);
+        }
         let name = listing_name(diff_id);
         let shown = self.store.shown(format!("layers/{name}"));
-        let open = || -> io::Result<Option<File>> {
-            // A listing is never near this size; anything bigger is not one.
-            let Some(file) = open_regular_capped(self.store.layers(), name.as_bytes())? else {
-                return Ok(None);
-            };
-            Ok(Some(file))
-        };
-        let file = match open() {
+        let file = match open_listing(self.store.layers(), name.as_bytes()) {
             Ok(Some(file)) => file,
             Ok(None) => return Ok(None),
             // Not a listing (planted, or damaged): the layer is read.
@@ -171,9 +163,6 @@ impl<'s> Checkout<'s> {
                 return Ok(None);
             }
         };
-        if self.distrusted.contains(diff_id) {
-            return Ok(None);
-        }
         // The seal first: nothing of a damaged listing is applied.
         let sealed = file
             .try_clone()
@@ -213,14 +202,9 @@ impl<'s> Checkout<'s> {
     /// store and found to be the layer `diff_id`.
     pub fn vouches(&self, blob: &Digest, diff_id: &Digest) -> bool {
         let name = listing_name(blob);
-        objects::open_existing(self.store.blobs(), name.as_bytes())
-            .ok()
-            .flatten()
-            .filter(|(_, st)| {
-                rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
-            })
-            .and_then(|(f, _)| crate::fs::file::read_capped(f, 256).ok())
-            .is_some_and(|text| text == diff_id.to_string().as_bytes())
+        open_regular(self.store.blobs(), name.as_bytes(), Follow::Never)
+            .and_then(|f| read_capped(f, 256))
+            .is_ok_and(|text| text == diff_id.to_string().as_bytes())
     }
 
     /// Makes the listing being recorded visible, and notes that `blob`
@@ -277,12 +261,6 @@ impl<'s> Checkout<'s> {
         } else {
             e
         }
-    }
-
-    /// Drops the listing being recorded (the layer failed).
-    pub fn abandon_recording(&mut self) {
-        self.listing = None;
-        self.publisher = None;
     }
 
     /// A file of a layer being read, for a reflink or copy checkout:
@@ -342,7 +320,6 @@ impl<'s> Checkout<'s> {
         }
     }
 
-    /// The file `source` stands for (a temporary copy's is duplicated).
     /// The file `source` stands for, and whether it must be checked as
     /// it is read (see [`objects::open_content`]).
     pub(super) fn source_file(
@@ -491,17 +468,15 @@ impl FileStore for Checkout<'_> {
 /// below it.
 const MAX_LISTING: u64 = 4 << 30;
 
-fn open_regular_capped(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<File>> {
-    let Some((file, st)) = objects::open_existing(dir, name)? else {
-        return Ok(None);
+/// Opens the listing `name` in `dir`: `None` if there is none, an error
+/// if what is there is not a regular file of a listing's size at most.
+fn open_listing(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<File>> {
+    let file = match open_regular(dir, name, Follow::Never) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
     };
-    if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "not a regular file",
-        ));
-    }
-    if st.st_size as u64 > MAX_LISTING {
+    if file.metadata()?.len() > MAX_LISTING {
         return Err(io::Error::new(io::ErrorKind::InvalidData, "too large"));
     }
     Ok(Some(file))

@@ -42,7 +42,7 @@ impl<'s> Checkout<'s> {
         let content = object_name(digest);
         let links = self.store.links();
         let key = self.variant_key(meta, digest);
-        let unreadable = self.opens_up && meta.mode & 0o400 == 0;
+        let unreadable = self.ownership.opens_up() && meta.mode & 0o400 == 0;
         if !self.linked.insert(key) || unreadable {
             return self.place_private(dir, name, meta, digest, source, finish);
         }
@@ -164,8 +164,8 @@ impl<'s> Checkout<'s> {
     /// the caller's, whatever group a setgid directory gave it, and the
     /// container owner is a record in an xattr, which is not compared.
     fn expected_owner(&self, meta: &Entry) -> (Option<u32>, Option<u32>) {
-        if self.opens_up {
-            return (Some(rustix::process::geteuid().as_raw()), None);
+        if self.rootless_uid.is_some() {
+            return (self.rootless_uid, None);
         }
         match self.ownership.to_host(meta.uid, meta.gid) {
             Ok((uid, gid)) => (

@@ -13,9 +13,11 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, FileType};
 
+use super::checkout::listing_name;
 use super::listing::ListingReader;
-use super::objects::open_sized;
 use super::{Store, StoreError};
+use crate::fs::file::{open_regular, Follow};
+use crate::fs::root::lstat_at;
 use crate::layout::walk::{children, MAX_DEPTH};
 use crate::layout::Layout;
 use crate::spec::media_type::{self, Kind};
@@ -104,13 +106,7 @@ fn listed_names_of(layout: &Layout) -> crate::layout::Result<HashSet<String>> {
                     continue;
                 }
                 let (config, _) = layout.read_json::<Image>(&manifest.config)?;
-                names.extend(
-                    config
-                        .rootfs
-                        .diff_ids
-                        .iter()
-                        .map(|d| d.to_string().replacen(':', "_", 1)),
-                );
+                names.extend(config.rootfs.diff_ids.iter().map(listing_name));
             }
             _ => {}
         }
@@ -124,14 +120,6 @@ fn names(dir: BorrowedFd<'_>) -> io::Result<Vec<String>> {
         .iter()
         .filter_map(|n| std::str::from_utf8(n).ok().map(str::to_owned))
         .collect())
-}
-
-fn lstat(dir: BorrowedFd<'_>, name: &str) -> io::Result<Option<rustix::fs::Stat>> {
-    match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
-        Ok(st) => Ok(Some(st)),
-        Err(rustix::io::Errno::NOENT) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// Removes `name` from `dir`: a file, or whatever else was left or
@@ -165,7 +153,7 @@ fn listed_objects(
             continue;
         }
         let shown = store.shown(format!("layers/{name}"));
-        let file = open_sized_any(layers, &name).map_err(StoreError::io("open listing", &shown))?;
+        let file = open_file(layers, &name).map_err(StoreError::io("open listing", &shown))?;
         let Some(file) = file else { continue };
         for entry in ListingReader::new(BufReader::new(file))
             .map_err(StoreError::io("read listing", &shown))?
@@ -179,11 +167,23 @@ fn listed_objects(
     Ok((objects, dropped))
 }
 
-fn open_sized_any(dir: BorrowedFd<'_>, name: &str) -> io::Result<Option<File>> {
-    let Some(st) = lstat(dir, name)? else {
-        return Ok(None);
-    };
-    open_sized(dir, name.as_bytes(), st.st_size as u64)
+/// Opens the regular file `name` in `dir` to read it; `None` if it is
+/// missing, or anything but a regular file we may read.
+fn open_file(dir: BorrowedFd<'_>, name: &str) -> io::Result<Option<File>> {
+    match open_regular(dir, name.as_bytes(), Follow::Never) {
+        Ok(file) => Ok(Some(file)),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound
+                    | io::ErrorKind::InvalidInput
+                    | io::ErrorKind::PermissionDenied
+            ) || e.raw_os_error() == Some(rustix::io::Errno::NOTDIR.raw_os_error()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Drops from `store` every listing of a layer no image in `layouts` has,
@@ -217,13 +217,16 @@ pub fn gc(store: &Store, layouts: &[PathBuf]) -> Result<GcReport, StoreError> {
     // Blob records vouch for a listing: they go with it.
     let blobs = store.blobs();
     for name in names(blobs).map_err(StoreError::io("list", store.shown("blobs")))? {
-        let text = open_sized_any(blobs, &name)
+        let text = open_file(blobs, &name)
             .ok()
             .flatten()
             .and_then(|f| crate::fs::file::read_capped(f, 256).ok())
             .unwrap_or_default();
-        let listing = String::from_utf8_lossy(&text).replacen(':', "_", 1);
-        if !keep.contains(&listing) {
+        let listing = std::str::from_utf8(&text)
+            .ok()
+            .and_then(|t| t.parse::<crate::spec::Digest>().ok())
+            .map(|d| listing_name(&d));
+        if !listing.is_some_and(|l| keep.contains(&l)) {
             unlink(blobs, &name).map_err(StoreError::io(
                 "remove",
                 store.shown(format!("blobs/{name}")),
@@ -246,8 +249,8 @@ pub fn gc(store: &Store, layouts: &[PathBuf]) -> Result<GcReport, StoreError> {
         if needed.contains(&name) {
             continue;
         }
-        if let Some(st) =
-            lstat(objects, &name).map_err(StoreError::io("stat", store.shown("objects")))?
+        if let Some(st) = lstat_at(objects, name.as_bytes())
+            .map_err(StoreError::io("stat", store.shown("objects")))?
         {
             remove(objects, "objects", &name, &st)?;
         }
@@ -262,7 +265,8 @@ pub fn gc(store: &Store, layouts: &[PathBuf]) -> Result<GcReport, StoreError> {
     all.sort_by_key(|n| n.contains('-'));
     let mut plain_inode: HashMap<String, u64> = HashMap::new();
     for name in all {
-        let Some(st) = lstat(links, &name).map_err(StoreError::io("stat", store.shown("links")))?
+        let Some(st) = lstat_at(links, name.as_bytes())
+            .map_err(StoreError::io("stat", store.shown("links")))?
         else {
             continue;
         };
@@ -301,7 +305,7 @@ fn bundle_records(store: &Store) -> Result<Vec<(String, PathBuf)>, StoreError> {
     let shown = store.shown("bundles");
     let mut out = Vec::new();
     for name in names(dir).map_err(StoreError::io("list", &shown))? {
-        let Some(file) = open_sized_any(dir, &name).map_err(StoreError::io("read", &shown))? else {
+        let Some(file) = open_file(dir, &name).map_err(StoreError::io("read", &shown))? else {
             continue;
         };
         let text =
@@ -323,7 +327,7 @@ pub fn du(store: &Store) -> Result<Usage, StoreError> {
         }
         let shown = store.shown(format!("layers/{name}"));
         let Some(file) =
-            open_sized_any(layers, &name).map_err(StoreError::io("open listing", &shown))?
+            open_file(layers, &name).map_err(StoreError::io("open listing", &shown))?
         else {
             continue;
         };
@@ -344,7 +348,8 @@ pub fn du(store: &Store) -> Result<Usage, StoreError> {
         let mut all = names(dir).map_err(StoreError::io("list", store.shown(sub)))?;
         all.sort_by_key(|n| n.contains('-'));
         for name in all {
-            let Some(st) = lstat(dir, &name).map_err(StoreError::io("stat", store.shown(sub)))?
+            let Some(st) =
+                lstat_at(dir, name.as_bytes()).map_err(StoreError::io("stat", store.shown(sub)))?
             else {
                 continue;
             };
@@ -382,7 +387,8 @@ pub fn fsck(store: &Store) -> Result<FsckReport, StoreError> {
     for (sub, dir) in [("objects", store.objects()), ("links", store.links())] {
         for name in names(dir).map_err(StoreError::io("list", store.shown(sub)))? {
             let path = store.shown(format!("{sub}/{name}"));
-            let Some(st) = lstat(dir, &name).map_err(StoreError::io("stat", &path))? else {
+            let Some(st) = lstat_at(dir, name.as_bytes()).map_err(StoreError::io("stat", &path))?
+            else {
                 continue;
             };
             // One inode under two names is checked once.
@@ -395,17 +401,16 @@ pub fn fsck(store: &Store) -> Result<FsckReport, StoreError> {
             let why = if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
                 Some("not a regular file".to_owned())
             } else {
-                match super::objects::open_existing(dir, name.as_bytes()) {
-                    Err(e)
-                        if e.raw_os_error() == Some(rustix::io::Errno::ACCESS.raw_os_error()) =>
-                    {
+                match open_regular(dir, name.as_bytes(), Follow::Never) {
+                    Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
                         report.checked -= 1;
                         report.unreadable += 1;
                         continue;
                     }
+                    // Gone since it was listed.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                     Err(e) => Some(format!("cannot be opened: {e}")),
-                    Ok(None) => continue,
-                    Ok(Some((file, _))) => {
+                    Ok(file) => {
                         let got = crate::fs::file::sha256_of_reader(file, &mut buf)
                             .map(hex::encode)
                             .map_err(StoreError::io("read", &path))?;
@@ -433,7 +438,7 @@ pub fn fsck(store: &Store) -> Result<FsckReport, StoreError> {
         }
         let path = store.shown(format!("layers/{name}"));
         report.listings += 1;
-        let result = open_sized_any(layers, &name).and_then(|f| {
+        let result = open_file(layers, &name).and_then(|f| {
             let f = f.ok_or_else(|| io::Error::other("not a regular file"))?;
             for entry in ListingReader::new(BufReader::new(f))? {
                 entry?;

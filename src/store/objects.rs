@@ -96,10 +96,9 @@ impl Drop for TempObject<'_> {
 
 /// Opens `name` in `dir` for reading, never following a symlink nor
 /// blocking on a FIFO: the file and its `fstat`, or `None` if missing.
-pub(crate) fn open_existing(
-    dir: BorrowedFd<'_>,
-    name: &[u8],
-) -> io::Result<Option<(File, rustix::fs::Stat)>> {
+/// (Not `fs::file::open_regular`: this is on the path of every file a
+/// checkout places, and the store is its owner's alone.)
+fn open_existing(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<(File, rustix::fs::Stat)>> {
     let fd = match rustix::fs::openat(
         dir,
         name,
