@@ -49,16 +49,7 @@ impl<'s> Checkout<'s> {
         let variant = format!("{content}-{}", hex::encode(key));
         match rustix::fs::linkat(links, variant.as_str(), dir, name, AtFlags::empty()) {
             Ok(()) => {
-                if let Some(ino) = linked_as_listed(dir, name, meta, self.expected_owner(meta)).map_err(err("stat file"))? {
-                    return Ok(ino);
-                }
-                log::warn!(
-                    "store {}: links/{variant} is not what its name says (planted, or edited in place: see umoci store fsck); using a private copy",
-                    self.store.path().display()
-                );
-                rustix::fs::unlinkat(dir, name, AtFlags::empty())
-                    .map_err(|e| err("remove bad store link")(e.into()))?;
-                return self.place_private(dir, name, meta, digest, source, finish);
+                return self.keep_checked_link(dir, name, meta, digest, &variant, source, finish)
             }
             Err(Errno::NOENT) => {}
             // Too many links for the file system: a copy will do.
@@ -107,22 +98,43 @@ impl<'s> Checkout<'s> {
             Err(e) => return Err(err("name store copy")(e.into())),
         }
         match rustix::fs::linkat(links, variant.as_str(), dir, name, AtFlags::empty()) {
-            Ok(()) => {}
-            Err(Errno::MLINK) => {
-                return self.place_private(dir, name, meta, digest, Source::Lazy(meta.size), finish)
+            Ok(()) => {
+                let source = Source::Lazy(meta.size);
+                self.keep_checked_link(dir, name, meta, digest, &variant, source, finish)
             }
-            Err(e) => return Err(err("hardlink from store")(e.into())),
-        }
-        match linked_as_listed(dir, name, meta, self.expected_owner(meta))
-            .map_err(err("stat file"))?
-        {
-            Some(ino) => Ok(ino),
-            None => {
-                rustix::fs::unlinkat(dir, name, AtFlags::empty())
-                    .map_err(|e| err("remove bad store link")(e.into()))?;
+            Err(Errno::MLINK) => {
                 self.place_private(dir, name, meta, digest, Source::Lazy(meta.size), finish)
             }
+            Err(e) => Err(err("hardlink from store")(e.into())),
         }
+    }
+
+    /// The file just linked as `name` in `dir` from `links/<variant>`,
+    /// if it is what the listing says; if not, it is taken back out, with
+    /// a warning naming the copy, and a private copy made from `source`.
+    #[allow(clippy::too_many_arguments)]
+    fn keep_checked_link(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        meta: &Entry,
+        digest: &[u8; 32],
+        variant: &str,
+        source: Source<'s>,
+        finish: &mut dyn FnMut(BorrowedFd<'_>) -> Result<(), LayerError>,
+    ) -> Result<u64, LayerError> {
+        let err = |op| move |e: io::Error| LayerError::io(name, op, e);
+        let owner = self.expected_owner(meta);
+        if let Some(ino) = linked_as_listed(dir, name, meta, owner).map_err(err("stat file"))? {
+            return Ok(ino);
+        }
+        log::warn!(
+            "store {}: links/{variant} is not what its name says (planted, or edited in place: see umoci store fsck); using a private copy",
+            self.store.path().display()
+        );
+        rustix::fs::unlinkat(dir, name, AtFlags::empty())
+            .map_err(|e| err("remove bad store link")(e.into()))?;
+        self.place_private(dir, name, meta, digest, source, finish)
     }
 
     /// A private copy (see [`Checkout::place_link`]); content written from
