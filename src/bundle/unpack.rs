@@ -191,54 +191,42 @@ fn unpack_rootfs_at(
         return Err(UnpackError::RootfsExists(shown));
     }
     let mut store = None;
-    // Each listing found to name a missing object is distrusted and its
-    // layer read instead, from a fresh rootfs; there can be no more of
-    // those than there are layers.
-    for _ in 0..=layers.len() {
+    let mut distrusted = std::collections::HashSet::new();
+    // A listing found to name a missing or changed object is distrusted
+    // and its layer read instead, from a fresh rootfs: each layer at most
+    // once, so this ends.
+    loop {
         match rustix::fs::mkdirat(dir, name, rustix::fs::Mode::from_raw_mode(0o755)) {
             Ok(()) | Err(rustix::io::Errno::EXIST) => {}
             Err(e) => return Err(io_error("mkdir rootfs", &shown)(e.into())),
         }
         let root = Root::open_at(dir, name, shown.clone(), opts.ownership.clone())
             .map_err(io_error("open rootfs", &shown))?;
-        let result = match (&opts.store, &store) {
-            (Some(o), None) => open_store(o, &root).map(|s| {
-                store = Some((s, std::collections::HashSet::new()));
-            }),
-            _ => Ok(()),
-        }
-        .and_then(|()| {
-            let mut checkout =
-                store
-                    .as_ref()
-                    .zip(opts.store.as_ref())
-                    .map(|((s, distrusted), o)| {
-                        let mut c = Checkout::new(s, o.link, &opts.ownership);
-                        c.distrust(distrusted);
-                        c
-                    });
-            extract_layers(layout, source, &root, opts, checkout.as_mut())
-        });
-        match result {
-            Ok(hashes) => return Ok((hashes, root)),
-            Err(e) => {
-                // Never leave a half-extracted rootfs behind.
-                drop(root);
-                let _ = crate::fs::remove::remove_all_at(dir, name);
-                match (e, &mut store) {
-                    (UnpackError::StoreObjectMissing { diff_id }, Some((_, distrusted))) => {
-                        log::warn!("the store's listing of layer {diff_id} names a missing or changed object: reading the layer instead");
-                        distrusted.insert(diff_id);
-                    }
-                    (e, _) => return Err(e),
-                }
+        let mut extract = || {
+            if let (Some(o), None) = (&opts.store, &store) {
+                store = Some(open_store(o, &root)?);
             }
+            let mut checkout = store.as_ref().zip(opts.store.as_ref()).map(|(s, o)| {
+                let mut c = Checkout::new(s, o.link, &opts.ownership);
+                c.distrust(&distrusted);
+                c
+            });
+            extract_layers(layout, source, &root, opts, checkout.as_mut())
+        };
+        let e = match extract() {
+            Ok(hashes) => return Ok((hashes, root)),
+            Err(e) => e,
+        };
+        // Never leave a half-extracted rootfs behind.
+        drop(root);
+        let _ = crate::fs::remove::remove_all_at(dir, name);
+        match e {
+            UnpackError::StoreObjectMissing { diff_id } if distrusted.insert(diff_id.clone()) => {
+                log::warn!("the store's listing of layer {diff_id} names a missing or changed object: reading the layer instead");
+            }
+            e => return Err(e),
         }
     }
-    Err(UnpackError::RootfsMetadata {
-        op: "unpack from the store",
-        source: io::Error::other("store objects keep going missing"),
-    })
 }
 
 fn extract_layers(
