@@ -279,9 +279,10 @@ pub fn gc(store: &Store, layouts: &[PathBuf]) -> Result<GcReport, StoreError> {
             }
             continue;
         }
+        // A copy that is also its needed content's plain name stays; any
+        // other goes once its own name is its only link.
         let is_plain = plain_inode.get(hex) == Some(&st.st_ino);
-        let store_names = if is_plain { 2 } else { 1 };
-        if st.st_nlink <= store_names && !is_plain {
+        if !is_plain && st.st_nlink <= 1 {
             remove(links, "links", &name, &st)?;
         }
     }
