@@ -164,6 +164,11 @@ fn rootless_unpack_env(layout: &Path, bundle: &Path, env: &[(&str, &str)]) {
     umoci_env(&["unpack", "--rootless", "--image", &image, s(bundle)], env).ok();
 }
 
+/// Runs `umoci store fsck --store STORE`.
+fn store_fsck(store: &Path) -> Run {
+    umoci(&["store", "fsck", "--store", s(store)])
+}
+
 /// Asserts that `bundle` is what the plain unpack `plain` is.
 #[track_caller]
 fn assert_same_bundle(plain: &Path, bundle: &Path) {
@@ -262,7 +267,7 @@ fn store_bundles_are_plain_bundles_and_later_unpacks_never_read_a_layer() {
         if extra == ["--rootless"] {
             assert_ne!(secret("hardlink-1"), secret("hardlink-2"));
         }
-        umoci(&["store", "fsck", "--store", s(&case.join("store-hardlink"))]).ok();
+        store_fsck(&case.join("store-hardlink")).ok();
     }
 }
 
@@ -292,7 +297,7 @@ fn repacking_a_hardlinked_bundle_sees_only_real_changes() {
         std::fs::read(two.join("rootfs/home/data.txt")).unwrap(),
         b"hello world\n"
     );
-    umoci(&["store", "fsck", "--store", s(&store)]).ok();
+    store_fsck(&store).ok();
     repack(&layout, "changed", &one, &[]).ok();
     let names = layer_listing_any(&layout, "changed");
     assert!(
@@ -331,7 +336,7 @@ fn an_in_place_edit_of_a_hardlinked_bundle_is_found_by_fsck() {
     let (one, two) = (dir.path().join("one"), dir.path().join("two"));
     unpack_with(&layout, &one, &store, "hardlink", &["--rootless"]).ok();
     unpack_with(&layout, &two, &store, "hardlink", &["--rootless"]).ok();
-    umoci(&["store", "fsck", "--store", s(&store)]).ok();
+    store_fsck(&store).ok();
     // What the documentation says not to do.
     let mut f = std::fs::OpenOptions::new()
         .append(true)
@@ -339,7 +344,7 @@ fn an_in_place_edit_of_a_hardlinked_bundle_is_found_by_fsck() {
         .unwrap();
     std::io::Write::write_all(&mut f, b"edited").unwrap();
     drop(f);
-    let run = umoci(&["store", "fsck", "--store", s(&store)]);
+    let run = store_fsck(&store);
     assert_eq!(run.status, 1, "{}", run.stderr);
     assert!(run.stdout.contains("content changed"), "{}", run.stdout);
     for bundle in [&one, &two] {
@@ -429,7 +434,7 @@ fn reflinked_bundles_share_blocks_and_stay_independent() {
     for b in &bundles {
         assert_eq!(std::fs::read(b.join("rootfs/data")).unwrap(), data);
     }
-    umoci(&["store", "fsck", "--store", s(&store)]).ok();
+    store_fsck(&store).ok();
     // The same store on a file system without reflinks: explicit reflink
     // fails naming itself; auto copies.
     let other = tempdir();
@@ -483,7 +488,7 @@ fn concurrent_unpacks_share_one_store_safely() {
         assert!(child.wait().unwrap().success());
         assert_same_bundle(&plain, &bundle);
     }
-    umoci(&["store", "fsck", "--store", s(&store)]).ok();
+    store_fsck(&store).ok();
     assert_eq!(std::fs::read_dir(store.join("layers")).unwrap().count(), 2);
 }
 
@@ -521,7 +526,7 @@ fn a_killed_unpack_leaves_no_half_object() {
         let _ = child.wait();
         // Whatever is visible is whole.
         if store.exists() {
-            umoci(&["store", "fsck", "--store", s(&store)]).ok();
+            store_fsck(&store).ok();
         }
     }
     let plain = dir.path().join("plain");
@@ -575,12 +580,12 @@ fn a_damaged_store_costs_a_read_of_the_layer_not_a_wrong_bundle() {
         .unwrap()
         .path();
     std::fs::remove_file(object).unwrap();
-    let fsck = umoci(&["store", "fsck", "--store", s(&store)]);
+    let fsck = store_fsck(&store);
     assert_eq!(fsck.status, 1, "{}", fsck.stdout);
     let after = dir.path().join("after");
     unpack_with(&layout, &after, &store, "copy", &["--rootless"]).ok();
     assert_same_bundle(&plain, &after);
-    umoci(&["store", "fsck", "--store", s(&store)]).ok();
+    store_fsck(&store).ok();
     // An intact listing whose object went missing: found while replaying,
     // the rootfs is started again with that layer read from its blob.
     for entry in std::fs::read_dir(store.join("objects")).unwrap() {
@@ -621,29 +626,12 @@ fn a_store_others_could_change_is_refused() {
     std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
     let bundle = dir.path().join("b");
     let image = image_arg(&layout, "latest");
-    umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &image,
-        "--store",
-        s(&open),
-        s(&bundle),
-    ])
-    .fails_with("lets others write to it");
+    unpack_with(&layout, &bundle, &open, "auto", &["--rootless"])
+        .fails_with("lets others write to it");
     assert!(!bundle.join("rootfs").exists());
     let link = dir.path().join("link");
     std::os::unix::fs::symlink(&open, &link).unwrap();
-    umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &image,
-        "--store",
-        s(&link),
-        s(&bundle),
-    ])
-    .fails_with("open");
+    unpack_with(&layout, &bundle, &link, "auto", &["--rootless"]).fails_with("open");
     if rustix::process::geteuid().is_root() {
         let theirs = dir.path().join("theirs");
         std::fs::create_dir(&theirs).unwrap();
@@ -672,15 +660,13 @@ fn a_store_others_could_change_is_refused() {
     .fails_with("one inside the other");
     assert!(!inside.join("rootfs").exists());
     let around = dir.path().join("around");
-    umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &image,
-        "--store",
-        s(&around),
-        s(&around.join("bundle")),
-    ])
+    unpack_with(
+        &layout,
+        &around.join("bundle"),
+        &around,
+        "auto",
+        &["--rootless"],
+    )
     .fails_with("one inside the other");
     // Also when named relative to the working directory, through
     // directories that do not exist yet.
@@ -709,16 +695,7 @@ fn a_store_others_could_change_is_refused() {
     assert!(!nested.join("rootfs").exists());
     // A store made here is private.
     let made = dir.path().join("made/store");
-    umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &image,
-        "--store",
-        s(&made),
-        s(&bundle),
-    ])
-    .ok();
+    unpack_with(&layout, &bundle, &made, "auto", &["--rootless"]).ok();
     assert_eq!(std::fs::metadata(&made).unwrap().mode() & 0o7777, 0o700);
     umoci(&[
         "unpack",
@@ -757,7 +734,7 @@ fn the_environment_names_the_store_and_gc_keeps_what_layouts_use() {
     umoci(&["store", "gc", "--store", s(&store), "--layout", s(&layout)]).ok();
     let du = umoci_env(&["store", "du"], &env).ok();
     assert!(du.contains("layers         1"), "{du}");
-    umoci(&["store", "fsck", "--store", s(&store)]).ok();
+    store_fsck(&store).ok();
     // The kept layer still checks out without reading its blob.
     let copy = dir.path().join("copy");
     copy_tree(&layout, &copy);
@@ -804,16 +781,13 @@ fn an_image_cannot_claim_a_stored_layer_by_naming_its_diff_id() {
     crate::common::layers::edit_config(&layout, "latest", |c| {
         c.rootfs.diff_ids = vec![diff_id.parse().unwrap()];
     });
-    let image = image_arg(&layout, "latest");
-    let run = umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &image,
-        "--store",
-        s(&store),
-        s(&dir.path().join("b")),
-    ]);
+    let run = unpack_with(
+        &layout,
+        &dir.path().join("b"),
+        &store,
+        "auto",
+        &["--rootless"],
+    );
     run.fails_with("diffid mismatch");
     assert!(!dir.path().join("b/rootfs/bin").exists());
     let gone = dir.path().join("gone");
@@ -824,15 +798,13 @@ fn an_image_cannot_claim_a_stored_layer_by_naming_its_diff_id() {
         .trim_start_matches("sha256:")
         .to_owned();
     std::fs::remove_file(gone.join("blobs/sha256").join(blob)).unwrap();
-    let run = umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &image_arg(&gone, "latest"),
-        "--store",
-        s(&store),
-        s(&dir.path().join("c")),
-    ]);
+    let run = unpack_with(
+        &gone,
+        &dir.path().join("c"),
+        &store,
+        "auto",
+        &["--rootless"],
+    );
     run.fails_with("is missing");
     // Nor a layer descriptor whose size is not its blob's (a plain unpack
     // refuses it when it reads the blob; the store must not replay it).
@@ -848,15 +820,13 @@ fn an_image_cannot_claim_a_stored_layer_by_naming_its_diff_id() {
         s(&dir.path().join("d")),
     ])
     .fails_with("sha256:");
-    let run = umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &image,
-        "--store",
-        s(&store),
-        s(&dir.path().join("e")),
-    ]);
+    let run = unpack_with(
+        &lying,
+        &dir.path().join("e"),
+        &store,
+        "auto",
+        &["--rootless"],
+    );
     // Replayed, it would have succeeded.
     assert_eq!(run.status, 1, "{}", run.stderr);
 }
@@ -915,31 +885,14 @@ fn a_directory_replaced_by_a_file_keeps_the_files_times_and_shared_inodes_keep_t
     );
     let store = dir.path().join("store");
     let one = dir.path().join("one");
-    let image = image_arg(&victim, "latest");
-    umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &image,
-        "--store",
-        s(&store),
-        "--store-link",
+    unpack_with(&victim, &one, &store, "hardlink", &["--rootless"]).ok();
+    unpack_with(
+        &hostile,
+        &dir.path().join("two"),
+        &store,
         "hardlink",
-        s(&one),
-    ])
-    .ok();
-    let image = image_arg(&hostile, "latest");
-    umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &image,
-        "--store",
-        s(&store),
-        "--store-link",
-        "hardlink",
-        s(&dir.path().join("two")),
-    ])
+        &["--rootless"],
+    )
     .ok();
     assert_eq!(
         std::fs::metadata(one.join("rootfs/e")).unwrap().mtime(),

@@ -226,14 +226,14 @@ pub fn new_image(dir: &Path, name: &str, tag: &str) -> std::path::PathBuf {
     layout
 }
 
-/// Rewrites the config of `layout:tag` through `edit` (a new config and
-/// manifest blob; the tag moves), as a hostile image author could.
-pub fn edit_config(layout_path: &Path, tag: &str, edit: impl FnOnce(&mut umoci::spec::Image)) {
+/// Rewrites the image `layout:tag` through `edit` (new blobs for what
+/// changed; the tag moves), as a hostile image author could.
+pub fn edit_image(layout_path: &Path, tag: &str, edit: impl FnOnce(&mut ImageSource)) {
     let layout = Layout::open(layout_path).unwrap();
     layout
         .update_index(|idx| -> Result<(), ImageError> {
             let mut source = ImageSource::open(&layout, idx, tag, &Default::default())?;
-            edit(&mut source.config);
+            edit(&mut source);
             let root = mutate::commit(&layout, &source)?;
             index::set_ref(idx, tag, root)?;
             Ok(())
@@ -241,17 +241,14 @@ pub fn edit_config(layout_path: &Path, tag: &str, edit: impl FnOnce(&mut umoci::
         .unwrap();
 }
 
+/// Rewrites the config of `layout:tag` through `edit` (a new config and
+/// manifest blob; the tag moves).
+pub fn edit_config(layout_path: &Path, tag: &str, edit: impl FnOnce(&mut umoci::spec::Image)) {
+    edit_image(layout_path, tag, |source| edit(&mut source.config));
+}
+
 /// Rewrites the manifest of `layout:tag` through `edit` (a new manifest
-/// blob; the tag moves), as a hostile image author could.
+/// blob; the tag moves).
 pub fn edit_manifest(layout_path: &Path, tag: &str, edit: impl FnOnce(&mut umoci::spec::Manifest)) {
-    let layout = Layout::open(layout_path).unwrap();
-    layout
-        .update_index(|idx| -> Result<(), ImageError> {
-            let mut source = ImageSource::open(&layout, idx, tag, &Default::default())?;
-            edit(&mut source.manifest);
-            let root = mutate::commit(&layout, &source)?;
-            index::set_ref(idx, tag, root)?;
-            Ok(())
-        })
-        .unwrap();
+    edit_image(layout_path, tag, |source| edit(&mut source.manifest));
 }
