@@ -19,6 +19,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::entry::{Entry, EntryKind, Time};
 use super::error::LayerError;
+use super::file_hasher::{self, FileHasher};
 use super::file_store::{FileContent, FileStore};
 use super::real_path::RealPaths;
 use super::tar::{Header, TarReader};
@@ -47,11 +48,6 @@ pub struct ExtractOptions {
 /// their sizes: what the mtree needs without reading the files again.
 pub type FileHashes = HashMap<u64, (u64, [u8; 32])>;
 
-/// How many file digests are kept for the mtree walk before only big
-/// files' are (about 13 MB of map).
-const MAX_KNOWN_HASHES: usize = 200_000;
-/// Files this large always have their digest kept.
-const BIG_FILE: u64 = 1 << 20;
 /// How many path components the held directory times may add up to
 /// before they are applied early (a directory touched again later is
 /// simply noted again). Counting components, not directories, bounds
@@ -80,7 +76,7 @@ pub struct Extractor<'r> {
     /// Directory modes to apply at the end, with the inode each
     /// belongs to: a path replaced since (by a symlink, say) is skipped.
     deferred_modes: BTreeMap<RelPath, DeferredMode>,
-    hashes: FileHashes,
+    hashes: FileHasher,
     xattr_unsupported_warned: bool,
     buf: Vec<u8>,
     /// Where entries really land, for the upper paths whiteouts spare.
@@ -100,7 +96,7 @@ impl<'r> Extractor<'r> {
             dir_times: HashMap::new(),
             dir_times_cost: 0,
             deferred_modes: BTreeMap::new(),
-            hashes: FileHashes::new(),
+            hashes: FileHasher::new(),
             xattr_unsupported_warned: false,
             buf: vec![0u8; 1 << 18],
             real: RealPaths::default(),
@@ -208,7 +204,9 @@ impl<'r> Extractor<'r> {
                 Err(e) => return Err(LayerError::io(&path.to_bytes(), "chmod directory", e)),
             }
         }
-        Ok(self.hashes)
+        self.hashes
+            .finish()
+            .map_err(|e| LayerError::io(b"/", "hash files", e))
     }
 
     /// Gives `path` its held-back mode, but only if it is still the very
@@ -298,7 +296,9 @@ impl<'r> Extractor<'r> {
                     let created = store.create_file(dir, name, meta, content, &mut |fd| {
                         self.apply_metadata(Target::Fd(fd), meta, false, true)
                     })?;
-                    self.remember_hash(created.ino, meta.size, created.sha256);
+                    self.hashes
+                        .known(created.ino, meta.size, created.sha256)
+                        .map_err(|e| LayerError::io(name_bytes, "hash file", e))?;
                     object = Some(created.sha256);
                 }
             },
@@ -330,16 +330,6 @@ impl<'r> Extractor<'r> {
         }
         self.upper.insert_with_ancestors(&real_parent.join(name));
         Ok(object)
-    }
-
-    /// Remembers a regular file's digest, sparing the mtree walk a read
-    /// of the file. Past a cap, only big files are worth the memory: small
-    /// ones are cheap to read again, and a layer of millions of them must
-    /// not grow this map without bound. Empty files the walk never reads.
-    fn remember_hash(&mut self, ino: u64, size: u64, sha256: [u8; 32]) {
-        if size > 0 && (self.hashes.len() < MAX_KNOWN_HASHES || size >= BIG_FILE) {
-            self.hashes.insert(ino, (size, sha256));
-        }
     }
 
     /// An entry for the root itself may only set the root's metadata.
@@ -418,11 +408,22 @@ impl<'r> Extractor<'r> {
         let mut file = crate::fs::file::create_new(dir, name)
             .map_err(|e| LayerError::io(&meta.raw_name, "create file", e))?;
         ensure_room(&file, meta)?;
-        let digest = copy_hashing(content, &mut file, meta, &mut self.buf)?;
-        if meta.size > 0 {
-            let st = rustix::fs::fstat(&file)
-                .map_err(|e| LayerError::io(&meta.raw_name, "stat file", e))?;
-            self.remember_hash(st.st_ino, meta.size, digest);
+        // The digest is kept for the mtree walk, sparing it a read of the
+        // file; big files are hashed on the hasher's thread.
+        let hash_err = |e| LayerError::io(&meta.raw_name, "hash file", e);
+        if meta.size >= file_hasher::THREAD_MIN {
+            let number = self.hashes.start().map_err(hash_err)?;
+            copy_to_hasher(content, &mut file, meta, &mut self.hashes, number)?;
+            let ino = inode_of(&file, meta)?;
+            self.hashes.end(number, ino, meta.size).map_err(hash_err)?;
+        } else {
+            let digest = copy_hashing(content, &mut file, meta, &mut self.buf)?;
+            if meta.size > 0 {
+                let ino = inode_of(&file, meta)?;
+                self.hashes
+                    .known(ino, meta.size, digest)
+                    .map_err(hash_err)?;
+            }
         }
         Ok(file)
     }
@@ -717,13 +718,56 @@ pub(crate) fn copy_hashing(
             .map_err(|e| LayerError::io(&meta.raw_name, "write file", e))?;
         written += n as u64;
     }
+    check_size(meta, written)?;
+    Ok(hasher.finalize().into())
+}
+
+/// Copies a regular file's content, the `meta.size` bytes `content` holds,
+/// to `out`, handing each buffer written on to `hasher` as part of file
+/// `number`. Errors as [`copy_hashing`]'s.
+fn copy_to_hasher(
+    content: &mut dyn Read,
+    out: &mut File,
+    meta: &Entry,
+    hasher: &mut FileHasher,
+    number: u64,
+) -> Result<(), LayerError> {
+    let mut written = 0u64;
+    loop {
+        crate::interrupt::check()?;
+        let mut buf = hasher.buffer();
+        let n = match content.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(LayerError::Read(e)),
+        };
+        out.write_all(&buf[..n])
+            .map_err(|e| LayerError::io(&meta.raw_name, "write file", e))?;
+        hasher
+            .data(number, buf, n)
+            .map_err(|e| LayerError::io(&meta.raw_name, "hash file", e))?;
+        written += n as u64;
+    }
+    check_size(meta, written)
+}
+
+/// A file written short of its header's size is the entry's error.
+fn check_size(meta: &Entry, written: u64) -> Result<(), LayerError> {
     if written != meta.size {
         return Err(LayerError::invalid(
             &meta.raw_name,
             format!("short file: {written} of {} bytes", meta.size),
         ));
     }
-    Ok(hasher.finalize().into())
+    Ok(())
+}
+
+/// The inode number of a file just written.
+fn inode_of(file: &File, meta: &Entry) -> Result<u64, LayerError> {
+    rustix::fs::fstat(file)
+        .map(|st| st.st_ino)
+        .map_err(|e| LayerError::io(&meta.raw_name, "stat file", e))
 }
 
 /// Only files of [`ROOM_CHECK_SIZE`] or more are checked.

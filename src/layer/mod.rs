@@ -7,6 +7,7 @@
 //! - [`entry`]: one tar entry's metadata, as extraction needs it.
 //! - [`extract`]: applying entries to a [`crate::fs::Root`], whiteouts and all.
 //! - [`file_store`]: how a content store takes over regular files' content.
+//! - `file_hasher`: the written files' digests, hashed on a thread of their own.
 
 pub mod blob;
 mod chunks;
@@ -15,8 +16,10 @@ pub mod compression;
 pub mod entry;
 pub mod error;
 pub mod extract;
+mod file_hasher;
 pub mod file_store;
 pub mod generate;
+mod read_ahead;
 mod real_path;
 pub mod stream;
 pub mod tar;

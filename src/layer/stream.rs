@@ -1,26 +1,53 @@
 //! Decompression on its own thread.
 //!
-//! The blob is read (and its digest verified) and decompressed on a worker
-//! thread, which hands the tar bytes over in bounded chunks, both to the
-//! calling thread (extraction) and to a third thread that hashes them into
-//! the diff ID; so decompression, the two digests and extraction overlap
-//! on both cores, and memory stays flat whatever the layer's size.
+//! The blob is read (and its digest verified) a few chunks ahead on one
+//! thread and decompressed on another, which hands the tar bytes over in
+//! bounded chunks, both to the calling thread (extraction) and to a third
+//! thread that hashes them into the diff ID; so decompression, the two
+//! digests and extraction overlap on both cores, and memory stays flat
+//! whatever the layer's size. The chunks' buffers come back to be filled
+//! again once both have read them (a fresh one is a buffer to zero).
 
 use std::io::{self, Read};
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::ops::Deref;
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use super::compression::Compression;
+use super::read_ahead::ReadAhead;
 use crate::spec::{Algorithm, Digest};
 
 const CHUNK: usize = 1 << 18;
 const DEPTH: usize = 8;
 
+/// A chunk of the uncompressed stream; its buffer goes back to the
+/// decompressor when the last of its readers drops it.
+struct Chunk {
+    buf: Vec<u8>,
+    home: Option<Sender<Vec<u8>>>,
+}
+
+impl Deref for Chunk {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        if let Some(home) = &self.home {
+            // The decompressor may be done already.
+            let _ = home.send(std::mem::take(&mut self.buf));
+        }
+    }
+}
+
 /// The uncompressed tar stream of one layer, produced by a worker thread.
 pub struct LayerStream {
-    rx: Receiver<io::Result<Arc<Vec<u8>>>>,
-    chunk: Arc<Vec<u8>>,
+    rx: Receiver<io::Result<Arc<Chunk>>>,
+    chunk: Arc<Chunk>,
     pos: usize,
     done: bool,
     worker: Option<JoinHandle<io::Result<Digest>>>,
@@ -29,9 +56,10 @@ pub struct LayerStream {
 impl LayerStream {
     /// Starts decompressing `blob` on a worker thread.
     pub fn spawn<R: Read + Send + 'static>(blob: R, compression: Compression) -> Self {
-        let (tx, rx) = sync_channel::<io::Result<Arc<Vec<u8>>>>(DEPTH);
+        let (tx, rx) = sync_channel::<io::Result<Arc<Chunk>>>(DEPTH);
         let worker = std::thread::spawn(move || -> io::Result<Digest> {
-            let (to_hasher, chunks) = sync_channel::<Arc<Vec<u8>>>(DEPTH);
+            let (to_hasher, chunks) = sync_channel::<Arc<Chunk>>(DEPTH);
+            let (home, spare) = channel::<Vec<u8>>();
             let hasher = std::thread::spawn(move || {
                 let mut hasher = Algorithm::Sha256.hasher();
                 for chunk in chunks {
@@ -39,11 +67,12 @@ impl LayerStream {
                 }
                 hasher.finish()
             });
-            let mut blob = blob;
+            let mut blob = ReadAhead::spawn(blob);
             {
                 let mut decoder = compression.decoder(&mut blob)?;
                 loop {
-                    let mut buf = vec![0u8; CHUNK];
+                    let mut buf = spare.try_recv().unwrap_or_default();
+                    buf.resize(CHUNK, 0);
                     let n = match read_full(&mut decoder, &mut buf) {
                         Ok(n) => n,
                         Err(e) => {
@@ -56,7 +85,8 @@ impl LayerStream {
                         break;
                     }
                     buf.truncate(n);
-                    let buf = Arc::new(buf);
+                    let home = Some(home.clone());
+                    let buf = Arc::new(Chunk { buf, home });
                     // The hasher outlives this loop; it only stops when
                     // its channel closes.
                     let _ = to_hasher.send(Arc::clone(&buf));
@@ -76,7 +106,10 @@ impl LayerStream {
         });
         LayerStream {
             rx,
-            chunk: Arc::new(Vec::new()),
+            chunk: Arc::new(Chunk {
+                buf: Vec::new(),
+                home: None,
+            }),
             pos: 0,
             done: false,
             worker: Some(worker),
