@@ -11,7 +11,7 @@ use std::io::{self, BufReader};
 
 use super::parse::{parse, Manifest, ManifestEntry, ManifestReader};
 use super::stat_cache::{StatCache, StatCacheWriter};
-use super::walk::{walk, Event, Node, NodeKind, WalkOptions};
+use super::walk::{walk, walk_order, Event, Node, NodeKind, WalkOptions};
 use super::UMOCI_KEYWORDS;
 use crate::fs::{RelPath, Root};
 
@@ -145,30 +145,6 @@ enum MergeError {
     /// The manifest is not in walk order (the line number).
     Unordered(usize),
     Io(io::Error),
-}
-
-/// The order the walk visits paths in: within a directory, non-directories
-/// first, then directories, each sorted bytewise; a directory before its
-/// contents.
-fn walk_order<'a, 'b>(
-    a: impl Iterator<Item = &'a [u8]> + Clone,
-    a_dir: bool,
-    b: impl Iterator<Item = &'b [u8]> + Clone,
-    b_dir: bool,
-) -> Ordering {
-    // Counted by walking the components again: no allocation per call, on
-    // a path taken for every node of the tree.
-    let (a_len, b_len) = (a.clone().count(), b.clone().count());
-    let key = |len: usize, is_dir: bool, i: usize| i + 1 < len || is_dir;
-    for (i, (x, y)) in a.zip(b).enumerate() {
-        let ord = key(a_len, a_dir, i)
-            .cmp(&key(b_len, b_dir, i))
-            .then_with(|| x.cmp(y));
-        if ord != Ordering::Equal {
-            return ord;
-        }
-    }
-    a_len.cmp(&b_len)
 }
 
 /// A manifest entry's path components, as [`walk_order`] takes them.

@@ -5,14 +5,26 @@
 //! the cache file's own mtime (both from the file system's clock), so a
 //! change made in the same clock tick as the cache was written cannot hide
 //! behind equal timestamps: such "racy" files are read again.
+//!
+//! The cache is written in the order the tree is walked, and read back in
+//! step with the next walk rather than held in memory (it was 120 bytes a
+//! file, most of a repack's memory on a tree of millions). The walk reads
+//! each top-level directory on whichever of its threads is free, so the
+//! cache is read through one cursor per top-level directory, each starting
+//! where that directory's files do: only those starting points are kept.
 
+use std::collections::HashMap;
+use std::fs::File;
 use std::hash::{DefaultHasher, Hasher};
 use std::io::{self, Write};
 use std::os::fd::BorrowedFd;
+use std::os::unix::fs::FileExt;
 
 use crate::fs::file::{open_regular, AtomicFile, Follow};
+use crate::fs::RelPath;
 
 use super::vis::{unvis, vis};
+use super::walk::walk_order;
 
 const MAGIC: &str = "umoci-rs stat cache v1";
 
@@ -34,19 +46,19 @@ pub struct CachedStat {
     pub xattrs: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
-/// Cached stats by path (bytes, as in the manifest). Paths are kept as
-/// 64-bit hashes in one sorted vector: about 110 bytes a file, where a map
-/// of paths took several hundred. (A collision could only matter if two
-/// files also shared inode, size and both times.) The keys are also kept
-/// on their own and searched there: 8 bytes a file more, so that a search
-/// of a large cache stays in the processor's cache.
+/// A cache file opened for reading, with where each top-level part of
+/// the tree starts in it.
 #[derive(Debug, Default)]
 pub struct StatCache {
-    /// The keys of `entries`, in the same order.
-    keys: Vec<u64>,
-    entries: Vec<(u64, CachedStat)>,
-    /// The cache file's mtime; `None` for a cache not read from disk,
-    /// which vouches for nothing.
+    file: Option<File>,
+    /// Where the root's own files start.
+    root_files: Option<u64>,
+    /// Where the files under each top-level directory start, by a hash of
+    /// its name (a collision only costs cache misses: a cursor checks
+    /// every path it vouches for).
+    subtrees: HashMap<u64, u64>,
+    /// The cache file's mtime; `None` for no cache, which vouches for
+    /// nothing.
     written_at: Option<(i64, i64)>,
 }
 
@@ -56,39 +68,13 @@ impl StatCache {
         format!(".{mtree_name}.statcache")
     }
 
-    /// A new, empty cache.
+    /// No cache: vouches for nothing.
     pub fn new() -> Self {
         StatCache::default()
     }
 
-    /// Records a file.
-    pub fn insert(&mut self, path: &[u8], stat: CachedStat) {
-        let key = path_key(path);
-        match self.keys.binary_search(&key) {
-            Ok(i) => self.entries[i].1 = stat,
-            Err(i) => {
-                self.keys.insert(i, key);
-                self.entries.insert(i, (key, stat));
-            }
-        }
-    }
-
-    /// The digest of `path` if the cache can vouch for it given its
-    /// current stat.
-    pub fn lookup(&self, path: &[u8], st: &rustix::fs::Stat) -> Option<&CachedStat> {
-        let key = path_key(path);
-        let i = self.keys.binary_search(&key).ok()?;
-        let c = &self.entries[i].1;
-        let same = c.ino == st.st_ino
-            && c.size == st.st_size as u64
-            && c.ctime == (st.st_ctime, st.st_ctime_nsec as i64)
-            && c.mtime == (st.st_mtime, st.st_mtime_nsec as i64);
-        let written_at = self.written_at?;
-        (same && (st.st_ctime, st.st_ctime_nsec as i64) < written_at).then_some(c)
-    }
-
-    /// Reads the cache `name` in `dir`; a missing or unreadable cache is
-    /// simply empty.
+    /// Opens the cache `name` in `dir` and finds where each part of the
+    /// tree starts in it; a missing or unreadable cache is simply empty.
     pub fn load(dir: BorrowedFd<'_>, name: &str) -> Self {
         Self::try_load(dir, name).unwrap_or_default()
     }
@@ -96,75 +82,203 @@ impl StatCache {
     fn try_load(dir: BorrowedFd<'_>, name: &str) -> Option<Self> {
         let file = open_regular(dir, name.as_bytes(), Follow::Never).ok()?;
         let st = rustix::fs::fstat(&file).ok()?;
-        let written_at = Some((st.st_mtime, st.st_mtime_nsec as i64));
-        // A line longer than any entry could be ends the read: the cache is
-        // then simply empty (it is only ever a speed-up).
-        let mut reader = io::BufReader::new(file);
-        let mut lines = std::iter::from_fn(move || {
-            let mut line = String::new();
-            match crate::fs::file::read_line_capped(&mut reader, &mut line, MAX_LINE) {
-                Ok(0) => None,
-                Ok(_) => {
-                    if line.ends_with('\n') {
-                        line.pop();
-                    }
-                    Some(Ok(line))
-                }
-                Err(e) => Some(Err(e)),
-            }
-        });
-        if lines.next()?.ok()? != MAGIC {
+        let mut cache = StatCache {
+            written_at: Some((st.st_mtime, st.st_mtime_nsec as i64)),
+            ..StatCache::default()
+        };
+        let mut lines = Lines::at(&file, 0);
+        if lines.next_line()?.ok()?.0 != MAGIC {
             return None;
         }
-        let mut entries = Vec::new();
-        for line in lines {
-            let line = line.ok()?;
-            let f: Vec<&str> = line.splitn(8, ' ').collect();
-            if f.len() != 8 {
-                return None;
+        // Only the first component of each path is looked at here.
+        let mut previous: Option<Vec<u8>> = None;
+        while let Some(line) = lines.next_line() {
+            let (line, offset) = line.ok()?;
+            let path = line.rsplit_once(' ')?.1;
+            let top = match path.split_once('/') {
+                None => Vec::new(),
+                Some((top, _)) => unvis(top).ok()?,
+            };
+            if previous.as_ref() == Some(&top) {
+                continue;
             }
-            let pair = |s: &str| -> Option<(i64, i64)> {
-                let (a, b) = s.split_once('.')?;
-                Some((a.parse().ok()?, b.parse().ok()?))
-            };
-            let mut sha = [0u8; 32];
-            hex::decode_to_slice(f[5], &mut sha).ok()?;
-            let xattrs = if f[6] == "-" {
-                Vec::new()
+            if top.is_empty() {
+                cache.root_files.get_or_insert(offset);
             } else {
-                f[6].split(',')
-                    .map(|kv| {
-                        let (k, v) = kv.split_once('=')?;
-                        Some((unvis(k).ok()?, unvis(v).ok()?))
-                    })
-                    .collect::<Option<Vec<_>>>()?
-            };
-            let stat = CachedStat {
-                ino: f[0].parse().ok()?,
-                ctime: pair(f[1])?,
-                mtime: pair(f[2])?,
-                size: f[3].parse().ok()?,
-                sha256: sha,
-                xattrs,
-            };
-            entries.push((path_key(&unvis(f[7]).ok()?), stat));
+                cache.subtrees.entry(name_key(&top)).or_insert(offset);
+            }
+            previous = Some(top);
         }
-        entries.sort_unstable_by_key(|e: &(u64, CachedStat)| e.0);
-        entries.shrink_to_fit();
-        Some(StatCache {
-            keys: entries.iter().map(|e| e.0).collect(),
-            entries,
-            written_at,
-        })
+        cache.file = Some(file);
+        Some(cache)
+    }
+
+    /// A cursor over the cached files directly in the root (`top` is
+    /// `None`) or under the top-level directory `top`, for lookups in
+    /// walk order.
+    pub fn cursor(&self, top: Option<&[u8]>) -> StatCursor<'_> {
+        let start = match top {
+            None => self.root_files,
+            Some(name) => self.subtrees.get(&name_key(name)).copied(),
+        };
+        StatCursor {
+            cache: self,
+            lines: self
+                .file
+                .as_ref()
+                .zip(start)
+                .map(|(f, at)| Lines::at(f, at)),
+            top: top.map(<[u8]>::to_vec),
+            current: None,
+        }
+    }
+}
+
+/// Reads one part of the cache in step with a walk of that part.
+pub struct StatCursor<'c> {
+    cache: &'c StatCache,
+    /// `None` once the part (or the file) has ended.
+    lines: Option<Lines<'c>>,
+    top: Option<Vec<u8>>,
+    /// The next entry not yet passed by the walk.
+    current: Option<(RelPath, CachedStat)>,
+}
+
+impl StatCursor<'_> {
+    /// What the cache knew of `path` if it can vouch for it given its
+    /// current stat. Paths must be asked for in walk order: entries before
+    /// `path` are passed over for good.
+    pub fn lookup(&mut self, path: &RelPath, st: &rustix::fs::Stat) -> Option<CachedStat> {
+        loop {
+            if self.current.is_none() {
+                self.current = self.next_entry();
+            }
+            let (cached, _) = self.current.as_ref()?;
+            match walk_order(cached.components(), false, path.components(), false) {
+                std::cmp::Ordering::Less => self.current = None,
+                std::cmp::Ordering::Greater => return None,
+                std::cmp::Ordering::Equal => break,
+            }
+        }
+        let (_, c) = self.current.take()?;
+        let same = c.ino == st.st_ino
+            && c.size == st.st_size as u64
+            && c.ctime == (st.st_ctime, st.st_ctime_nsec as i64)
+            && c.mtime == (st.st_mtime, st.st_mtime_nsec as i64);
+        let written_at = self.cache.written_at?;
+        (same && (st.st_ctime, st.st_ctime_nsec as i64) < written_at).then_some(c)
+    }
+
+    /// The next entry of this cursor's part; an entry of another part, or
+    /// one that cannot be read, ends it.
+    fn next_entry(&mut self) -> Option<(RelPath, CachedStat)> {
+        let entry = self
+            .lines
+            .as_mut()
+            .and_then(Lines::next_line)
+            .and_then(|line| parse_line(&line.ok()?.0));
+        let entry = entry.filter(|(path, _)| {
+            let mut components = path.components();
+            match &self.top {
+                None => path.depth() == 1,
+                Some(top) => path.depth() > 1 && components.next() == Some(top.as_slice()),
+            }
+        });
+        if entry.is_none() {
+            self.lines = None;
+        }
+        entry
+    }
+}
+
+/// One cache line: the path and what was known of it.
+fn parse_line(line: &str) -> Option<(RelPath, CachedStat)> {
+    let f: Vec<&str> = line.splitn(8, ' ').collect();
+    if f.len() != 8 {
+        return None;
+    }
+    let pair = |s: &str| -> Option<(i64, i64)> {
+        let (a, b) = s.split_once('.')?;
+        Some((a.parse().ok()?, b.parse().ok()?))
+    };
+    let mut sha = [0u8; 32];
+    hex::decode_to_slice(f[5], &mut sha).ok()?;
+    let xattrs = if f[6] == "-" {
+        Vec::new()
+    } else {
+        f[6].split(',')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=')?;
+                Some((unvis(k).ok()?, unvis(v).ok()?))
+            })
+            .collect::<Option<Vec<_>>>()?
+    };
+    let stat = CachedStat {
+        ino: f[0].parse().ok()?,
+        ctime: pair(f[1])?,
+        mtime: pair(f[2])?,
+        size: f[3].parse().ok()?,
+        sha256: sha,
+        xattrs,
+    };
+    Some((RelPath::clean(&unvis(f[7]).ok()?), stat))
+}
+
+/// The cache file's lines from an offset, each with the offset it starts
+/// at, read without moving the file's own position (several cursors read
+/// one file).
+struct Lines<'f> {
+    reader: io::BufReader<ReadAt<'f>>,
+    offset: u64,
+}
+
+impl<'f> Lines<'f> {
+    fn at(file: &'f File, offset: u64) -> Self {
+        Lines {
+            reader: io::BufReader::with_capacity(64 << 10, ReadAt { file, offset }),
+            offset,
+        }
+    }
+
+    /// The next line (without its newline) and its offset; `None` at the
+    /// end. A line longer than any entry could be is an error.
+    fn next_line(&mut self) -> Option<io::Result<(String, u64)>> {
+        let mut line = String::new();
+        match crate::fs::file::read_line_capped(&mut self.reader, &mut line, MAX_LINE) {
+            Ok(0) => None,
+            Ok(n) => {
+                let at = self.offset;
+                self.offset += n as u64;
+                if line.ends_with('\n') {
+                    line.pop();
+                }
+                Some(Ok((line, at)))
+            }
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+/// A file read from an offset by `pread`.
+struct ReadAt<'f> {
+    file: &'f File,
+    offset: u64,
+}
+
+impl io::Read for ReadAt<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read_at(buf, self.offset)?;
+        self.offset += n as u64;
+        Ok(n)
     }
 }
 
 /// The longest stat cache line read (an escaped path and xattrs).
 const MAX_LINE: u64 = 16 << 20;
 
-fn path_key(path: &[u8]) -> u64 {
+fn name_key(name: &[u8]) -> u64 {
     let mut h = DefaultHasher::new();
-    h.write(path);
+    h.write(name);
     h.finish()
 }
 
@@ -242,13 +356,8 @@ mod tests {
 
     use std::os::fd::AsFd;
 
-    #[test]
-    fn round_trips_and_refuses_recent_or_changed_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("f");
-        std::fs::write(&file, b"x").unwrap();
-        let st = rustix::fs::stat(&file).unwrap();
-        let mut cache = StatCache::new();
+    fn stat_of(path: &std::path::Path) -> (rustix::fs::Stat, CachedStat) {
+        let st = rustix::fs::stat(path).unwrap();
         let entry = CachedStat {
             ino: st.st_ino,
             ctime: (st.st_ctime, st.st_ctime_nsec as i64),
@@ -257,26 +366,79 @@ mod tests {
             sha256: [7; 32],
             xattrs: vec![(b"user.a=b".to_vec(), b"v,1 \xff".to_vec())],
         };
-        cache.insert(b"a b/f", entry.clone());
-        // Not read from disk: vouches for nothing.
-        assert_eq!(cache.lookup(b"a b/f", &st), None);
+        (st, entry)
+    }
+
+    #[test]
+    fn round_trips_and_refuses_recent_or_changed_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"x").unwrap();
+        let (st, entry) = stat_of(&file);
+        let path = RelPath::clean(b"a b/f");
+        // No cache: vouches for nothing.
+        assert_eq!(
+            StatCache::new().cursor(Some(b"a b")).lookup(&path, &st),
+            None
+        );
         std::thread::sleep(std::time::Duration::from_millis(30));
         let handle = crate::fs::file::open_dir_path(dir.path()).unwrap();
         let mut writer = StatCacheWriter::create(handle.as_fd(), "cache").unwrap();
         writer.add(b"a b/f", &entry).unwrap();
         writer.finish().unwrap();
         let loaded = StatCache::load(handle.as_fd(), "cache");
-        assert_eq!(loaded.lookup(b"a b/f", &st), Some(&entry));
+        let lookup = |st: &rustix::fs::Stat| loaded.cursor(Some(b"a b")).lookup(&path, st);
+        assert_eq!(lookup(&st), Some(entry.clone()));
         let mut changed = st;
         changed.st_size += 1;
-        assert_eq!(loaded.lookup(b"a b/f", &changed), None);
+        assert_eq!(lookup(&changed), None);
         // A file changed in the same tick as the cache was written is racy.
         let mut racy = st;
         racy.st_ctime = loaded.written_at.unwrap().0 + 1;
-        assert_eq!(loaded.lookup(b"a b/f", &racy), None);
-        assert_eq!(
-            StatCache::load(handle.as_fd(), "missing").lookup(b"a b/f", &st),
-            None
-        );
+        assert_eq!(lookup(&racy), None);
+        let missing = StatCache::load(handle.as_fd(), "missing");
+        assert_eq!(missing.cursor(Some(b"a b")).lookup(&path, &st), None);
+    }
+
+    #[test]
+    fn each_part_of_the_tree_is_read_by_its_own_cursor_in_walk_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("f"), b"x").unwrap();
+        let (st, entry) = stat_of(&dir.path().join("f"));
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        // Walk order: the root's files, then each directory (its files
+        // before its subdirectories).
+        let paths: [&[u8]; 7] = [b"r1", b"r2", b"a/x", b"a/b/y", b"a/b/z", b"c\n/q", b"d/w"];
+        let handle = crate::fs::file::open_dir_path(dir.path()).unwrap();
+        let mut writer = StatCacheWriter::create(handle.as_fd(), "cache").unwrap();
+        for (i, path) in paths.iter().enumerate() {
+            let entry = CachedStat {
+                sha256: [i as u8; 32],
+                ..entry.clone()
+            };
+            writer.add(path, &entry).unwrap();
+        }
+        writer.finish().unwrap();
+        let cache = StatCache::load(handle.as_fd(), "cache");
+        let found = |cursor: &mut StatCursor, path: &[u8]| {
+            cursor
+                .lookup(&RelPath::clean(path), &st)
+                .map(|c| c.sha256[0])
+        };
+        // Cursors for parts out of order, as the walk's threads take them.
+        let mut d = cache.cursor(Some(b"d"));
+        let mut a = cache.cursor(Some(b"a"));
+        let mut root = cache.cursor(None);
+        assert_eq!(found(&mut d, b"d/w"), Some(6));
+        assert_eq!(found(&mut a, b"a/x"), Some(2));
+        // Skipping a/b/y passes it over for good.
+        assert_eq!(found(&mut a, b"a/b/z"), Some(4));
+        assert_eq!(found(&mut a, b"a/b/y"), None);
+        // Not cached, and past the part's end.
+        assert_eq!(found(&mut a, b"a/b/zz"), None);
+        assert_eq!(found(&mut root, b"r0"), None);
+        assert_eq!(found(&mut root, b"r2"), Some(1));
+        assert_eq!(found(&mut cache.cursor(Some(b"c\n")), b"c\n/q"), Some(5));
+        assert_eq!(found(&mut cache.cursor(Some(b"e")), b"e/q"), None);
     }
 }

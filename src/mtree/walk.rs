@@ -2,6 +2,7 @@
 //! directory, non-directories first, then directories, each group sorted
 //! bytewise; a directory's contents follow it and end with `..`.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
@@ -13,7 +14,7 @@ use base64::Engine as _;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use sha2::{Digest as _, Sha256};
 
-use super::stat_cache::{CachedStat, StatCache};
+use super::stat_cache::{CachedStat, StatCache, StatCursor};
 use super::vis::vis;
 use crate::fs::dir::SortedListing;
 use crate::fs::{xattr, Ownership, RelPath, Root};
@@ -170,13 +171,34 @@ pub struct WalkOptions<'a> {
     pub no_xattrs: bool,
 }
 
-/// A walk under way: its options, and the root's ownership, which says
-/// whether entries that deny their owner are opened up to be read.
+/// A walk under way, or the part of it one thread walks: its options,
+/// and the root's ownership, which says whether entries that deny their
+/// owner are opened up to be read.
 struct Walk<'a> {
     opts: WalkOptions<'a>,
     ownership: &'a Ownership,
     /// In-root link counts of inodes shared with a content store.
     link_counts: Option<&'a HashMap<u64, u64>>,
+    /// The stat cache's entries for this part, read in step with it.
+    cursor: RefCell<Option<StatCursor<'a>>>,
+}
+
+impl<'a> Walk<'a> {
+    /// The part of a walk that is the root's own files (`top` is `None`)
+    /// or the top-level directory `top`.
+    fn part(
+        opts: WalkOptions<'a>,
+        ownership: &'a Ownership,
+        link_counts: Option<&'a HashMap<u64, u64>>,
+        top: Option<&[u8]>,
+    ) -> Self {
+        Walk {
+            opts,
+            ownership,
+            link_counts,
+            cursor: RefCell::new(opts.cache.map(|c| c.cursor(top))),
+        }
+    }
 }
 
 impl<'a> std::ops::Deref for Walk<'a> {
@@ -194,11 +216,9 @@ pub fn walk(
     opts: &WalkOptions<'_>,
     visit: &mut dyn FnMut(Event) -> io::Result<()>,
 ) -> io::Result<()> {
-    let opts = &Walk {
-        opts: *opts,
-        ownership: root.ownership(),
-        link_counts: root.link_counts(),
-    };
+    let (ownership, link_counts) = (root.ownership(), root.link_counts());
+    let base = *opts;
+    let opts = &Walk::part(base, ownership, link_counts, None);
     let dir = rustix::fs::openat(
         root.fd(),
         ".",
@@ -249,6 +269,7 @@ pub fn walk(
                 let mut chunk = Vec::with_capacity(CHUNK);
                 let name = listing.name(range);
                 let result = lstat_child(dir, name).and_then(|st| {
+                    let opts = &Walk::part(base, ownership, link_counts, Some(name));
                     subtree(dir, root_path, name.to_vec(), &st, opts, &mut |e| {
                         chunk.push(e);
                         if chunk.len() == CHUNK {
@@ -432,14 +453,16 @@ fn leaf(
             // A stat cache that vouches for the file (same inode, size,
             // mtime and ctime) vouches for its content and xattrs.
             let cached = if opts.digests {
-                opts.cache
-                    .and_then(|c| c.lookup(&node.path.to_bytes(), &st))
+                opts.cursor
+                    .borrow_mut()
+                    .as_mut()
+                    .and_then(|c| c.lookup(&node.path, &st))
             } else {
                 None
             };
             if let Some(c) = cached {
                 node.sha256 = Some(c.sha256);
-                node.xattrs = c.xattrs.clone();
+                node.xattrs = c.xattrs;
             } else {
                 if !opts.no_xattrs {
                     node.xattrs = read_xattrs(dir, &name, opts.ownership)?;
@@ -546,6 +569,30 @@ fn hash_file(dir: BorrowedFd<'_>, name: &[u8], ownership: &Ownership) -> io::Res
         static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 1 << 17]);
     }
     BUF.with_borrow_mut(|buf| crate::fs::file::sha256_of_reader(file, buf))
+}
+
+/// The order the walk visits paths in: within a directory, non-directories
+/// first, then directories, each sorted bytewise; a directory before its
+/// contents.
+pub(crate) fn walk_order<'a, 'b>(
+    a: impl Iterator<Item = &'a [u8]> + Clone,
+    a_dir: bool,
+    b: impl Iterator<Item = &'b [u8]> + Clone,
+    b_dir: bool,
+) -> std::cmp::Ordering {
+    // Counted by walking the components again: no allocation per call, on
+    // a path taken for every node of the tree.
+    let (a_len, b_len) = (a.clone().count(), b.clone().count());
+    let key = |len: usize, is_dir: bool, i: usize| i + 1 < len || is_dir;
+    for (i, (x, y)) in a.zip(b).enumerate() {
+        let ord = key(a_len, a_dir, i)
+            .cmp(&key(b_len, b_dir, i))
+            .then_with(|| x.cmp(y));
+        if ord != std::cmp::Ordering::Equal {
+            return ord;
+        }
+    }
+    a_len.cmp(&b_len)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod appending;
 mod compression;
 mod refusals;
 mod round_trip;
+mod stat_cache;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
