@@ -10,8 +10,9 @@
 //! step with the next walk rather than held in memory (it was 120 bytes a
 //! file, most of a repack's memory on a tree of millions). The walk reads
 //! each top-level directory on whichever of its threads is free, so the
-//! cache is read through one cursor per top-level directory, each starting
-//! where that directory's files do: only those starting points are kept.
+//! cache is read through one cursor per top-level directory, each reading
+//! only the lines of that directory's files: only where those start and
+//! end is kept, and every line is read twice in all (once to find them).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -51,12 +52,12 @@ pub struct CachedStat {
 #[derive(Debug, Default)]
 pub struct StatCache {
     file: Option<File>,
-    /// Where the root's own files start.
-    root_files: Option<u64>,
-    /// Where the files under each top-level directory start, by a hash of
-    /// its name (a collision only costs cache misses: a cursor checks
-    /// every path it vouches for).
-    subtrees: HashMap<u64, u64>,
+    /// Where the lines of the root's own files start and end.
+    root_files: Option<Part>,
+    /// Where the lines of the files under each top-level directory start
+    /// and end, by a hash of its name (a collision only costs cache
+    /// misses: a cursor checks every path it vouches for).
+    subtrees: HashMap<u64, Part>,
     /// The cache file's mtime; `None` for no cache, which vouches for
     /// nothing.
     written_at: Option<(i64, i64)>,
@@ -86,28 +87,37 @@ impl StatCache {
             written_at: Some((st.st_mtime, st.st_mtime_nsec as i64)),
             ..StatCache::default()
         };
-        let mut lines = Lines::at(&file, 0);
+        let mut lines = Lines::at(&file, Part::WHOLE);
         if lines.next_line()?.ok()?.0 != MAGIC {
             return None;
         }
         // Only the first component of each path is looked at here.
-        let mut previous: Option<Vec<u8>> = None;
-        while let Some(line) = lines.next_line() {
-            let (line, offset) = line.ok()?;
-            let path = line.rsplit_once(' ')?.1;
-            let top = match path.split_once('/') {
-                None => Vec::new(),
-                Some((top, _)) => unvis(top).ok()?,
+        let mut part: Option<(Vec<u8>, u64)> = None;
+        loop {
+            let line = lines.next_line().transpose().ok()?;
+            let top = match &line {
+                None => None,
+                Some((line, _)) => match line.rsplit_once(' ')?.1.split_once('/') {
+                    None => Some(Vec::new()),
+                    Some((top, _)) => Some(unvis(top).ok()?),
+                },
             };
-            if previous.as_ref() == Some(&top) {
-                continue;
+            if part.as_ref().map(|(name, _)| name) != top.as_ref() {
+                // The part before ends where this line starts.
+                let end = line.as_ref().map_or(lines.offset, |(_, at)| *at);
+                if let Some((name, start)) = part.take() {
+                    let range = Part { start, end };
+                    if name.is_empty() {
+                        cache.root_files.get_or_insert(range);
+                    } else {
+                        cache.subtrees.entry(name_key(&name)).or_insert(range);
+                    }
+                }
+                part = top.map(|name| (name, end));
             }
-            if top.is_empty() {
-                cache.root_files.get_or_insert(offset);
-            } else {
-                cache.subtrees.entry(name_key(&top)).or_insert(offset);
+            if line.is_none() {
+                break;
             }
-            previous = Some(top);
         }
         cache.file = Some(file);
         Some(cache)
@@ -117,7 +127,7 @@ impl StatCache {
     /// `None`) or under the top-level directory `top`, for lookups in
     /// walk order.
     pub fn cursor(&self, top: Option<&[u8]>) -> StatCursor<'_> {
-        let start = match top {
+        let part = match top {
             None => self.root_files,
             Some(name) => self.subtrees.get(&name_key(name)).copied(),
         };
@@ -126,8 +136,8 @@ impl StatCache {
             lines: self
                 .file
                 .as_ref()
-                .zip(start)
-                .map(|(f, at)| Lines::at(f, at)),
+                .zip(part)
+                .map(|(f, part)| Lines::at(f, part)),
             top: top.map(<[u8]>::to_vec),
             current: None,
         }
@@ -224,19 +234,40 @@ fn parse_line(line: &str) -> Option<(RelPath, CachedStat)> {
     Some((RelPath::clean(&unvis(f[7]).ok()?), stat))
 }
 
-/// The cache file's lines from an offset, each with the offset it starts
+/// A range of the cache file's bytes: the lines of one part of the tree.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    start: u64,
+    end: u64,
+}
+
+impl Part {
+    const WHOLE: Part = Part {
+        start: 0,
+        end: u64::MAX,
+    };
+}
+
+/// The lines of a part of the cache file, each with the offset it starts
 /// at, read without moving the file's own position (several cursors read
-/// one file).
+/// one file) and never past the part's end (a tree of many small
+/// top-level directories must not cost a full buffer's read for each).
 struct Lines<'f> {
     reader: io::BufReader<ReadAt<'f>>,
     offset: u64,
 }
 
 impl<'f> Lines<'f> {
-    fn at(file: &'f File, offset: u64) -> Self {
+    fn at(file: &'f File, part: Part) -> Self {
+        let capacity = (part.end - part.start).clamp(1, 64 << 10) as usize;
+        let at = ReadAt {
+            file,
+            offset: part.start,
+            end: part.end,
+        };
         Lines {
-            reader: io::BufReader::with_capacity(64 << 10, ReadAt { file, offset }),
-            offset,
+            reader: io::BufReader::with_capacity(capacity, at),
+            offset: part.start,
         }
     }
 
@@ -259,15 +290,18 @@ impl<'f> Lines<'f> {
     }
 }
 
-/// A file read from an offset by `pread`.
+/// A range of a file read by `pread`.
 struct ReadAt<'f> {
     file: &'f File,
     offset: u64,
+    end: u64,
 }
 
 impl io::Read for ReadAt<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.file.read_at(buf, self.offset)?;
+        let left = self.end.saturating_sub(self.offset);
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.file.read_at(&mut buf[..want], self.offset)?;
         self.offset += n as u64;
         Ok(n)
     }
@@ -440,5 +474,17 @@ mod tests {
         assert_eq!(found(&mut root, b"r2"), Some(1));
         assert_eq!(found(&mut cache.cursor(Some(b"c\n")), b"c\n/q"), Some(5));
         assert_eq!(found(&mut cache.cursor(Some(b"e")), b"e/q"), None);
+    }
+
+    #[test]
+    fn a_part_is_read_to_its_end_and_no_further() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lines");
+        std::fs::write(&path, b"one\ntwo\nthree\n").unwrap();
+        let file = File::open(&path).unwrap();
+        let mut lines = Lines::at(&file, Part { start: 4, end: 8 });
+        assert_eq!(lines.next_line().unwrap().unwrap(), ("two".to_owned(), 4));
+        assert!(lines.next_line().is_none());
+        assert_eq!(lines.reader.capacity(), 4, "a small part, a small read");
     }
 }
