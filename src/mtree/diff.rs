@@ -4,12 +4,13 @@
 //! out as unchanged.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::hash::{DefaultHasher, Hasher};
 use std::io::{self, BufReader};
 
 use super::parse::{parse, Manifest, ManifestEntry, ManifestReader};
+use super::recorded::RecordedFiles;
 use super::stat_cache::{StatCache, StatCacheWriter};
 use super::walk::{walk, walk_order, Event, Node, NodeKind, WalkOptions};
 use super::UMOCI_KEYWORDS;
@@ -98,15 +99,17 @@ fn path_key<C: AsRef<[u8]>>(components: impl IntoIterator<Item = C>) -> u64 {
 
 /// The regular files the manifest records: only these are worth reading
 /// for a digest, since any other file is new and goes in the layer anyway.
-fn recorded_files(mtree: &File) -> io::Result<HashSet<u64>> {
+/// The keys are gathered first, then the filter made to their number and
+/// the keys dropped: the walk, which comes after, only has the filter.
+fn recorded_files(mtree: &File) -> io::Result<RecordedFiles> {
     let mut reader = ManifestReader::types_only(BufReader::new(open_manifest(mtree)?));
-    let mut files = HashSet::new();
+    let mut keys = Vec::new();
     while let Some(entry) = reader.next_entry()? {
         if entry.keywords.get("type").is_none_or(|t| t == "file") {
-            files.insert(path_key(&entry.path));
+            keys.push(path_key(&entry.path));
         }
     }
-    Ok(files)
+    Ok(RecordedFiles::from_keys(&keys))
 }
 
 /// Walks `root` for a diff, handing each node to `visit` in walk order:
@@ -114,12 +117,12 @@ fn recorded_files(mtree: &File) -> io::Result<HashSet<u64>> {
 /// vouches for them), and every hashed file added to the new stat cache.
 fn walk_nodes(
     root: &Root,
-    files: &HashSet<u64>,
+    files: &RecordedFiles,
     cache: Option<&StatCache>,
     mut new_cache: Option<&mut StatCacheWriter>,
     visit: &mut dyn FnMut(Node) -> io::Result<()>,
 ) -> io::Result<()> {
-    let in_manifest = |p: &RelPath| files.contains(&path_key(p.components()));
+    let in_manifest = |p: &RelPath| files.may_contain(path_key(p.components()));
     let opts = WalkOptions {
         digests: true,
         known: None,
@@ -155,7 +158,7 @@ fn entry_components(entry: &ManifestEntry) -> impl Iterator<Item = &[u8]> + Clon
 fn merge_diff(
     root: &Root,
     mtree: &File,
-    files: &HashSet<u64>,
+    files: &RecordedFiles,
     cache: Option<&StatCache>,
     new_cache: Option<&mut StatCacheWriter>,
 ) -> Result<Vec<Change>, MergeError> {
@@ -266,7 +269,7 @@ fn sorted_changes(mut changes: Vec<Change>) -> Vec<Change> {
 fn diff_in_memory(
     root: &Root,
     manifest: &Manifest,
-    files: &HashSet<u64>,
+    files: &RecordedFiles,
     cache: Option<&StatCache>,
     new_cache: Option<&mut StatCacheWriter>,
 ) -> io::Result<TreeDiff> {

@@ -8,12 +8,14 @@
 //! - [`parse`]: reading that format back into entries keyed by path.
 //! - [`validate`]: comparing a tree with a manifest.
 //! - [`diff`]: what changed in a tree since its manifest was written.
+//! - [`recorded`]: which files a manifest records, as a diff asks.
 //! - [`stat_cache`]: stat results that vouch for digests between runs.
 //! - [`error`]: what is wrong with a manifest, and on which line.
 
 pub mod diff;
 pub mod error;
 pub mod parse;
+pub mod recorded;
 pub mod stat_cache;
 pub mod validate;
 pub mod vis;
