@@ -706,16 +706,12 @@ pub(crate) fn copy_hashing(
     let mut hasher = Sha256::new();
     let mut written = 0u64;
     loop {
-        crate::interrupt::check()?;
-        let n = match content.read(buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(LayerError::Read(e)),
-        };
+        let n = read_content(content, buf)?;
+        if n == 0 {
+            break;
+        }
         hasher.update(&buf[..n]);
-        out.write_all(&buf[..n])
-            .map_err(|e| LayerError::io(&meta.raw_name, "write file", e))?;
+        write_content(out, meta, &buf[..n])?;
         written += n as u64;
     }
     check_size(meta, written)?;
@@ -734,22 +730,36 @@ fn copy_to_hasher(
 ) -> Result<(), LayerError> {
     let mut written = 0u64;
     loop {
-        crate::interrupt::check()?;
         let mut buf = hasher.buffer();
-        let n = match content.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(LayerError::Read(e)),
-        };
-        out.write_all(&buf[..n])
-            .map_err(|e| LayerError::io(&meta.raw_name, "write file", e))?;
+        let n = read_content(content, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        write_content(out, meta, &buf[..n])?;
         hasher
             .data(number, buf, n)
             .map_err(|e| LayerError::io(&meta.raw_name, "hash file", e))?;
         written += n as u64;
     }
     check_size(meta, written)
+}
+
+/// The next bytes of a file's content into `buf`, 0 at its end (checking
+/// for an interrupt first). A failed read is the layer's error.
+fn read_content(content: &mut dyn Read, buf: &mut [u8]) -> Result<usize, LayerError> {
+    loop {
+        crate::interrupt::check()?;
+        match content.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            read => return read.map_err(LayerError::Read),
+        }
+    }
+}
+
+/// Writes `bytes` of a file's content; a failed write is the entry's error.
+fn write_content(out: &mut File, meta: &Entry, bytes: &[u8]) -> Result<(), LayerError> {
+    out.write_all(bytes)
+        .map_err(|e| LayerError::io(&meta.raw_name, "write file", e))
 }
 
 /// A file written short of its header's size is the entry's error.
