@@ -91,18 +91,20 @@ impl StatCache {
         if lines.next_line()?.ok()?.0 != MAGIC {
             return None;
         }
-        // Only the first component of each path is looked at here.
-        let mut part: Option<(Vec<u8>, u64)> = None;
+        // Only the first component of each path is looked at here, as
+        // written (escaped; empty for the root's own files), and unescaped
+        // only where a part starts.
+        let mut part: Option<(String, u64)> = None;
         loop {
             let line = lines.next_line().transpose().ok()?;
             let top = match &line {
                 None => None,
-                Some((line, _)) => match line.rsplit_once(' ')?.1.split_once('/') {
-                    None => Some(Vec::new()),
-                    Some((top, _)) => Some(unvis(top).ok()?),
-                },
+                Some((line, _)) => {
+                    let path = line.rsplit_once(' ')?.1;
+                    Some(path.split_once('/').map_or("", |(top, _)| top))
+                }
             };
-            if part.as_ref().map(|(name, _)| name) != top.as_ref() {
+            if part.as_ref().map(|(name, _)| name.as_str()) != top {
                 // The part before ends where this line starts.
                 let end = line.as_ref().map_or(lines.offset, |(_, at)| *at);
                 if let Some((name, start)) = part.take() {
@@ -110,10 +112,11 @@ impl StatCache {
                     if name.is_empty() {
                         cache.root_files.get_or_insert(range);
                     } else {
+                        let name = unvis(&name).ok()?;
                         cache.subtrees.entry(name_key(&name)).or_insert(range);
                     }
                 }
-                part = top.map(|name| (name, end));
+                part = top.map(|name| (name.to_owned(), end));
             }
             if line.is_none() {
                 break;
