@@ -6,10 +6,12 @@
 //! - [`choice`]: the `--compress` value (`auto`, `none`, `gzip`, `zstd`,
 //!   each with an optional `:LEVEL`).
 //! - [`gzip`]: parallel gzip, one member per block, by libdeflate.
+//! - [`incompressible`]: which gzip blocks are stored, not compressed.
 //! - [`zstd`]: zstd with long-distance matching, on zstd's own threads.
 
 pub mod choice;
 mod gzip;
+mod incompressible;
 mod zstd;
 
 use std::io::{self, Read, Write};
