@@ -182,12 +182,32 @@ fn interop_with_debian_umoci_both_ways() {
     let theirs = dir.path().join("theirs");
     debian_unpack(&layout, "latest", &theirs).ok();
     mutate(&theirs.join("rootfs"));
+    // Bytes deflate cannot shrink: our layer stores those blocks as they
+    // are, and Go's reader must read them as any others.
+    let mut seed = 1u64;
+    let noise: Vec<u8> = (0..3 << 20)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 32) as u8
+        })
+        .collect();
+    std::fs::write(theirs.join("rootfs/noise.bin"), &noise).unwrap();
     whole_seconds(&theirs.join("rootfs"));
     let want = describe(&theirs.join("rootfs"));
     repack(&layout, "from-theirs", &theirs, &[]).ok();
     let check = dir.path().join("check1");
     unpack(&layout, "from-theirs", &check).ok();
     assert_eq!(describe(&check.join("rootfs")), want);
+    let layers = stat_json(&layout, "from-theirs")["manifest"]["blob"]["layers"].clone();
+    let stored = layers.as_array().unwrap().last().unwrap()["size"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        stored > noise.len() as u64,
+        "the noise is in this layer: {layers}"
+    );
     // We unpack, they repack, and they read our layers back too.
     let ours = dir.path().join("ours");
     unpack(&layout, "latest", &ours).ok();
