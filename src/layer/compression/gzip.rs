@@ -170,6 +170,7 @@ fn member(compressor: &mut Compressor, data: &[u8], mut buf: Vec<u8>) -> io::Res
 mod tests {
     use super::*;
     use crate::layer::chunks::{chunk_channel, CHUNK};
+    use crate::layer::compression::incompressible::tests::noise;
     use std::io::Read;
 
     fn run(data: &[u8], level: u32) -> Vec<u8> {
@@ -214,15 +215,7 @@ mod tests {
 
     #[test]
     fn noise_is_stored_and_text_beside_it_compressed() {
-        let mut seed = 7u64;
-        let noise: Vec<u8> = (0..2 * CHUNK)
-            .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                (seed >> 32) as u8
-            })
-            .collect();
+        let noise = noise(2 * CHUNK, 7);
         let text: Vec<u8> = (0..CHUNK).map(|i| b"some text, "[i % 11]).collect();
         let data = [noise.clone(), text].concat();
         let out = run(&data, DEFAULT_LEVEL);

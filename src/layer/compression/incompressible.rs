@@ -110,11 +110,11 @@ fn sample_looks_uniform(block: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// Deterministic bytes that no compressor shrinks (xorshift).
-    fn noise(len: usize, mut seed: u64) -> Vec<u8> {
+    pub(in crate::layer::compression) fn noise(len: usize, mut seed: u64) -> Vec<u8> {
         (0..len)
             .map(|_| {
                 seed ^= seed << 13;

@@ -184,15 +184,12 @@ fn interop_with_debian_umoci_both_ways() {
     mutate(&theirs.join("rootfs"));
     // Bytes deflate cannot shrink: our layer stores those blocks as they
     // are, and Go's reader must read them as any others.
-    let mut seed = 1u64;
-    let noise: Vec<u8> = (0..3 << 20)
-        .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 32) as u8
-        })
-        .collect();
+    let mut noise = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open("/dev/urandom").unwrap(), 3 << 20),
+        &mut noise,
+    )
+    .unwrap();
     std::fs::write(theirs.join("rootfs/noise.bin"), &noise).unwrap();
     whole_seconds(&theirs.join("rootfs"));
     let want = describe(&theirs.join("rootfs"));
