@@ -73,8 +73,10 @@ where
         let compressed = worker
             .join()
             .map_err(|_| E::from(io::Error::other("layer compressor panicked")))?;
-        produced?;
+        // The compressor's error first: when it stops (a full disk), the
+        // producer only learns that it stopped.
         let out = compressed.map_err(E::from)?;
+        produced?;
         let hex = hex::encode(hasher.finalize());
         let diff_id = Digest::from_parts(Algorithm::Sha256, &hex)
             .map_err(|e| E::from(io::Error::other(e.to_string())))?;

@@ -1,7 +1,8 @@
 //! Crash safety: `repack`, `config`, `tag` and `gc` killed with SIGKILL at
 //! many points (at random delays, and deterministically at the Nth write,
 //! fsync, rename or unlink) leave a layout whose every pre-existing tag
-//! still resolves to a complete image, and a re-run succeeds.
+//! still resolves to a complete image, and a re-run succeeds. A full disk
+//! is reported as such and leaves the layout as it was.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -185,4 +186,41 @@ fn sigkill_at_every_nth_write_fsync_rename_and_unlink_leaves_every_tag_whole() {
     eprintln!("{kills} deterministic kill points");
     assert!(kills >= 40, "only {kills} kill points reached");
     assert_recovers(&layout, &commands, dir.path());
+}
+
+#[test]
+fn a_full_disk_is_named_and_leaves_the_layout_as_it_was() {
+    if !running_as_root("a small tmpfs holds the layout") {
+        return;
+    }
+    let dir = tempdir();
+    let tmpfs = Tmpfs::mount(dir.path(), "size=8m").unwrap();
+    let layout = tmpfs.0.join("layout");
+    umoci(&["init", "--layout", s(&layout)]).ok();
+    umoci(&["new", "--image", &image_arg(&layout, "latest")]).ok();
+    let bundle = dir.path().join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    // 24 MiB that no compressor shrinks into 8.
+    let mut noise = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open("/dev/urandom").unwrap(), 24 << 20),
+        &mut noise,
+    )
+    .unwrap();
+    std::fs::write(bundle.join("rootfs/noise"), &noise).unwrap();
+    let before = snapshot(&layout);
+    for compress in ["gzip", "zstd", "none"] {
+        let line = umoci(&[
+            "repack",
+            "--image",
+            &image_arg(&layout, "latest"),
+            "--compress",
+            compress,
+            s(&bundle),
+        ])
+        .fails_with("No space left on device");
+        assert!(!line.contains("compressor stopped"), "{line}");
+        assert_eq!(snapshot(&layout), before, "{compress}");
+    }
+    assert_eq!(umoci(&["ls", "--layout", s(&layout)]).ok(), "latest\n");
 }

@@ -393,33 +393,6 @@ fn old_gnu_sparse_entries_are_refused_as_upstream_refuses_them() {
     assert!(!bundle.join("rootfs").exists());
 }
 
-/// A tmpfs mounted for one test (root only): a million-inode tree is
-/// created and removed there in seconds, and leaves ext4 nothing to
-/// reclaim that would slow the tests after it.
-struct Tmpfs(std::path::PathBuf);
-
-impl Tmpfs {
-    fn mount(dir: &Path) -> Option<Tmpfs> {
-        if !rustix::process::geteuid().is_root() {
-            return None;
-        }
-        let at = dir.join("tmpfs");
-        std::fs::create_dir(&at).unwrap();
-        let out = run(
-            "mount",
-            &["-t", "tmpfs", "-o", "size=6g,nr_inodes=4m", "tmpfs", s(&at)],
-        );
-        assert_eq!(out.status, 0, "mount tmpfs: {}", out.stderr);
-        Some(Tmpfs(at))
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = run("umount", &["-l", s(&self.0)]);
-    }
-}
-
 fn empty_file_header(path: &str) -> tar::Header {
     let mut h = tar::Header::new_ustar();
     h.set_path(path).unwrap();
@@ -433,7 +406,9 @@ fn empty_file_header(path: &str) -> tar::Header {
 #[test]
 fn millions_of_entries_unpack_in_bounded_memory() {
     let dir = tempdir();
-    let tmpfs = Tmpfs::mount(dir.path());
+    // A million-inode tree is created and removed on a tmpfs in seconds,
+    // and leaves ext4 nothing to reclaim that would slow the tests after it.
+    let tmpfs = Tmpfs::mount(dir.path(), "size=6g,nr_inodes=4m");
     // Root gets the full size on a tmpfs; others a smaller tree on disk.
     let scale = if tmpfs.is_some() { 1000 } else { 200 };
     let layout = new_image(dir.path(), "img", "latest");

@@ -161,6 +161,30 @@ pub fn running_as_root(why: &str) -> bool {
     false
 }
 
+/// A tmpfs mounted in a test's directory, unmounted when dropped; `None`
+/// unless root.
+pub struct Tmpfs(pub PathBuf);
+
+impl Tmpfs {
+    /// Mounts a tmpfs with mount `options` at `dir/tmpfs`.
+    pub fn mount(dir: &Path, options: &str) -> Option<Tmpfs> {
+        if !rustix::process::geteuid().is_root() {
+            return None;
+        }
+        let at = dir.join("tmpfs");
+        std::fs::create_dir(&at).unwrap();
+        let out = run("mount", &["-t", "tmpfs", "-o", options, "tmpfs", s(&at)]);
+        assert_eq!(out.status, 0, "mount tmpfs: {}", out.stderr);
+        Some(Tmpfs(at))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = run("umount", &["-l", s(&self.0)]);
+    }
+}
+
 /// A temporary directory that lives as long as the value.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
