@@ -36,16 +36,16 @@ impl<'a> BlobWriter<'a> {
     pub fn commit(self) -> Result<(Digest, i64)> {
         let digest = self.hasher.finish();
         let size = self.size as i64;
+        // Errors name the blob it becomes, not its scratch file.
+        let blob_path = self.layout.blob_path(&digest);
         let file = self
             .out
             .into_inner()
-            .map_err(|e| LayoutError::io(self.layout.root(), e.into_error()))?;
+            .map_err(|e| LayoutError::io(&blob_path, e.into_error()))?;
         if self.layout.has_blob(&digest) {
             // Content-addressed: the same name means the same bytes.
             return Ok((digest, size));
         }
-        // Errors name the blob it becomes, not its scratch file.
-        let blob_path = self.layout.blob_path(&digest);
         // Blobs are public content; match what other layout writers use.
         file.as_file()
             .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))

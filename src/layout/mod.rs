@@ -41,7 +41,7 @@ pub use verified::VerifiedReader;
 use crate::fs::file::{open_dir_path, open_regular, open_subdir, read_capped, Follow};
 use crate::spec::{go_json, Algorithm, Descriptor, Digest, Index};
 use lock::DirLock;
-use temp_area::{fsync_dir, fsync_file, TempArea};
+use temp_area::{fsync_dir, fsync_file, TempArea, TempFile};
 
 /// Value of `imageLayoutVersion` this tool reads and writes.
 pub const IMAGE_LAYOUT_VERSION: &str = "1.0.0";
@@ -460,6 +460,11 @@ impl Layout {
     /// atomically (scratch file, fsync, rename). If `edit` fails, nothing is
     /// written, and blobs staged so far are discarded with this handle.
     /// `edit` may write blobs.
+    ///
+    /// The new index is written out before the blobs are published: on a
+    /// full disk it is the write that fails, and blobs not yet published
+    /// go with the scratch area instead of staying in `blobs/` unreferenced
+    /// (renames take no room).
     pub fn update_index<R, E>(&self, edit: impl FnOnce(&mut Index) -> Result<R, E>) -> Result<R, E>
     where
         E: From<LayoutError>,
@@ -476,12 +481,15 @@ impl Layout {
         // The last moment to stop: after this the tags move. A signal that
         // came during the work, however long, stops it here instead.
         crate::interrupt::check().map_err(LayoutError::from)?;
+        let new_index = self.stage_index(&index)?;
         self.publish_staged()?;
-        self.write_index(&index)?;
+        self.commit_index(new_index)?;
         Ok(result)
     }
 
-    fn write_index(&self, index: &Index) -> Result<()> {
+    /// Writes `index` to a scratch file, synced, ready to be renamed over
+    /// `index.json`.
+    fn stage_index(&self, index: &Index) -> Result<TempFile<'_>> {
         let bytes = go_json::to_vec(index).map_err(|source| LayoutError::Json {
             what: INDEX_FILE.to_owned(),
             source,
@@ -494,6 +502,12 @@ impl Layout {
             .map_err(|e| LayoutError::io(&target, e))?;
         self.give_to_owner(file.as_file().as_fd(), &target)?;
         fsync_file(file.as_file(), &target)?;
+        Ok(file)
+    }
+
+    /// Renames a staged index over `index.json`.
+    fn commit_index(&self, file: TempFile<'_>) -> Result<()> {
+        let target = self.root.join(INDEX_FILE);
         file.persist_at(self.dir.as_fd(), INDEX_FILE.as_bytes())
             .map_err(|e| LayoutError::io(&target, e))?;
         fsync_dir(self.dir.as_fd(), &self.root)

@@ -223,4 +223,40 @@ fn a_full_disk_is_named_and_leaves_the_layout_as_it_was() {
         assert_eq!(snapshot(&layout), before, "{compress}");
     }
     assert_eq!(umoci(&["ls", "--layout", s(&layout)]).ok(), "latest\n");
+    drop(tmpfs);
+
+    // Just under the room there is, the layer fits and what comes after it
+    // (config, manifest, the new index) may not: still nothing is left.
+    let mut failed = 0;
+    for short_by in 16..=40u64 {
+        let dir = tempdir();
+        let tmpfs = Tmpfs::mount(dir.path(), "size=8m").unwrap();
+        let layout = tmpfs.0.join("layout");
+        umoci(&["init", "--layout", s(&layout)]).ok();
+        umoci(&["new", "--image", &image_arg(&layout, "latest")]).ok();
+        let bundle = dir.path().join("bundle");
+        unpack(&layout, "latest", &bundle).ok();
+        let size = (8 << 20) - short_by as usize * 1024;
+        std::fs::write(bundle.join("rootfs/noise"), &noise[..size]).unwrap();
+        let before = snapshot(&layout);
+        let image = image_arg(&layout, "latest");
+        let out = umoci(&[
+            "repack",
+            "--image",
+            &image,
+            "--compress",
+            "none",
+            s(&bundle),
+        ]);
+        if out.status != 0 {
+            failed += 1;
+            assert!(
+                out.stderr.contains("No space left on device"),
+                "{}",
+                out.stderr
+            );
+            assert_eq!(snapshot(&layout), before, "{short_by} KiB short");
+        }
+    }
+    assert!(failed > 0, "no size near the boundary filled the disk");
 }
