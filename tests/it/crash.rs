@@ -188,37 +188,44 @@ fn sigkill_at_every_nth_write_fsync_rename_and_unlink_leaves_every_tag_whole() {
     assert_recovers(&layout, &commands, dir.path());
 }
 
+/// An empty image in a layout on an 8 MiB tmpfs in `dir`, and a bundle of
+/// it outside the tmpfs holding `noise` as `rootfs/noise`.
+fn small_layout(dir: &Path, noise: &[u8]) -> (Tmpfs, std::path::PathBuf, std::path::PathBuf) {
+    let tmpfs = Tmpfs::mount(dir, "size=8m").unwrap();
+    let layout = tmpfs.0.join("layout");
+    umoci(&["init", "--layout", s(&layout)]).ok();
+    umoci(&["new", "--image", &image_arg(&layout, "latest")]).ok();
+    let bundle = dir.join("bundle");
+    unpack(&layout, "latest", &bundle).ok();
+    std::fs::write(bundle.join("rootfs/noise"), noise).unwrap();
+    (tmpfs, layout, bundle)
+}
+
+fn repack_compressed(layout: &Path, bundle: &Path, compress: &str) -> Run {
+    let image = image_arg(layout, "latest");
+    umoci(&[
+        "repack",
+        "--image",
+        &image,
+        "--compress",
+        compress,
+        s(bundle),
+    ])
+}
+
 #[test]
 fn a_full_disk_is_named_and_leaves_the_layout_as_it_was() {
     if !running_as_root("a small tmpfs holds the layout") {
         return;
     }
-    let dir = tempdir();
-    let tmpfs = Tmpfs::mount(dir.path(), "size=8m").unwrap();
-    let layout = tmpfs.0.join("layout");
-    umoci(&["init", "--layout", s(&layout)]).ok();
-    umoci(&["new", "--image", &image_arg(&layout, "latest")]).ok();
-    let bundle = dir.path().join("bundle");
-    unpack(&layout, "latest", &bundle).ok();
     // 24 MiB that no compressor shrinks into 8.
-    let mut noise = Vec::new();
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(std::fs::File::open("/dev/urandom").unwrap(), 24 << 20),
-        &mut noise,
-    )
-    .unwrap();
-    std::fs::write(bundle.join("rootfs/noise"), &noise).unwrap();
+    let noise = random_bytes(24 << 20);
+    let dir = tempdir();
+    let (tmpfs, layout, bundle) = small_layout(dir.path(), &noise);
     let before = snapshot(&layout);
     for compress in ["gzip", "zstd", "none"] {
-        let line = umoci(&[
-            "repack",
-            "--image",
-            &image_arg(&layout, "latest"),
-            "--compress",
-            compress,
-            s(&bundle),
-        ])
-        .fails_with("No space left on device");
+        let line =
+            repack_compressed(&layout, &bundle, compress).fails_with("No space left on device");
         assert!(!line.contains("compressor stopped"), "{line}");
         assert_eq!(snapshot(&layout), before, "{compress}");
     }
@@ -228,26 +235,12 @@ fn a_full_disk_is_named_and_leaves_the_layout_as_it_was() {
     // Just under the room there is, the layer fits and what comes after it
     // (config, manifest, the new index) may not: still nothing is left.
     let mut failed = 0;
-    for short_by in 16..=40u64 {
+    for short_by in 16..=40usize {
         let dir = tempdir();
-        let tmpfs = Tmpfs::mount(dir.path(), "size=8m").unwrap();
-        let layout = tmpfs.0.join("layout");
-        umoci(&["init", "--layout", s(&layout)]).ok();
-        umoci(&["new", "--image", &image_arg(&layout, "latest")]).ok();
-        let bundle = dir.path().join("bundle");
-        unpack(&layout, "latest", &bundle).ok();
-        let size = (8 << 20) - short_by as usize * 1024;
-        std::fs::write(bundle.join("rootfs/noise"), &noise[..size]).unwrap();
+        let size = (8 << 20) - short_by * 1024;
+        let (_tmpfs, layout, bundle) = small_layout(dir.path(), &noise[..size]);
         let before = snapshot(&layout);
-        let image = image_arg(&layout, "latest");
-        let out = umoci(&[
-            "repack",
-            "--image",
-            &image,
-            "--compress",
-            "none",
-            s(&bundle),
-        ]);
+        let out = repack_compressed(&layout, &bundle, "none");
         if out.status != 0 {
             failed += 1;
             assert!(

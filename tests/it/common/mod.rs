@@ -185,6 +185,17 @@ impl Drop for Tmpfs {
     }
 }
 
+/// `len` bytes from /dev/urandom: content no compressor shrinks.
+pub fn random_bytes(len: u64) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open("/dev/urandom").unwrap(), len),
+        &mut bytes,
+    )
+    .unwrap();
+    bytes
+}
+
 /// A temporary directory that lives as long as the value.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")

@@ -184,12 +184,7 @@ fn interop_with_debian_umoci_both_ways() {
     mutate(&theirs.join("rootfs"));
     // Bytes deflate cannot shrink: our layer stores those blocks as they
     // are, and Go's reader must read them as any others.
-    let mut noise = Vec::new();
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(std::fs::File::open("/dev/urandom").unwrap(), 3 << 20),
-        &mut noise,
-    )
-    .unwrap();
+    let noise = random_bytes(3 << 20);
     std::fs::write(theirs.join("rootfs/noise.bin"), &noise).unwrap();
     whole_seconds(&theirs.join("rootfs"));
     let want = describe(&theirs.join("rootfs"));
