@@ -55,7 +55,7 @@ impl<W: Write> LayerTar<W> {
             out,
             opts,
             links: HashMap::new(),
-            copy_buf: Vec::new(),
+            copy_buf: vec![0u8; COPY_BUF],
         }
     }
 
@@ -199,9 +199,6 @@ impl<W: Write> LayerTar<W> {
             inner: file.take(header.size),
             left: header.size,
         };
-        if self.copy_buf.is_empty() {
-            self.copy_buf = vec![0u8; COPY_BUF];
-        }
         copy(&mut exact, &mut self.out, &mut self.copy_buf).map_err(err("write file"))?;
         write_padding(&mut self.out, header.size).map_err(err("write file"))
     }

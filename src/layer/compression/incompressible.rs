@@ -16,9 +16,10 @@
 //!    blocks stop here, at the cost of reading 1/16 of them.
 //! 2. zstd, set up to find what deflate finds, must not save 1/64 of the
 //!    block (zstd itself keeps each 128 KiB block of its own raw unless
-//!    it saves that much, so a finer bar would not be a real one). A histogram cannot see repeats (the same compressed file
-//!    twice in a row, or random bytes copied a few at a time); this can,
-//!    and zstd is fast on data that does not compress. It looks as deflate
+//!    it saves that much, so a finer bar would not be a real one). A
+//!    histogram cannot see repeats (the same compressed file twice in a
+//!    row, or random bytes copied a few at a time); this can, and zstd is
+//!    fast on data that does not compress. It looks as deflate
 //!    does: back 32 KiB (deflate's window, so it finds no more than
 //!    deflate could use), for matches of 4 bytes and more (Go's deflate,
 //!    upstream's, takes none shorter; zstd's fastest settings want 6 and
