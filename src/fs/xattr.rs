@@ -1,8 +1,14 @@
 //! Extended attributes of entries named by `(directory fd, name)`.
 //!
-//! Linux has no `*at` xattr calls before 6.13, so the entry is reached
-//! through `/proc/self/fd/<dir>/<name>` with the `l*` variants: the directory
-//! was resolved inside the root and the final name is not followed.
+//! The directory was resolved inside the root and the final name is never
+//! followed. Linux 6.13 and later reach the entry with `listxattrat` and
+//! its siblings (in [`at`]); older kernels, and sandboxes that refuse those
+//! calls, through `/proc/self/fd/<dir>/<name>` with the `l*` variants.
+//! Both name the same inode; the first is a third of the second's cost (a
+//! procfs walk per call), and a full repack lists every entry's xattrs
+//! twice.
+
+mod at;
 
 use std::ffi::OsStr;
 use std::io;
@@ -25,13 +31,16 @@ pub fn proc_path(dir: BorrowedFd<'_>, name: &[u8]) -> PathBuf {
 /// Lists the names of the entry's xattrs, sorted bytewise. An empty
 /// `name` means `dir` itself (which must then be a real, non-`O_PATH` fd).
 pub fn list(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Vec<Vec<u8>>> {
-    let path = proc_path(dir, name);
     let mut buf = vec![0u8; 1024];
     loop {
         let r = if name.is_empty() {
             rustix::fs::flistxattr(dir, &mut buf)
         } else {
-            rustix::fs::llistxattr(&path, &mut buf)
+            at::or_procfs(
+                &mut buf[..],
+                |buf| at::list(dir, name, buf),
+                |buf| rustix::fs::llistxattr(proc_path(dir, name), buf),
+            )
         };
         match r {
             Ok(n) => {
@@ -55,14 +64,16 @@ pub fn list(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Vec<Vec<u8>>> {
 
 /// Reads one xattr's value.
 pub fn get(dir: BorrowedFd<'_>, name: &[u8], key: &[u8]) -> io::Result<Vec<u8>> {
-    let path = proc_path(dir, name);
-    let key = OsStr::from_bytes(key);
     let mut buf = vec![0u8; 256];
     loop {
         let r = if name.is_empty() {
-            rustix::fs::fgetxattr(dir, key, &mut buf)
+            rustix::fs::fgetxattr(dir, OsStr::from_bytes(key), &mut buf)
         } else {
-            rustix::fs::lgetxattr(&path, key, &mut buf)
+            at::or_procfs(
+                &mut buf[..],
+                |buf| at::get(dir, name, key, buf),
+                |buf| rustix::fs::lgetxattr(proc_path(dir, name), OsStr::from_bytes(key), buf),
+            )
         };
         match r {
             Ok(n) => {
@@ -77,22 +88,32 @@ pub fn get(dir: BorrowedFd<'_>, name: &[u8], key: &[u8]) -> io::Result<Vec<u8>> 
 
 /// Sets one xattr.
 pub fn set(dir: BorrowedFd<'_>, name: &[u8], key: &[u8], value: &[u8]) -> io::Result<()> {
-    let key = OsStr::from_bytes(key);
     if name.is_empty() {
+        let key = OsStr::from_bytes(key);
         return rustix::fs::fsetxattr(dir, key, value, XattrFlags::empty()).map_err(Into::into);
     }
-    let path = proc_path(dir, name);
-    rustix::fs::lsetxattr(&path, key, value, XattrFlags::empty()).map_err(Into::into)
+    at::or_procfs(
+        &mut (),
+        |_| at::set(dir, name, key, value),
+        |_| {
+            let key = OsStr::from_bytes(key);
+            rustix::fs::lsetxattr(proc_path(dir, name), key, value, XattrFlags::empty())
+        },
+    )
+    .map_err(Into::into)
 }
 
 /// Removes one xattr.
 pub fn remove(dir: BorrowedFd<'_>, name: &[u8], key: &[u8]) -> io::Result<()> {
-    let key = OsStr::from_bytes(key);
     if name.is_empty() {
-        return rustix::fs::fremovexattr(dir, key).map_err(Into::into);
+        return rustix::fs::fremovexattr(dir, OsStr::from_bytes(key)).map_err(Into::into);
     }
-    let path = proc_path(dir, name);
-    rustix::fs::lremovexattr(&path, key).map_err(Into::into)
+    at::or_procfs(
+        &mut (),
+        |_| at::remove(dir, name, key),
+        |_| rustix::fs::lremovexattr(proc_path(dir, name), OsStr::from_bytes(key)),
+    )
+    .map_err(Into::into)
 }
 
 /// Every xattr of `name` in `dir` (the directory itself when `name` is
