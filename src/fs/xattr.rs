@@ -19,6 +19,8 @@ use std::path::PathBuf;
 use rustix::fs::XattrFlags;
 use rustix::io::Errno;
 
+use at::Call;
+
 /// The path through procfs that names `name` in `dir` without following it.
 pub fn proc_path(dir: BorrowedFd<'_>, name: &[u8]) -> PathBuf {
     let mut path = super::inode::proc_fd_path(dir);
@@ -37,6 +39,7 @@ pub fn list(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Vec<Vec<u8>>> {
             rustix::fs::flistxattr(dir, &mut buf)
         } else {
             at::or_procfs(
+                Call::List,
                 &mut buf[..],
                 |buf| at::list(dir, name, buf),
                 |buf| rustix::fs::llistxattr(proc_path(dir, name), buf),
@@ -70,6 +73,7 @@ pub fn get(dir: BorrowedFd<'_>, name: &[u8], key: &[u8]) -> io::Result<Vec<u8>> 
             rustix::fs::fgetxattr(dir, OsStr::from_bytes(key), &mut buf)
         } else {
             at::or_procfs(
+                Call::Get,
                 &mut buf[..],
                 |buf| at::get(dir, name, key, buf),
                 |buf| rustix::fs::lgetxattr(proc_path(dir, name), OsStr::from_bytes(key), buf),
@@ -93,6 +97,7 @@ pub fn set(dir: BorrowedFd<'_>, name: &[u8], key: &[u8], value: &[u8]) -> io::Re
         return rustix::fs::fsetxattr(dir, key, value, XattrFlags::empty()).map_err(Into::into);
     }
     at::or_procfs(
+        Call::Set,
         &mut (),
         |_| at::set(dir, name, key, value),
         |_| {
@@ -109,6 +114,7 @@ pub fn remove(dir: BorrowedFd<'_>, name: &[u8], key: &[u8]) -> io::Result<()> {
         return rustix::fs::fremovexattr(dir, OsStr::from_bytes(key)).map_err(Into::into);
     }
     at::or_procfs(
+        Call::Remove,
         &mut (),
         |_| at::remove(dir, name, key),
         |_| rustix::fs::lremovexattr(proc_path(dir, name), OsStr::from_bytes(key)),

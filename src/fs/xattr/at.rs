@@ -3,8 +3,9 @@
 //! `AT_SYMLINK_NOFOLLOW`. Neither libc nor rustix wraps them yet.
 //!
 //! Older kernels answer `ENOSYS`; a sandbox's syscall filter may answer
-//! `EPERM` (or another error) for calls it does not know. [`or_procfs`]
-//! then falls back to the procfs path, for good.
+//! `EPERM` (or another error) for calls it does not know, and may allow
+//! some of the four and not others. [`or_procfs`] then falls back to the
+//! procfs path, for good, call by call.
 
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, BorrowedFd};
@@ -13,11 +14,15 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use rustix::io::Errno;
 
 /// The four calls.
-#[derive(Clone, Copy)]
-enum Call {
+#[derive(Debug, Clone, Copy)]
+pub enum Call {
+    /// `setxattrat`.
     Set,
+    /// `getxattrat`.
     Get,
+    /// `listxattrat`.
     List,
+    /// `removexattrat`.
     Remove,
 }
 
@@ -36,8 +41,14 @@ const UNKNOWN: u8 = 0;
 const WORKS: u8 = 1;
 const MISSING: u8 = 2;
 
-/// This process's kernel (and sandbox).
-pub static KERNEL: Availability = Availability::new();
+/// Whether each call works in this process's kernel and sandbox, in the
+/// order of [`Call`].
+static KERNEL: [Availability; 4] = [
+    Availability::new(),
+    Availability::new(),
+    Availability::new(),
+    Availability::new(),
+];
 
 impl Availability {
     /// Nothing known yet.
@@ -69,28 +80,30 @@ impl Availability {
                 self.0.store(MISSING, Ordering::Relaxed);
                 procfs(arg)
             }
-            // Until the calls have worked once, an error may be a filter's
+            // Until the call has worked once, an error may be a filter's
             // refusal: procfs is asked too, and used from then on if it
-            // answers. If it fails as well, the error was real.
-            Err(e) if state == UNKNOWN => match procfs(arg) {
-                Ok(answer) => {
+            // answers. If it fails as well, its error is the one callers
+            // have always seen (ENOTSUP, say, where a filter says EPERM).
+            Err(_) if state == UNKNOWN => {
+                let answer = procfs(arg);
+                if answer.is_ok() {
                     self.0.store(MISSING, Ordering::Relaxed);
-                    Ok(answer)
                 }
-                Err(_) => Err(e),
-            },
+                answer
+            }
             Err(e) => Err(e),
         }
     }
 }
 
-/// [`Availability::or_procfs`] for this process.
+/// [`Availability::or_procfs`] for `call` in this process.
 pub fn or_procfs<A: ?Sized, T>(
+    call: Call,
     arg: &mut A,
     at: impl FnOnce(&mut A) -> Result<T, Errno>,
     procfs: impl FnOnce(&mut A) -> Result<T, Errno>,
 ) -> Result<T, Errno> {
-    KERNEL.or_procfs(arg, at, procfs)
+    KERNEL[call as usize].or_procfs(arg, at, procfs)
 }
 
 /// `listxattrat(dir, name, AT_SYMLINK_NOFOLLOW, buf)`.
@@ -172,7 +185,8 @@ fn c_name(name: &[u8]) -> Result<CString, Errno> {
 
 /// Makes `call(dir, name, AT_SYMLINK_NOFOLLOW, rest...)`. Every
 /// architecture listed shares these numbers (the table has been common
-/// since Linux 5.1); elsewhere the answer is `ENOSYS` and procfs is used.
+/// since Linux 5.1); elsewhere, x32 included, the answer is `ENOSYS` and
+/// procfs is used.
 ///
 /// # Safety
 /// `rest` must be what the call expects: pointers valid for the lengths
@@ -182,6 +196,7 @@ fn c_name(name: &[u8]) -> Result<CString, Errno> {
     target_arch = "aarch64",
     target_arch = "riscv64"
 ))]
+#[cfg(target_pointer_width = "64")]
 unsafe fn syscall(
     call: Call,
     dir: BorrowedFd<'_>,
@@ -213,10 +228,13 @@ unsafe fn syscall(
 }
 
 /// See the version above.
-#[cfg(not(any(
-    target_arch = "x86_64",
-    target_arch = "aarch64",
-    target_arch = "riscv64"
+#[cfg(not(all(
+    any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "riscv64"
+    ),
+    target_pointer_width = "64"
 )))]
 unsafe fn syscall(_: Call, _: BorrowedFd<'_>, _: &CString, _: [usize; 3]) -> Result<usize, Errno> {
     Err(Errno::NOSYS)
@@ -292,7 +310,7 @@ mod tests {
     }
 
     #[test]
-    fn an_error_means_missing_only_before_the_calls_have_worked() {
+    fn an_error_means_missing_only_before_the_call_has_worked() {
         // A filter's EPERM: procfs answers, and is used from then on.
         let filtered = Availability::new();
         let r = filtered.or_procfs(&mut (), |_| Err::<u8, _>(Errno::PERM), |_| Ok(1));
@@ -301,20 +319,20 @@ mod tests {
             filtered.or_procfs(&mut (), |_| unreachable!(), |_| Ok(2)),
             Ok(2)
         );
-        // A real error (procfs fails too): the call's own error, and the
-        // calls are tried again next time.
+        // A real error (procfs fails too): procfs's error, and the call
+        // is tried again next time.
         let real = Availability::new();
         let r = real.or_procfs(
             &mut (),
             |_| Err::<u8, _>(Errno::PERM),
-            |_| Err(Errno::NOENT),
+            |_| Err(Errno::NOTSUP),
         );
-        assert_eq!(r, Err(Errno::PERM));
+        assert_eq!(r, Err(Errno::NOTSUP));
         assert_eq!(
             real.or_procfs(&mut (), |_| Ok(3), |_| unreachable!()),
             Ok(3)
         );
-        // Once the calls have worked, their errors are the answer.
+        // Once the call has worked, its errors are the answer.
         let r = real.or_procfs(&mut (), |_| Err::<u8, _>(Errno::NODATA), |_| unreachable!());
         assert_eq!(r, Err(Errno::NODATA));
     }

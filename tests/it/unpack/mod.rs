@@ -5,6 +5,7 @@ mod containment;
 mod entries;
 mod parity;
 mod raw;
+mod syscall_filters;
 mod whiteout_resolution;
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
