@@ -5,7 +5,9 @@
 //! Older kernels answer `ENOSYS`; a sandbox's syscall filter may answer
 //! `EPERM` (or another error) for calls it does not know, and may allow
 //! some of the four and not others. [`or_procfs`] then falls back to the
-//! procfs path, for good, call by call.
+//! procfs path, for good, call by call. A filter that fakes success
+//! (errno 0) or kills the process is not told apart: it would as well
+//! break every program that probes for a newer call.
 
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, BorrowedFd};
@@ -245,16 +247,25 @@ mod tests {
     use super::*;
     use std::os::fd::AsFd;
 
-    /// Whether this kernel should have the calls (6.13 or later).
-    fn kernel_has_them() -> bool {
-        let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
-        let mut parts = release.split(|c: char| !c.is_ascii_digit());
-        let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        (major, minor) >= (6, 13)
+    /// Whether a test may skip for want of something this machine lacks:
+    /// only when asked, and never in CI (as the integration tests decide).
+    fn may_skip() -> bool {
+        std::env::var("CI").as_deref() != Ok("true")
+            && std::env::var("UMOCI_TESTS_MAY_SKIP").as_deref() == Ok("1")
     }
 
     #[test]
+    #[cfg_attr(
+        not(all(
+            any(
+                target_arch = "x86_64",
+                target_arch = "aarch64",
+                target_arch = "riscv64"
+            ),
+            target_pointer_width = "64"
+        )),
+        ignore = "the calls are not made on this architecture"
+    )]
     fn the_at_calls_agree_with_procfs_and_never_follow_a_symlink() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("f"), b"x").unwrap();
@@ -262,8 +273,14 @@ mod tests {
         let fd = std::fs::File::open(dir.path()).unwrap();
         let fd = fd.as_fd();
         let mut buf = [0u8; 256];
-        if !kernel_has_them() {
-            assert_eq!(list(fd, b"f", &mut buf), Err(Errno::NOSYS));
+        if let Err(e) = list(fd, b"f", &mut buf) {
+            let why =
+                format!("the *xattrat calls answer {e:?} here (Linux before 6.13, or a filter)");
+            assert!(
+                may_skip(),
+                "{why}: run on Linux 6.13 or later (UMOCI_TESTS_MAY_SKIP=1 skips instead)"
+            );
+            eprintln!("skipping: {why}");
             return;
         }
         set(fd, b"f", b"user.one", b"value").unwrap();
