@@ -201,18 +201,6 @@ fn small_layout(dir: &Path, noise: &[u8]) -> (Tmpfs, std::path::PathBuf, std::pa
     (tmpfs, layout, bundle)
 }
 
-fn repack_compressed(layout: &Path, bundle: &Path, compress: &str) -> Run {
-    let image = image_arg(layout, "latest");
-    umoci(&[
-        "repack",
-        "--image",
-        &image,
-        "--compress",
-        compress,
-        s(bundle),
-    ])
-}
-
 #[test]
 fn a_full_disk_is_named_and_leaves_the_layout_as_it_was() {
     if !running_as_root("a small tmpfs holds the layout") {
@@ -224,8 +212,8 @@ fn a_full_disk_is_named_and_leaves_the_layout_as_it_was() {
     let (tmpfs, layout, bundle) = small_layout(dir.path(), &noise);
     let before = snapshot(&layout);
     for compress in ["gzip", "zstd", "none"] {
-        let line =
-            repack_compressed(&layout, &bundle, compress).fails_with("No space left on device");
+        let line = repack(&layout, "latest", &bundle, &["--compress", compress])
+            .fails_with("No space left on device");
         assert!(!line.contains("compressor stopped"), "{line}");
         assert_eq!(snapshot(&layout), before, "{compress}");
     }
@@ -240,7 +228,7 @@ fn a_full_disk_is_named_and_leaves_the_layout_as_it_was() {
         let size = (8 << 20) - short_by * 1024;
         let (_tmpfs, layout, bundle) = small_layout(dir.path(), &noise[..size]);
         let before = snapshot(&layout);
-        let out = repack_compressed(&layout, &bundle, "none");
+        let out = repack(&layout, "latest", &bundle, &["--compress", "none"]);
         if out.status != 0 {
             failed += 1;
             assert!(

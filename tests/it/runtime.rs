@@ -366,15 +366,7 @@ fn rootless_unpack_gives_each_directory_its_last_mode_and_reads_what_denies_its_
     add_layer(&layout, "latest", &upper.finish(), "gzip");
     give_to_user(&work);
     let bundle = work.join("bundle");
-    let image = image_arg(&layout, "latest");
-    let out = as_user(&[
-        umoci_bin(),
-        "unpack",
-        "--rootless",
-        "--image",
-        &image,
-        s(&bundle),
-    ]);
+    let out = unpack_as_user(&layout, "latest", &bundle);
     assert_eq!(out.status, 0, "{}", out.stderr);
     let rootfs = bundle.join("rootfs");
     let mode = |p: &str| std::fs::symlink_metadata(rootfs.join(p)).unwrap().mode() & 0o7777;

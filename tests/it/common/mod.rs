@@ -84,12 +84,19 @@ pub fn umoci(args: &[&str]) -> Run {
     umoci_env(args, &[])
 }
 
-/// Runs our binary with `args` and extra environment variables.
-pub fn umoci_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+/// Our binary with `args`, ready to run as every test runs it: without
+/// the caller's `SOURCE_DATE_EPOCH` or shared store.
+pub fn umoci_command(args: &[&str]) -> Command {
     let mut cmd = Command::new(umoci_bin());
     cmd.args(args)
         .env_remove("SOURCE_DATE_EPOCH")
         .env_remove("UMOCI_STORE");
+    cmd
+}
+
+/// Runs our binary with `args` and extra environment variables.
+pub fn umoci_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = umoci_command(args);
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -4,6 +4,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use super::{have_tool, image_arg, mtree_validate_args, run, s, umoci_bin, Run};
 
@@ -37,11 +38,20 @@ pub fn test_user() -> Option<(u32, u32)> {
     Some((uid, gid))
 }
 
+/// `args` as the test user (through `runuser`), ready to run.
+pub fn as_user_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new("runuser");
+    cmd.args(["-u", TEST_USER, "--"]).args(args);
+    cmd
+}
+
 /// Runs `args` as the test user.
 pub fn as_user(args: &[&str]) -> Run {
-    let mut full = vec!["-u", TEST_USER, "--"];
-    full.extend_from_slice(args);
-    run("runuser", &full)
+    Run::from(
+        as_user_command(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run runuser: {e}")),
+    )
 }
 
 /// `dir/work`, newly made, with `dir` opened to everyone so that the test
@@ -59,10 +69,10 @@ pub fn give_to_user(path: &Path) {
 }
 
 /// `umoci unpack --rootless` of `layout:tag` into `bundle`, as the test
-/// user.
-pub fn unpack_as_user(layout: &Path, tag: &str, bundle: &Path) -> Run {
+/// user, ready to run.
+pub fn unpack_as_user_command(layout: &Path, tag: &str, bundle: &Path) -> Command {
     let image = image_arg(layout, tag);
-    as_user(&[
+    as_user_command(&[
         umoci_bin(),
         "unpack",
         "--rootless",
@@ -70,6 +80,16 @@ pub fn unpack_as_user(layout: &Path, tag: &str, bundle: &Path) -> Run {
         &image,
         s(bundle),
     ])
+}
+
+/// Runs `umoci unpack --rootless` of `layout:tag` into `bundle`, as the
+/// test user.
+pub fn unpack_as_user(layout: &Path, tag: &str, bundle: &Path) -> Run {
+    Run::from(
+        unpack_as_user_command(layout, tag, bundle)
+            .output()
+            .unwrap_or_else(|e| panic!("run runuser: {e}")),
+    )
 }
 
 /// `umoci repack --image LAYOUT:TAG BUNDLE`, as the test user.

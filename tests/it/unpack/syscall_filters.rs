@@ -2,10 +2,10 @@
 //! sandboxes refuse calls they do not know (with EPERM, not ENOSYS): the
 //! xattrs still come through, by procfs, call by call.
 
-use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
+
+use rustix::fs::XattrFlags;
 
 use super::*;
 
@@ -15,21 +15,17 @@ const REMOVEXATTRAT: u32 = 466;
 
 /// Runs our binary with the calls `first..=last` answered EPERM.
 fn umoci_filtered(first: u32, last: u32, args: &[&str]) -> Run {
-    run_filtered(first, last, umoci_bin(), args)
+    run_filtered(umoci_command(args), first, last)
 }
 
-/// Runs `program` (and what it execs) with the calls `first..=last`
-/// answered EPERM.
-fn run_filtered(first: u32, last: u32, program: &str, args: &[&str]) -> Run {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env_remove("UMOCI_STORE");
+/// Runs `cmd` (and what it execs) with the calls `first..=last` answered
+/// EPERM.
+fn run_filtered(mut cmd: Command, first: u32, last: u32) -> Run {
     // SAFETY: the closure only makes two prctl calls on data it owns.
     unsafe {
         cmd.pre_exec(move || refuse_calls(first, last));
     }
-    Run::from(cmd.output().expect("run umoci"))
+    Run::from(cmd.output().expect("run the filtered command"))
 }
 
 /// Installs a seccomp filter that answers EPERM to the calls numbered
@@ -70,44 +66,11 @@ fn refuse_calls(first: u32, last: u32) -> std::io::Result<()> {
     Ok(())
 }
 
-fn c_path(path: &Path) -> CString {
-    CString::new(path.as_os_str().as_bytes()).unwrap()
-}
-
 fn get_xattr(path: &Path, key: &str) -> Option<Vec<u8>> {
     let mut buf = vec![0u8; 256];
-    let key = CString::new(key).unwrap();
-    // SAFETY: both strings are NUL-terminated; `buf` is valid for its length.
-    let n = unsafe {
-        libc::lgetxattr(
-            c_path(path).as_ptr(),
-            key.as_ptr(),
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-        )
-    };
-    (n >= 0).then(|| buf[..n as usize].to_vec())
-}
-
-fn set_xattr(path: &Path, key: &str, value: &[u8]) {
-    let key = CString::new(key).unwrap();
-    // SAFETY: as in `get_xattr`; `value` is only read.
-    let r = unsafe {
-        libc::lsetxattr(
-            c_path(path).as_ptr(),
-            key.as_ptr(),
-            value.as_ptr().cast(),
-            value.len(),
-            0,
-        )
-    };
-    assert_eq!(
-        r,
-        0,
-        "setxattr {}: {}",
-        path.display(),
-        std::io::Error::last_os_error()
-    );
+    let n = rustix::fs::lgetxattr(path, key, &mut buf).ok()?;
+    buf.truncate(n);
+    Some(buf)
 }
 
 #[test]
@@ -139,7 +102,7 @@ fn xattrs_come_through_when_a_filter_refuses_all_four_calls() {
     );
 
     // Repack lists and reads xattrs; the new one must reach the layer.
-    set_xattr(&rootfs.join("f"), "user.two", b"2");
+    rustix::fs::lsetxattr(rootfs.join("f"), "user.two", b"2", XattrFlags::empty()).unwrap();
     let new = image_arg(&layout, "new");
     umoci_filtered(
         SETXATTRAT,
@@ -197,19 +160,8 @@ fn a_rootless_unpack_keeps_its_owner_records_when_setxattrat_is_refused() {
     add_layer(&layout, "latest", &second, "gzip");
     users::give_to_user(&work);
     let bundle = work.join("bundle");
-    let image = image_arg(&layout, "latest");
-    let unpack = [
-        "-u",
-        users::TEST_USER,
-        "--",
-        umoci_bin(),
-        "unpack",
-        "--rootless",
-        "--image",
-        &image,
-        s(&bundle),
-    ];
-    let out = run_filtered(SETXATTRAT, SETXATTRAT, "runuser", &unpack);
+    let unpack = users::unpack_as_user_command(&layout, "latest", &bundle);
+    let out = run_filtered(unpack, SETXATTRAT, SETXATTRAT);
     assert!(!out.stderr.contains("EPERM"), "{}", out.stderr);
     out.ok();
     let rootfs = bundle.join("rootfs");
